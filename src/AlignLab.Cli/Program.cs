@@ -1,0 +1,18 @@
+using System.CommandLine;
+using AlignLab.Cli.Commands;
+
+namespace AlignLab.Cli;
+
+/// <summary>The <c>alignlab</c> command: a thin layer that validates input and calls the library.</summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var root = new RootCommand("AlignLab: measure outer alignment (specification gaming) and inner alignment (goal misgeneralisation) in gridworlds.");
+        root.Subcommands.Add(ListCommand.Create());
+        root.Subcommands.Add(ShowCommand.Create());
+        root.Subcommands.Add(PlayCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
+        return root.Parse(args).Invoke();
+    }
+}

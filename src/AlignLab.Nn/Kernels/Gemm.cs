@@ -1,0 +1,515 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace AlignLab.Nn.Kernels;
+
+/// <summary>Which instruction set the matrix kernels use.</summary>
+internal enum GemmPath
+{
+    /// <summary>The widest path the hardware accelerates.</summary>
+    Auto,
+
+    /// <summary>Plain scalar loops (the reference).</summary>
+    Scalar,
+
+    /// <summary>256-bit vectors.</summary>
+    Vector256,
+
+    /// <summary>512-bit vectors.</summary>
+    Vector512,
+}
+
+/// <summary>
+/// Single-threaded tiled SIMD matrix products. B is consumed as a row-major [K, ldb] panel matrix whose width
+/// is padded to a multiple of 16 with zeros; A is read through row and column strides, so a transposed A needs
+/// no copy. Register tiles are 4 rows by 64 (or 16) columns.
+/// </summary>
+internal static unsafe class Gemm
+{
+    /// <summary>The panel width in floats.</summary>
+    internal const int Panel = 16;
+
+    [ThreadStatic]
+    private static float[]? _packScratch;
+
+    /// <summary>Gets the fastest path this machine accelerates.</summary>
+    internal static GemmPath Best { get; } =
+        Vector512.IsHardwareAccelerated ? GemmPath.Vector512
+        : Vector256.IsHardwareAccelerated ? GemmPath.Vector256
+        : GemmPath.Scalar;
+
+    /// <summary>Rounds <paramref name="n"/> up to a multiple of the panel width.</summary>
+    internal static int PaddedWidth(int n) => (n + (Panel - 1)) & ~(Panel - 1);
+
+    /// <summary>
+    /// C[m,n] (+)= op(A)[m,k] · op(B)[k,n] with row-major operands. op(A) = A when <paramref name="transA"/> is
+    /// false (A is [m,k]) and Aᵀ otherwise (A is [k,m]); likewise B is [k,n] or, transposed, [n,k].
+    /// </summary>
+    internal static void Multiply(
+        int m, int n, int k, ReadOnlySpan<float> a, bool transA, ReadOnlySpan<float> b, bool transB,
+        Span<float> c, bool accumulate, GemmPath path = GemmPath.Auto)
+    {
+        if (a.Length < m * k || b.Length < k * n || c.Length < m * n)
+        {
+            throw new ArgumentException("GEMM operand is too small for the requested sizes.");
+        }
+
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            if (!accumulate)
+            {
+                c[..(m * n)].Clear();
+            }
+
+            return;
+        }
+
+        var rsA = transA ? 1 : k;
+        var csA = transA ? m : 1;
+        if (!transB && n % Panel == 0)
+        {
+            fixed (float* pa = a, pb = b, pc = c)
+            {
+                Run(m, n, k, pa, rsA, csA, pb, n, pc, n, accumulate, path);
+            }
+
+            return;
+        }
+
+        var ldb = PaddedWidth(n);
+        var scratch = _packScratch;
+        if (scratch is null || scratch.Length < k * ldb)
+        {
+            scratch = new float[Math.Max(k * ldb, 4096)];
+            _packScratch = scratch;
+        }
+
+        PackB(b, transB, k, n, scratch, ldb);
+        fixed (float* pa = a, pb = scratch, pc = c)
+        {
+            Run(m, n, k, pa, rsA, csA, pb, ldb, pc, n, accumulate, path);
+        }
+    }
+
+    /// <summary>Writes op(B) ([k,n]) into <paramref name="dst"/> as [k, ldb] with zero padding on the right.</summary>
+    internal static void PackB(ReadOnlySpan<float> b, bool transB, int k, int n, Span<float> dst, int ldb)
+    {
+        if (!transB)
+        {
+            for (var kk = 0; kk < k; kk++)
+            {
+                b.Slice(kk * n, n).CopyTo(dst.Slice(kk * ldb, n));
+                dst.Slice((kk * ldb) + n, ldb - n).Clear();
+            }
+
+            return;
+        }
+
+        fixed (float* pb = b, pd = dst)
+        {
+            for (var kk = 0; kk < k; kk++)
+            {
+                var row = pd + ((long)kk * ldb);
+                var src = pb + kk;
+                for (var j = 0; j < n; j++)
+                {
+                    row[j] = src[(long)j * k];
+                }
+
+                for (var j = n; j < ldb; j++)
+                {
+                    row[j] = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The kernel driver: C[m,n] (+)= A·B where A[i,kk] = a[i*rsA + kk*csA] and B is a padded panel matrix
+    /// [k, ldb] (ldb a multiple of 16, or n itself when n is a multiple of 16).
+    /// </summary>
+    internal static void Run(
+        int m, int n, int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool accumulate,
+        GemmPath path)
+    {
+        if (path == GemmPath.Auto)
+        {
+            path = Best;
+        }
+
+        switch (path)
+        {
+            case GemmPath.Vector512:
+                Run512(m, n, k, a, rsA, csA, b, ldb, c, ldc, accumulate);
+                break;
+            case GemmPath.Vector256:
+                Run256(m, n, k, a, rsA, csA, b, ldb, c, ldc, accumulate);
+                break;
+            default:
+                RunScalar(m, n, k, a, rsA, csA, b, ldb, c, ldc, accumulate);
+                break;
+        }
+    }
+
+    private static void RunScalar(
+        int m, int n, int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        for (var i = 0; i < m; i++)
+        {
+            var ci = c + ((long)i * ldc);
+            for (var j = 0; j < n; j++)
+            {
+                var sum = accumulate ? ci[j] : 0f;
+                var ai = a + ((long)i * rsA);
+                for (var kk = 0; kk < k; kk++)
+                {
+                    sum += ai[(long)kk * csA] * b[((long)kk * ldb) + j];
+                }
+
+                ci[j] = sum;
+            }
+        }
+    }
+
+    private static void Run512(
+        int m, int n, int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        var full = n / Panel;
+        var tail = n % Panel;
+        var panels = full + (tail > 0 ? 1 : 0);
+        var i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            var ai = a + ((long)i * rsA);
+            var ci = c + ((long)i * ldc);
+            var p = 0;
+            for (; p + 4 <= full; p += 4)
+            {
+                K512x4x64(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate);
+            }
+
+            for (; p < panels; p++)
+            {
+                K512x4x16(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate, p < full ? Panel : tail);
+            }
+        }
+
+        for (; i < m; i++)
+        {
+            var ai = a + ((long)i * rsA);
+            var ci = c + ((long)i * ldc);
+            var p = 0;
+            for (; p + 4 <= full; p += 4)
+            {
+                K512x1x64(k, ai, csA, b + (p * Panel), ldb, ci + (p * Panel), accumulate);
+            }
+
+            for (; p < panels; p++)
+            {
+                K512x1x16(k, ai, csA, b + (p * Panel), ldb, ci + (p * Panel), accumulate, p < full ? Panel : tail);
+            }
+        }
+    }
+
+    private static void Run256(
+        int m, int n, int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        var full = n / Panel;
+        var tail = n % Panel;
+        var panels = full + (tail > 0 ? 1 : 0);
+        var i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            var ai = a + ((long)i * rsA);
+            var ci = c + ((long)i * ldc);
+            for (var p = 0; p < panels; p++)
+            {
+                K256x4x16(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate, p < full ? Panel : tail);
+            }
+        }
+
+        for (; i < m; i++)
+        {
+            var ai = a + ((long)i * rsA);
+            var ci = c + ((long)i * ldc);
+            for (var p = 0; p < panels; p++)
+            {
+                K256x1x16(k, ai, csA, b + (p * Panel), ldb, ci + (p * Panel), accumulate, p < full ? Panel : tail);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void K512x4x64(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc)
+    {
+        float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        Vector512<float> r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33;
+        if (acc)
+        {
+            r00 = Vector512.Load(c0); r01 = Vector512.Load(c0 + 16); r02 = Vector512.Load(c0 + 32); r03 = Vector512.Load(c0 + 48);
+            r10 = Vector512.Load(c1); r11 = Vector512.Load(c1 + 16); r12 = Vector512.Load(c1 + 32); r13 = Vector512.Load(c1 + 48);
+            r20 = Vector512.Load(c2); r21 = Vector512.Load(c2 + 16); r22 = Vector512.Load(c2 + 32); r23 = Vector512.Load(c2 + 48);
+            r30 = Vector512.Load(c3); r31 = Vector512.Load(c3 + 16); r32 = Vector512.Load(c3 + 32); r33 = Vector512.Load(c3 + 48);
+        }
+        else
+        {
+            r00 = r01 = r02 = r03 = r10 = r11 = r12 = r13 = Vector512<float>.Zero;
+            r20 = r21 = r22 = r23 = r30 = r31 = r32 = r33 = Vector512<float>.Zero;
+        }
+
+        float* a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
+        for (var kk = 0; kk < k; kk++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var x = Vector512.Create(*a0);
+            r00 = Vector512.FusedMultiplyAdd(x, b0, r00);
+            r01 = Vector512.FusedMultiplyAdd(x, b1, r01);
+            r02 = Vector512.FusedMultiplyAdd(x, b2, r02);
+            r03 = Vector512.FusedMultiplyAdd(x, b3, r03);
+            x = Vector512.Create(*a1);
+            r10 = Vector512.FusedMultiplyAdd(x, b0, r10);
+            r11 = Vector512.FusedMultiplyAdd(x, b1, r11);
+            r12 = Vector512.FusedMultiplyAdd(x, b2, r12);
+            r13 = Vector512.FusedMultiplyAdd(x, b3, r13);
+            x = Vector512.Create(*a2);
+            r20 = Vector512.FusedMultiplyAdd(x, b0, r20);
+            r21 = Vector512.FusedMultiplyAdd(x, b1, r21);
+            r22 = Vector512.FusedMultiplyAdd(x, b2, r22);
+            r23 = Vector512.FusedMultiplyAdd(x, b3, r23);
+            x = Vector512.Create(*a3);
+            r30 = Vector512.FusedMultiplyAdd(x, b0, r30);
+            r31 = Vector512.FusedMultiplyAdd(x, b1, r31);
+            r32 = Vector512.FusedMultiplyAdd(x, b2, r32);
+            r33 = Vector512.FusedMultiplyAdd(x, b3, r33);
+            a0 += csA; a1 += csA; a2 += csA; a3 += csA;
+            b += ldb;
+        }
+
+        r00.Store(c0); r01.Store(c0 + 16); r02.Store(c0 + 32); r03.Store(c0 + 48);
+        r10.Store(c1); r11.Store(c1 + 16); r12.Store(c1 + 32); r13.Store(c1 + 48);
+        r20.Store(c2); r21.Store(c2 + 16); r22.Store(c2 + 32); r23.Store(c2 + 48);
+        r30.Store(c3); r31.Store(c3 + 16); r32.Store(c3 + 32); r33.Store(c3 + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void K512x1x64(int k, float* a, int csA, float* b, int ldb, float* c, bool acc)
+    {
+        Vector512<float> r0, r1, r2, r3;
+        if (acc)
+        {
+            r0 = Vector512.Load(c); r1 = Vector512.Load(c + 16); r2 = Vector512.Load(c + 32); r3 = Vector512.Load(c + 48);
+        }
+        else
+        {
+            r0 = r1 = r2 = r3 = Vector512<float>.Zero;
+        }
+
+        for (var kk = 0; kk < k; kk++)
+        {
+            var x = Vector512.Create(*a);
+            r0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b), r0);
+            r1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 16), r1);
+            r2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 32), r2);
+            r3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 48), r3);
+            a += csA;
+            b += ldb;
+        }
+
+        r0.Store(c); r1.Store(c + 16); r2.Store(c + 32); r3.Store(c + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void K512x4x16(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc, int width)
+    {
+        float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        var r0 = acc ? LoadPartial512(c0, width) : Vector512<float>.Zero;
+        var r1 = acc ? LoadPartial512(c1, width) : Vector512<float>.Zero;
+        var r2 = acc ? LoadPartial512(c2, width) : Vector512<float>.Zero;
+        var r3 = acc ? LoadPartial512(c3, width) : Vector512<float>.Zero;
+        float* a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
+        for (var kk = 0; kk < k; kk++)
+        {
+            var bv = Vector512.Load(b);
+            r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a0), bv, r0);
+            r1 = Vector512.FusedMultiplyAdd(Vector512.Create(*a1), bv, r1);
+            r2 = Vector512.FusedMultiplyAdd(Vector512.Create(*a2), bv, r2);
+            r3 = Vector512.FusedMultiplyAdd(Vector512.Create(*a3), bv, r3);
+            a0 += csA; a1 += csA; a2 += csA; a3 += csA;
+            b += ldb;
+        }
+
+        StorePartial512(r0, c0, width);
+        StorePartial512(r1, c1, width);
+        StorePartial512(r2, c2, width);
+        StorePartial512(r3, c3, width);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void K512x1x16(int k, float* a, int csA, float* b, int ldb, float* c, bool acc, int width)
+    {
+        var r0 = acc ? LoadPartial512(c, width) : Vector512<float>.Zero;
+        var r1 = Vector512<float>.Zero;
+        var kk = 0;
+        for (; kk + 2 <= k; kk += 2)
+        {
+            r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a), Vector512.Load(b), r0);
+            r1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[csA]), Vector512.Load(b + ldb), r1);
+            a += 2 * csA;
+            b += 2 * ldb;
+        }
+
+        if (kk < k)
+        {
+            r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a), Vector512.Load(b), r0);
+        }
+
+        StorePartial512(r0 + r1, c, width);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void K256x4x16(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc, int width)
+    {
+        float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        Vector256<float> r00, r01, r10, r11, r20, r21, r30, r31;
+        if (acc)
+        {
+            (r00, r01) = LoadPartial256(c0, width);
+            (r10, r11) = LoadPartial256(c1, width);
+            (r20, r21) = LoadPartial256(c2, width);
+            (r30, r31) = LoadPartial256(c3, width);
+        }
+        else
+        {
+            r00 = r01 = r10 = r11 = r20 = r21 = r30 = r31 = Vector256<float>.Zero;
+        }
+
+        float* a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
+        for (var kk = 0; kk < k; kk++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var x = Vector256.Create(*a0);
+            r00 = Vector256.FusedMultiplyAdd(x, b0, r00);
+            r01 = Vector256.FusedMultiplyAdd(x, b1, r01);
+            x = Vector256.Create(*a1);
+            r10 = Vector256.FusedMultiplyAdd(x, b0, r10);
+            r11 = Vector256.FusedMultiplyAdd(x, b1, r11);
+            x = Vector256.Create(*a2);
+            r20 = Vector256.FusedMultiplyAdd(x, b0, r20);
+            r21 = Vector256.FusedMultiplyAdd(x, b1, r21);
+            x = Vector256.Create(*a3);
+            r30 = Vector256.FusedMultiplyAdd(x, b0, r30);
+            r31 = Vector256.FusedMultiplyAdd(x, b1, r31);
+            a0 += csA; a1 += csA; a2 += csA; a3 += csA;
+            b += ldb;
+        }
+
+        StorePartial256(r00, r01, c0, width);
+        StorePartial256(r10, r11, c1, width);
+        StorePartial256(r20, r21, c2, width);
+        StorePartial256(r30, r31, c3, width);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void K256x1x16(int k, float* a, int csA, float* b, int ldb, float* c, bool acc, int width)
+    {
+        Vector256<float> r0, r1;
+        if (acc)
+        {
+            (r0, r1) = LoadPartial256(c, width);
+        }
+        else
+        {
+            r0 = r1 = Vector256<float>.Zero;
+        }
+
+        for (var kk = 0; kk < k; kk++)
+        {
+            var x = Vector256.Create(*a);
+            r0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b), r0);
+            r1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b + 8), r1);
+            a += csA;
+            b += ldb;
+        }
+
+        StorePartial256(r0, r1, c, width);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> LoadPartial512(float* p, int width)
+    {
+        if (width == Panel)
+        {
+            return Vector512.Load(p);
+        }
+
+        var tmp = stackalloc float[Panel];
+        for (var j = 0; j < Panel; j++)
+        {
+            tmp[j] = j < width ? p[j] : 0f;
+        }
+
+        return Vector512.Load(tmp);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePartial512(Vector512<float> v, float* p, int width)
+    {
+        if (width == Panel)
+        {
+            v.Store(p);
+            return;
+        }
+
+        var tmp = stackalloc float[Panel];
+        v.Store(tmp);
+        for (var j = 0; j < width; j++)
+        {
+            p[j] = tmp[j];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Lo, Vector256<float> Hi) LoadPartial256(float* p, int width)
+    {
+        if (width == Panel)
+        {
+            return (Vector256.Load(p), Vector256.Load(p + 8));
+        }
+
+        var tmp = stackalloc float[Panel];
+        for (var j = 0; j < Panel; j++)
+        {
+            tmp[j] = j < width ? p[j] : 0f;
+        }
+
+        return (Vector256.Load(tmp), Vector256.Load(tmp + 8));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePartial256(Vector256<float> lo, Vector256<float> hi, float* p, int width)
+    {
+        if (width == Panel)
+        {
+            lo.Store(p);
+            hi.Store(p + 8);
+            return;
+        }
+
+        var tmp = stackalloc float[Panel];
+        lo.Store(tmp);
+        hi.Store(tmp + 8);
+        for (var j = 0; j < width; j++)
+        {
+            p[j] = tmp[j];
+        }
+    }
+}

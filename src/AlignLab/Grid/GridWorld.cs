@@ -1,0 +1,284 @@
+using AlignLab.Objectives;
+using AlignLab.Randomness;
+
+namespace AlignLab.Grid;
+
+/// <summary>
+/// A scenario compiled for play: a pool of same-sized levels, the legend, the components, the
+/// event table and the objectives. It holds no episode state; environments (single or batched)
+/// keep that in their own arrays and call <see cref="ResetState"/> and <see cref="StepState"/>.
+/// </summary>
+public sealed class GridWorld
+{
+    /// <summary>Index of the built-in <c>step</c> event, emitted once per step.</summary>
+    public const int StepEvent = 0;
+
+    private readonly Tile?[] _tiles = new Tile?[256];
+    private readonly int[] _touchEvent = new int[256];
+    private readonly sbyte[] _channelOf = new sbyte[256];
+    private readonly GridComponent[] _components;
+    private readonly GridComponent[] _entryHandlers;
+    private readonly GridComponent[] _renderers;
+
+    internal GridWorld(
+        string id,
+        IReadOnlyList<GridLevel> levels,
+        IReadOnlyList<int> levelNumbers,
+        IReadOnlyDictionary<char, Tile> legend,
+        char agentSymbol,
+        IReadOnlyList<GridComponent> components,
+        string actionLetters,
+        int maxSteps,
+        Func<IReadOnlyList<string>, (Objective Reward, Objective Intended, IReadOnlyList<Objective> Goals)> objectives)
+    {
+        if (levels.Count == 0)
+        {
+            throw new ArgumentException("A world needs at least one level.", nameof(levels));
+        }
+
+        Id = id;
+        Levels = levels;
+        LevelNumbers = levelNumbers;
+        Height = levels[0].Height;
+        Width = levels[0].Width;
+        if (levels.Any(l => l.Height != Height || l.Width != Width))
+        {
+            throw new ArgumentException("Levels played in one environment must share one size.", nameof(levels));
+        }
+
+        Legend = legend;
+        AgentSymbol = agentSymbol;
+        ActionLetters = actionLetters;
+        MaxSteps = maxSteps;
+
+        var events = new List<string> { "step" };
+        Array.Fill(_touchEvent, -1);
+        foreach (var tile in legend.Values)
+        {
+            _tiles[tile.Symbol] = tile;
+            if (tile.TouchEvent is not null)
+            {
+                var index = events.IndexOf(tile.TouchEvent);
+                if (index < 0)
+                {
+                    index = events.Count;
+                    events.Add(tile.TouchEvent);
+                }
+
+                _touchEvent[tile.Symbol] = index;
+            }
+        }
+
+        var vars = new List<string>();
+        var binder = new ComponentBinder(events, vars, levels, legend);
+        _components = [.. components];
+        foreach (var component in _components)
+        {
+            component.Bind(binder);
+        }
+
+        _entryHandlers = [.. _components.Where(c => c.HandlesEntry)];
+        _renderers = [.. _components.Where(c => c.Renders)];
+        EventNames = events;
+        VarNames = vars;
+
+        Array.Fill(_channelOf, (sbyte)-1);
+        var channels = legend.Keys.Order().ToList();
+        if (channels.Count > sbyte.MaxValue)
+        {
+            throw new ArgumentException("Too many distinct map characters for one-hot channels.", nameof(legend));
+        }
+
+        for (var i = 0; i < channels.Count; i++)
+        {
+            _channelOf[channels[i]] = (sbyte)i;
+        }
+
+        ChannelSymbols = channels;
+        (Reward, Intended, Goals) = objectives(EventNames);
+    }
+
+    /// <summary>The scenario id this world was compiled from.</summary>
+    public string Id { get; }
+
+    /// <summary>The levels an episode may start in (uniformly at random when there are several).</summary>
+    public IReadOnlyList<GridLevel> Levels { get; }
+
+    /// <summary>The scenario's level numbers of <see cref="Levels"/>, in the same order.</summary>
+    public IReadOnlyList<int> LevelNumbers { get; }
+
+    /// <summary>Board height.</summary>
+    public int Height { get; }
+
+    /// <summary>Board width.</summary>
+    public int Width { get; }
+
+    /// <summary>Number of cells, H·W.</summary>
+    public int CellCount => Height * Width;
+
+    /// <summary>The legend: what each map character is.</summary>
+    public IReadOnlyDictionary<char, Tile> Legend { get; }
+
+    /// <summary>The character that shows the agent on the board.</summary>
+    public char AgentSymbol { get; }
+
+    /// <summary>The action letters, in action-index order.</summary>
+    public string ActionLetters { get; }
+
+    /// <summary>Episode step limit (truncation).</summary>
+    public int MaxSteps { get; }
+
+    /// <summary>Names of every event, indexed as in a step's event vector; index 0 is <c>step</c>.</summary>
+    public IReadOnlyList<string> EventNames { get; }
+
+    /// <summary>Names of the component state variables.</summary>
+    public IReadOnlyList<string> VarNames { get; }
+
+    /// <summary>The board character of each observation channel, in channel order.</summary>
+    public IReadOnlyList<char> ChannelSymbols { get; }
+
+    /// <summary>The specified reward the agent trains on.</summary>
+    public Objective Reward { get; }
+
+    /// <summary>What we actually want; never shown to the agent.</summary>
+    public Objective Intended { get; }
+
+    /// <summary>Candidate goals a policy might really pursue; never shown to the agent.</summary>
+    public IReadOnlyList<Objective> Goals { get; }
+
+    /// <summary>Number of one-hot channels.</summary>
+    public int Channels => ChannelSymbols.Count;
+
+    /// <summary>Number of per-state variables.</summary>
+    public int VarCount => VarNames.Count;
+
+    /// <summary>The index of an event by name, or −1.</summary>
+    public int EventIndex(string name) => EventNames.ToList().IndexOf(name);
+
+    /// <summary>The tile of a character, or null if the legend does not define it.</summary>
+    public Tile? TileOf(char symbol) => symbol < 256 ? _tiles[symbol] : null;
+
+    /// <summary>
+    /// Starts an episode in the given arrays: picks a level (uniformly when there are several),
+    /// copies its cells, places the agent, clears the variables and lets components set up.
+    /// Returns the index in <see cref="Levels"/> of the level chosen.
+    /// </summary>
+    internal int ResetState(Span<byte> cells, ref int agent, Span<int> vars, Span<double> scratchEvents, ref Rng rng, ChanceScript? chance, int forcedLevel = -1)
+    {
+        var levelIndex = forcedLevel >= 0 ? forcedLevel
+            : Levels.Count == 1 ? 0
+            : chance is null ? rng.NextInt(Levels.Count) : chance.UniformInt(Levels.Count);
+        var level = Levels[levelIndex];
+        level.Cells.CopyTo(cells);
+        agent = level.AgentStart;
+        vars.Clear();
+        scratchEvents.Clear();
+        var context = new StepContext(this, cells, ref agent, vars, scratchEvents, ref rng, chance, 0);
+        foreach (var component in _components)
+        {
+            component.OnReset(ref context);
+        }
+
+        scratchEvents.Clear();
+        return levelIndex;
+    }
+
+    /// <summary>
+    /// Advances the state in the given arrays by one action. <paramref name="time"/> is the
+    /// number of this step (1 for the first). Fills <paramref name="events"/> with this step's
+    /// event counts and returns whether the task ended (terminated).
+    /// </summary>
+    internal bool StepState(Span<byte> cells, ref int agent, Span<int> vars, int time, int action, Span<double> events, ref Rng rng, ChanceScript? chance)
+    {
+        events.Clear();
+        events[StepEvent] = 1.0;
+        var context = new StepContext(this, cells, ref agent, vars, events, ref rng, chance, time)
+        {
+            Move = ActionLetters[action],
+        };
+        var components = _components;
+        for (var i = 0; i < components.Length; i++)
+        {
+            components[i].BeforeMove(ref context);
+        }
+
+        var dr = Moves.RowDelta(context.Move);
+        var dc = Moves.ColDelta(context.Move);
+        if ((dr | dc) != 0)
+        {
+            var row = (agent / Width) + dr;
+            var col = (agent % Width) + dc;
+            if ((uint)row < (uint)Height && (uint)col < (uint)Width)
+            {
+                var target = (row * Width) + col;
+                var tile = _tiles[cells[target]];
+                if (tile is null || !tile.Blocks)
+                {
+                    var allowed = true;
+                    var handlers = _entryHandlers;
+                    for (var i = 0; i < handlers.Length && allowed; i++)
+                    {
+                        allowed = handlers[i].AllowEntry(ref context, target, dr, dc);
+                    }
+
+                    if (allowed)
+                    {
+                        agent = target;
+                    }
+                }
+            }
+        }
+
+        var under = cells[agent];
+        var touch = _touchEvent[under];
+        if (touch >= 0)
+        {
+            events[touch] += 1.0;
+            var touched = _tiles[under]!;
+            if (touched.Terminal)
+            {
+                context.Terminate();
+            }
+
+            if (touched.CollectInto is { } remains)
+            {
+                cells[agent] = (byte)remains;
+            }
+        }
+
+        for (var i = 0; i < components.Length; i++)
+        {
+            components[i].AfterMove(ref context);
+        }
+
+        return context.Terminated;
+    }
+
+    /// <summary>Draws the symbolic board the agent sees: cells, component overlays, then the agent.</summary>
+    internal void RenderBoard(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
+    {
+        cells.CopyTo(board);
+        var renderers = _renderers;
+        for (var i = 0; i < renderers.Length; i++)
+        {
+            renderers[i].Render(cells, agent, vars, board);
+        }
+
+        board[agent] = (byte)AgentSymbol;
+    }
+
+    /// <summary>Writes the one-hot C×H×W encoding of a board into <paramref name="observation"/>.</summary>
+    internal void Encode(ReadOnlySpan<byte> board, Span<float> observation)
+    {
+        observation.Clear();
+        var cellCount = board.Length;
+        for (var i = 0; i < cellCount; i++)
+        {
+            var channel = _channelOf[board[i]];
+            if (channel >= 0)
+            {
+                observation[(channel * cellCount) + i] = 1f;
+            }
+        }
+    }
+}
