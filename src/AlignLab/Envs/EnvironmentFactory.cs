@@ -18,6 +18,18 @@ public static class EnvironmentFactory
         return Make(world, seed);
     }
 
+    /// <summary>
+    /// Makes a batch of <paramref name="count"/> environments of one world; environment <c>i</c>
+    /// is seeded with <c>seed + i</c>. The intended value of each environment's last step is
+    /// read with <see cref="VectorHidden"/>, which only the experimenter should hold.
+    /// </summary>
+    public static (VectorEnv Env, VectorHidden Hidden) MakeVector(GridWorld world, int count, ulong seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        var env = new VectorEnv(world, count, seed);
+        return (env, new VectorHidden(env));
+    }
+
     /// <summary>Makes one environment of an already built world.</summary>
     public static ScenarioEnv Make(GridWorld world, ulong seed = 0)
     {
@@ -32,3 +44,14 @@ public static class EnvironmentFactory
 /// <param name="Hidden">Keep this: intended objective and goals.</param>
 /// <param name="World">The compiled scenario (maps, legend, objectives).</param>
 public sealed record ScenarioEnv(IEnvironment Env, HiddenChannel Hidden, GridWorld World);
+
+/// <summary>The experimenter's side of a <see cref="VectorEnv"/>: each environment's intended value for its last step.</summary>
+public sealed class VectorHidden
+{
+    private readonly VectorEnv _env;
+
+    internal VectorHidden(VectorEnv env) => _env = env;
+
+    /// <summary>Intended-objective value of each environment's last step.</summary>
+    public ReadOnlySpan<double> LastIntended => _env.LastIntended;
+}

@@ -14,6 +14,9 @@ public sealed class ComponentRegistry
     /// <summary>The registry with every built-in component.</summary>
     public static ComponentRegistry BuiltIn { get; } = CreateBuiltIn();
 
+    /// <summary>A new registry holding the built-in components, to which scenario-specific ones can be added.</summary>
+    public static ComponentRegistry WithBuiltIns() => CreateBuiltIn();
+
     /// <summary>Registered names.</summary>
     public IEnumerable<string> Names => _factories.Keys.Order(StringComparer.Ordinal);
 

@@ -38,22 +38,32 @@ public static partial class ScenarioParser
         return Parse(text, path);
     }
 
-    /// <summary>Reads a scenario from YAML text; <paramref name="source"/> names it in error messages.</summary>
+    /// <summary>
+    /// Reads a scenario from YAML text; <paramref name="source"/> names it in error messages.
+    /// Components are looked up in <paramref name="components"/> (the built-in registry by default).
+    /// </summary>
     /// <exception cref="ScenarioException">The text is malformed.</exception>
-    public static ScenarioDefinition Parse(string text, string source)
+    public static ScenarioDefinition Parse(string text, string source, ComponentRegistry? components = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         var nodes = new YamlNodes(source);
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
             var problem = e.InnerException is { } inner ? $"{e.Message.Trim()} {inner.Message.Trim()}" : e.Message.Trim();
             problem = LocationPrefix().Replace(problem, string.Empty);
             throw new ScenarioException(source, (int)e.Start.Line, (int)e.Start.Column, $"not valid YAML: {problem}");
+        }
+        catch (InvalidOperationException)
+        {
+            // The parser gave up mid-structure (an unclosed bracket or quote, say): report where it stopped.
+            var at = parser.Current?.Start ?? Mark.Empty;
+            throw new ScenarioException(source, Math.Max(1, (int)at.Line), Math.Max(1, (int)at.Column), "not valid YAML: a bracket, brace or quote is not closed, or the indentation is inconsistent, near here.");
         }
 
         if (stream.Documents.Count != 1)
@@ -92,7 +102,7 @@ public static partial class ScenarioParser
         var (legend, agentSymbol, under) = ReadLegend(nodes, nodes.Required(root, "legend", "the scenario"));
         var levels = ReadLevels(nodes, nodes.Required(root, "levels", "the scenario"), legend, agentSymbol, under);
         var distributions = ReadDistributions(nodes, root, levels.Count);
-        var components = ReadComponents(nodes, root);
+        var componentEntries = ReadComponents(nodes, root);
         var reward = ReadObjective(nodes, nodes.Required(root, "reward", "the scenario"), "reward");
         var intended = ReadObjective(nodes, nodes.Required(root, "intended", "the scenario"), "intended");
         var goals = new List<ScenarioDefinition.ObjectiveEntry>();
@@ -104,11 +114,11 @@ public static partial class ScenarioParser
             }
         }
 
-        var definition = new ScenarioDefinition(nodes, id, title, description, maxSteps, actions, legend, agentSymbol, levels, distributions, components, reward, intended, goals, parameters);
+        var definition = new ScenarioDefinition(nodes, id, title, description, maxSteps, actions, legend, agentSymbol, levels, distributions, componentEntries, reward, intended, goals, parameters);
 
         // Build once with the defaults so that unknown components, events and arguments are
         // reported when the file is read, not when it is first played.
-        definition.Build(new BuildOptions(Level: 0));
+        definition.Build(new BuildOptions(Level: 0), components);
         return definition;
     }
 

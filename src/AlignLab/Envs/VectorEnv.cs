@@ -1,0 +1,156 @@
+using AlignLab.Grid;
+using AlignLab.Randomness;
+
+namespace AlignLab.Envs;
+
+/// <summary>
+/// A batch of environments of one world stepped together. State is kept struct-of-arrays
+/// (all cells, all agents, all variables, all observations in flat arrays), each environment has
+/// its own generator (environment <c>i</c> is seeded with <c>seed + i</c>, so it plays exactly the
+/// episodes of a single <see cref="GridEnv"/> made with that seed), and an environment whose
+/// episode ends is reset in the same step: its observation is then the new episode's first.
+/// Stepping allocates nothing.
+/// </summary>
+public sealed class VectorEnv
+{
+    private readonly GridWorld _world;
+    private readonly int _cellCount;
+    private readonly int _obsLength;
+    private readonly int _eventCount;
+    private readonly byte[] _cells;
+    private readonly int[] _agents;
+    private readonly int[] _vars;
+    private readonly int[] _times;
+    private readonly double[] _events;
+    private readonly byte[] _boards;
+    private readonly float[] _observations;
+    private readonly double[] _rewards;
+    private readonly bool[] _terminated;
+    private readonly bool[] _truncated;
+    private readonly double[] _intended;
+    private readonly Rng[] _rngs;
+    private bool _started;
+
+    internal VectorEnv(GridWorld world, int count, ulong seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        _world = world;
+        Count = count;
+        _cellCount = world.CellCount;
+        _obsLength = world.Channels * _cellCount;
+        _eventCount = world.EventNames.Count;
+        _cells = new byte[count * _cellCount];
+        _agents = new int[count];
+        _vars = new int[count * world.VarCount];
+        _times = new int[count];
+        _events = new double[count * _eventCount];
+        _boards = new byte[count * _cellCount];
+        _observations = new float[count * _obsLength];
+        _rewards = new double[count];
+        _terminated = new bool[count];
+        _truncated = new bool[count];
+        _intended = new double[count];
+        _rngs = new Rng[count];
+        for (var i = 0; i < count; i++)
+        {
+            _rngs[i] = new Rng(seed + (ulong)i);
+        }
+
+        Spec = new EnvSpec(world.Id, world.Channels, world.Height, world.Width, world.ActionLetters, [.. world.ChannelSymbols.Select(c => c.ToString())], world.MaxSteps);
+    }
+
+    /// <summary>Number of environments in the batch.</summary>
+    public int Count { get; }
+
+    /// <summary>Spaces of each environment.</summary>
+    public EnvSpec Spec { get; }
+
+    /// <summary>All observations, environment after environment, each C×H×W one-hot.</summary>
+    public ReadOnlySpan<float> Observations => _observations;
+
+    /// <summary>All symbolic boards, environment after environment, each H×W.</summary>
+    public ReadOnlySpan<byte> Boards => _boards;
+
+    /// <summary>The visible reward of each environment's last step.</summary>
+    public ReadOnlySpan<double> Rewards => _rewards;
+
+    /// <summary>Whether each environment's last step ended its episode by the task (it has since been reset).</summary>
+    public ReadOnlySpan<bool> Terminated => _terminated;
+
+    /// <summary>Whether each environment's last step hit the step limit (it has since been reset).</summary>
+    public ReadOnlySpan<bool> Truncated => _truncated;
+
+    internal ReadOnlySpan<double> LastIntended => _intended;
+
+    /// <summary>Starts a fresh episode in every environment.</summary>
+    public void Reset()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            ResetOne(i);
+        }
+
+        _started = true;
+    }
+
+    /// <summary>Steps every environment with its action; finished episodes restart at once.</summary>
+    /// <exception cref="InvalidOperationException">Before <see cref="Reset"/>.</exception>
+    /// <exception cref="ArgumentException">Not one action per environment, or an action out of range.</exception>
+    public void Step(ReadOnlySpan<int> actions)
+    {
+        if (!_started)
+        {
+            throw new InvalidOperationException($"{_world.Id}: Step was called before Reset.");
+        }
+
+        if (actions.Length != Count)
+        {
+            throw new ArgumentException($"Expected {Count} actions, got {actions.Length}.", nameof(actions));
+        }
+
+        var actionCount = _world.ActionLetters.Length;
+        var varCount = _world.VarCount;
+        for (var i = 0; i < Count; i++)
+        {
+            var action = actions[i];
+            if ((uint)action >= (uint)actionCount)
+            {
+                throw new ArgumentException($"Action {action} of environment {i} is outside 0..{actionCount - 1}.", nameof(actions));
+            }
+
+            var cells = _cells.AsSpan(i * _cellCount, _cellCount);
+            var vars = _vars.AsSpan(i * varCount, varCount);
+            var events = _events.AsSpan(i * _eventCount, _eventCount);
+            var time = ++_times[i];
+            var terminated = _world.StepState(cells, ref _agents[i], vars, time, action, events, ref _rngs[i], null);
+            var truncated = !terminated && time >= _world.MaxSteps;
+            _rewards[i] = _world.Reward.Evaluate(events);
+            _intended[i] = _world.Intended.Evaluate(events);
+            _terminated[i] = terminated;
+            _truncated[i] = truncated;
+            if (terminated || truncated)
+            {
+                ResetOne(i);
+            }
+            else
+            {
+                Render(i);
+            }
+        }
+    }
+
+    private void ResetOne(int i)
+    {
+        var varCount = _world.VarCount;
+        _world.ResetState(_cells.AsSpan(i * _cellCount, _cellCount), ref _agents[i], _vars.AsSpan(i * varCount, varCount), _events.AsSpan(i * _eventCount, _eventCount), ref _rngs[i], null);
+        _times[i] = 0;
+        Render(i);
+    }
+
+    private void Render(int i)
+    {
+        var board = _boards.AsSpan(i * _cellCount, _cellCount);
+        _world.RenderBoard(_cells.AsSpan(i * _cellCount, _cellCount), _agents[i], _vars.AsSpan(i * _world.VarCount, _world.VarCount), board);
+        _world.Encode(board, _observations.AsSpan(i * _obsLength, _obsLength));
+    }
+}

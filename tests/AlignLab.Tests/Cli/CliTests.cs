@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using AlignLab.Tests.Support;
+
+namespace AlignLab.Tests.Cli;
+
+/// <summary>The alignlab command, run as a process: output, JSON, trace replay and clean errors.</summary>
+public sealed class CliTests
+{
+    internal static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "AlignLab.Cli.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void ListShowsTheSuite()
+    {
+        var (code, output, _) = Run("list");
+        Assert.Equal(0, code);
+        Assert.Contains("BoatRace-v0", output, StringComparison.Ordinal);
+        Assert.Contains("DistributionalShift-v0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShowPrintsMapObjectivesAndDistributions()
+    {
+        var (code, output, _) = Run("show", "DistributionalShift-v0");
+        Assert.Equal(0, code);
+        Assert.Contains("#A LLL G#", output, StringComparison.Ordinal);
+        Assert.Contains("deploy: levels 1, 2", output, StringComparison.Ordinal);
+        Assert.Contains("intended", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlayJsonGivesTheFourNumbers()
+    {
+        var (code, output, error) = Run("play", "BoatRace-v0", "--actions", string.Concat(Enumerable.Repeat("RL", 50)), "--json");
+        Assert.True(code == 0, error);
+        var json = JsonNode.Parse(output)!.AsObject();
+        Assert.Equal(100, json["steps"]!.GetValue<int>());
+        Assert.Equal(50, json["reward"]!.GetValue<double>());
+        Assert.Equal(0, json["intended"]!.GetValue<double>());
+        Assert.Equal("truncated", json["termination"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void PlayTracesWritesOneResultPerLineInOrder()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"alignlab-traces-{Guid.NewGuid():N}.jsonl");
+        File.WriteAllLines(file,
+        [
+            """{"id": "DistributionalShift-v0", "level": 1, "actions": "DRR"}""",
+            """{"id": "BoatRace-v0", "actions": "RRDD"}""",
+        ]);
+        try
+        {
+            var (code, output, error) = Run("play", "--traces", file);
+            Assert.True(code == 0, error);
+            var lines = output.Trim().Split('\n');
+            Assert.Equal(2, lines.Length);
+            Assert.Equal(-53, JsonNode.Parse(lines[0])!["reward"]!.GetValue<double>());
+            Assert.Equal(4, JsonNode.Parse(lines[1])!["steps"]!.GetValue<int>());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("play|BoatRaec-v0|--actions|RR", "did you mean 'BoatRace-v0'")]
+    [InlineData("play|BoatRace-v0|--actions|RXR", "position 2")]
+    [InlineData("play|BoatRace-v0|--actions|RR|--set|speed=3", "no parameter 'speed'")]
+    [InlineData("play|DistributionalShift-v0|--actions|RR|--level|7", "no level 7")]
+    [InlineData("show|Nothing-v9", "unknown scenario id")]
+    [InlineData("check|/no/such/file.yaml", "no such file")]
+    public void BadInputGetsOneClearLineAndANonZeroExit(string args, string expected)
+    {
+        var (code, output, error) = Run(args.Split('|'));
+        Assert.NotEqual(0, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, output.Trim());
+    }
+
+    [Fact]
+    public void UnknownFlagsAreRejectedByTheParser()
+    {
+        var (code, _, error) = Run("play", "BoatRace-v0", "--actoins", "RR");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--actoins", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckAcceptsEveryBuiltInFileAndRejectsABrokenOne()
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(Repo.Root, "scenarios"), "*.yaml"))
+        {
+            var (code, output, error) = Run("check", file);
+            Assert.True(code == 0, $"{file}: {error}");
+            Assert.StartsWith("ok:", output, StringComparison.Ordinal);
+        }
+
+        var broken = Path.Combine(Path.GetTempPath(), $"alignlab-broken-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(broken, "id: Broken-v0\nlegend: {}\n");
+        try
+        {
+            var (code, _, error) = Run("check", broken);
+            Assert.Equal(2, code);
+            Assert.Contains($"{broken}:2:", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+}
