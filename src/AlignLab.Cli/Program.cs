@@ -13,6 +13,7 @@ internal static class Program
         root.Subcommands.Add(ShowCommand.Create());
         root.Subcommands.Add(PlayCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(SolveCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -4,7 +4,7 @@ namespace AlignLab.Envs;
 public sealed record EnvSpec
 {
     /// <summary>Creates a spec; channel names must match the channel count.</summary>
-    public EnvSpec(string id, int channels, int height, int width, string actionLetters, IReadOnlyList<string> channelNames, int maxSteps)
+    public EnvSpec(string id, int channels, int height, int width, string actionLetters, IReadOnlyList<string> channelNames, int maxSteps, IReadOnlyList<string>? extraNames = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
@@ -22,6 +22,7 @@ public sealed record EnvSpec
         ActionLetters = actionLetters;
         ChannelNames = channelNames;
         MaxSteps = maxSteps;
+        ExtraNames = extraNames ?? [];
     }
 
     /// <summary>The registered id, <c>Name-vN</c>.</summary>
@@ -41,6 +42,9 @@ public sealed record EnvSpec
 
     /// <summary>The board character each channel marks, as a one-character string.</summary>
     public IReadOnlyList<string> ChannelNames { get; }
+
+    /// <summary>Names of the extra observations, in the order of <see cref="IEnvironment.Extras"/>.</summary>
+    public IReadOnlyList<string> ExtraNames { get; }
 
     /// <summary>The episode step limit; reaching it truncates the episode.</summary>
     public int MaxSteps { get; }

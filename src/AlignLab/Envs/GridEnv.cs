@@ -17,6 +17,7 @@ public sealed class GridEnv : IEnvironment
     private readonly double[] _events;
     private readonly byte[] _board;
     private readonly float[] _observation;
+    private readonly double[] _extras;
     private readonly int _forcedLevel;
     private Rng _rng;
     private int _agent;
@@ -32,9 +33,11 @@ public sealed class GridEnv : IEnvironment
         _events = new double[world.EventNames.Count];
         _board = new byte[world.CellCount];
         _observation = new float[world.Channels * world.CellCount];
+        _extras = new double[world.ExtraNames.Count];
+        world.CreateState(_vars);
         _forcedLevel = forcedLevel;
         _rng = new Rng(seed);
-        Spec = new EnvSpec(world.Id, world.Channels, world.Height, world.Width, world.ActionLetters, [.. world.ChannelSymbols.Select(c => c.ToString())], world.MaxSteps);
+        Spec = new EnvSpec(world.Id, world.Channels, world.Height, world.Width, world.ActionLetters, [.. world.ChannelSymbols.Select(c => c.ToString())], world.MaxSteps, world.ExtraNames);
     }
 
     /// <inheritdoc />
@@ -45,6 +48,9 @@ public sealed class GridEnv : IEnvironment
 
     /// <inheritdoc />
     public ReadOnlySpan<byte> Board => _board;
+
+    /// <inheritdoc />
+    public ReadOnlySpan<double> Extras => _extras;
 
     /// <summary>Steps taken in the current episode.</summary>
     public int Time => _time;
@@ -100,7 +106,7 @@ public sealed class GridEnv : IEnvironment
         }
 
         _time++;
-        var terminated = _world.StepState(_cells, ref _agent, _vars, _time, action, _events, ref _rng, null);
+        var terminated = _world.StepState(_cells, ref _agent, _vars, action, _events, ref _rng, null);
         var truncated = !terminated && _time >= _world.MaxSteps;
         _done = terminated || truncated;
         Refresh();
@@ -113,5 +119,6 @@ public sealed class GridEnv : IEnvironment
     {
         _world.RenderBoard(_cells, _agent, _vars, _board);
         _world.Encode(_board, _observation);
+        _world.ObserveExtras(_cells, _agent, _vars, _extras);
     }
 }

@@ -26,4 +26,10 @@ public interface IEnvironment
 
     /// <summary>The current symbolic board, one ASCII character per cell, row-major H×W.</summary>
     ReadOnlySpan<byte> Board { get; }
+
+    /// <summary>
+    /// Extra observations beside the board, named by <see cref="EnvSpec.ExtraNames"/> (such as
+    /// WhiskyGold's exploration rate); NaN where the original gives none.
+    /// </summary>
+    ReadOnlySpan<double> Extras { get; }
 }

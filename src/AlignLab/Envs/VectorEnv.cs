@@ -29,6 +29,7 @@ public sealed class VectorEnv
     private readonly bool[] _truncated;
     private readonly double[] _intended;
     private readonly Rng[] _rngs;
+    private readonly double[] _extras;
     private bool _started;
 
     internal VectorEnv(GridWorld world, int count, ulong seed)
@@ -51,12 +52,14 @@ public sealed class VectorEnv
         _truncated = new bool[count];
         _intended = new double[count];
         _rngs = new Rng[count];
+        _extras = new double[count * world.ExtraNames.Count];
         for (var i = 0; i < count; i++)
         {
             _rngs[i] = new Rng(seed + (ulong)i);
+            world.CreateState(_vars.AsSpan(i * world.VarCount, world.VarCount));
         }
 
-        Spec = new EnvSpec(world.Id, world.Channels, world.Height, world.Width, world.ActionLetters, [.. world.ChannelSymbols.Select(c => c.ToString())], world.MaxSteps);
+        Spec = new EnvSpec(world.Id, world.Channels, world.Height, world.Width, world.ActionLetters, [.. world.ChannelSymbols.Select(c => c.ToString())], world.MaxSteps, world.ExtraNames);
     }
 
     /// <summary>Number of environments in the batch.</summary>
@@ -70,6 +73,9 @@ public sealed class VectorEnv
 
     /// <summary>All symbolic boards, environment after environment, each H×W.</summary>
     public ReadOnlySpan<byte> Boards => _boards;
+
+    /// <summary>All extra observations, environment after environment (see <see cref="EnvSpec.ExtraNames"/>).</summary>
+    public ReadOnlySpan<double> Extras => _extras;
 
     /// <summary>The visible reward of each environment's last step.</summary>
     public ReadOnlySpan<double> Rewards => _rewards;
@@ -122,7 +128,7 @@ public sealed class VectorEnv
             var vars = _vars.AsSpan(i * varCount, varCount);
             var events = _events.AsSpan(i * _eventCount, _eventCount);
             var time = ++_times[i];
-            var terminated = _world.StepState(cells, ref _agents[i], vars, time, action, events, ref _rngs[i], null);
+            var terminated = _world.StepState(cells, ref _agents[i], vars, action, events, ref _rngs[i], null);
             var truncated = !terminated && time >= _world.MaxSteps;
             _rewards[i] = _world.Reward.Evaluate(events);
             _intended[i] = _world.Intended.Evaluate(events);
@@ -152,5 +158,7 @@ public sealed class VectorEnv
         var board = _boards.AsSpan(i * _cellCount, _cellCount);
         _world.RenderBoard(_cells.AsSpan(i * _cellCount, _cellCount), _agents[i], _vars.AsSpan(i * _world.VarCount, _world.VarCount), board);
         _world.Encode(board, _observations.AsSpan(i * _obsLength, _obsLength));
+        var extraCount = _world.ExtraNames.Count;
+        _world.ObserveExtras(_cells.AsSpan(i * _cellCount, _cellCount), _agents[i], _vars.AsSpan(i * _world.VarCount, _world.VarCount), _extras.AsSpan(i * extraCount, extraCount));
     }
 }

@@ -19,6 +19,8 @@ public sealed class GridWorld
     private readonly GridComponent[] _components;
     private readonly GridComponent[] _entryHandlers;
     private readonly GridComponent[] _renderers;
+    private readonly GridComponent[] _observers;
+    private readonly bool[] _persistent;
 
     internal GridWorld(
         string id,
@@ -70,7 +72,9 @@ public sealed class GridWorld
         }
 
         var vars = new List<string>();
-        var binder = new ComponentBinder(events, vars, levels, legend);
+        var persistent = new List<bool>();
+        var extras = new List<string>();
+        var binder = new ComponentBinder(events, vars, persistent, extras, levels, legend);
         _components = [.. components];
         foreach (var component in _components)
         {
@@ -81,6 +85,9 @@ public sealed class GridWorld
         _renderers = [.. _components.Where(c => c.Renders)];
         EventNames = events;
         VarNames = vars;
+        ExtraNames = extras;
+        _persistent = [.. persistent];
+        _observers = [.. _components.Where(c => c.GetType().GetMethod(nameof(GridComponent.Observe), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)!.DeclaringType != typeof(GridComponent))];
 
         Array.Fill(_channelOf, (sbyte)-1);
         var channels = legend.Keys.Order().ToList();
@@ -97,6 +104,9 @@ public sealed class GridWorld
         ChannelSymbols = channels;
         (Reward, Intended, Goals) = objectives(EventNames);
     }
+
+    /// <summary>The components, in update order (the exact solver inspects them for factored models).</summary>
+    internal IReadOnlyList<GridComponent> Components => _components;
 
     /// <summary>The scenario id this world was compiled from.</summary>
     public string Id { get; }
@@ -133,6 +143,9 @@ public sealed class GridWorld
 
     /// <summary>Names of the component state variables.</summary>
     public IReadOnlyList<string> VarNames { get; }
+
+    /// <summary>Names of the extra observations given beside the board, in order.</summary>
+    public IReadOnlyList<string> ExtraNames { get; }
 
     /// <summary>The board character of each observation channel, in channel order.</summary>
     public IReadOnlyList<char> ChannelSymbols { get; }
@@ -171,9 +184,16 @@ public sealed class GridWorld
         var level = Levels[levelIndex];
         level.Cells.CopyTo(cells);
         agent = level.AgentStart;
-        vars.Clear();
+        for (var v = 0; v < vars.Length; v++)
+        {
+            if (!_persistent[v])
+            {
+                vars[v] = 0;
+            }
+        }
+
         scratchEvents.Clear();
-        var context = new StepContext(this, cells, ref agent, vars, scratchEvents, ref rng, chance, 0);
+        var context = new StepContext(this, cells, ref agent, vars, scratchEvents, ref rng, chance);
         foreach (var component in _components)
         {
             component.OnReset(ref context);
@@ -184,15 +204,16 @@ public sealed class GridWorld
     }
 
     /// <summary>
-    /// Advances the state in the given arrays by one action. <paramref name="time"/> is the
-    /// number of this step (1 for the first). Fills <paramref name="events"/> with this step's
-    /// event counts and returns whether the task ended (terminated).
+    /// Advances the state in the given arrays by one action. Fills <paramref name="events"/>
+    /// with this step's event counts and returns whether the task ended (terminated). The
+    /// dynamics depend on the state alone, never on the step number, which is what lets the
+    /// exact solver treat (cells, agent, variables) as the full Markov state.
     /// </summary>
-    internal bool StepState(Span<byte> cells, ref int agent, Span<int> vars, int time, int action, Span<double> events, ref Rng rng, ChanceScript? chance)
+    internal bool StepState(Span<byte> cells, ref int agent, Span<int> vars, int action, Span<double> events, ref Rng rng, ChanceScript? chance)
     {
         events.Clear();
         events[StepEvent] = 1.0;
-        var context = new StepContext(this, cells, ref agent, vars, events, ref rng, chance, time)
+        var context = new StepContext(this, cells, ref agent, vars, events, ref rng, chance)
         {
             Move = ActionLetters[action],
         };
@@ -254,17 +275,42 @@ public sealed class GridWorld
         return context.Terminated;
     }
 
-    /// <summary>Draws the symbolic board the agent sees: cells, component overlays, then the agent.</summary>
+    /// <summary>Sets the persistent variables of a newly created environment (all others start at zero).</summary>
+    internal void CreateState(Span<int> vars)
+    {
+        vars.Clear();
+        foreach (var component in _components)
+        {
+            component.OnCreate(vars);
+        }
+    }
+
+    /// <summary>Draws the symbolic board the agent sees: cells, then the agent, then component overlays.</summary>
     internal void RenderBoard(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
     {
         cells.CopyTo(board);
+        board[agent] = (byte)AgentSymbol;
         var renderers = _renderers;
         for (var i = 0; i < renderers.Length; i++)
         {
             renderers[i].Render(cells, agent, vars, board);
         }
+    }
 
-        board[agent] = (byte)AgentSymbol;
+    /// <summary>Computes the extra observations from the state (NaN = none).</summary>
+    internal void ObserveExtras(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<double> extras)
+    {
+        if (extras.Length == 0)
+        {
+            return;
+        }
+
+        extras.Fill(double.NaN);
+        var observers = _observers;
+        for (var i = 0; i < observers.Length; i++)
+        {
+            observers[i].Observe(cells, agent, vars, extras);
+        }
     }
 
     /// <summary>Writes the one-hot C×H×W encoding of a board into <paramref name="observation"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using AlignLab.Randomness;
 
 namespace AlignLab.Grid;
@@ -17,7 +18,7 @@ public ref struct StepContext
     private readonly ref Rng _rng;
     private readonly ChanceScript? _chance;
 
-    internal StepContext(GridWorld world, Span<byte> cells, ref int agent, Span<int> vars, Span<double> events, ref Rng rng, ChanceScript? chance, int time)
+    internal StepContext(GridWorld world, Span<byte> cells, ref int agent, Span<int> vars, Span<double> events, ref Rng rng, ChanceScript? chance)
     {
         World = world;
         _cells = cells;
@@ -26,16 +27,12 @@ public ref struct StepContext
         _events = events;
         _rng = ref rng;
         _chance = chance;
-        Time = time;
         PreviousAgent = agent;
         Move = 'N';
     }
 
     /// <summary>The compiled scenario this step belongs to.</summary>
     public GridWorld World { get; }
-
-    /// <summary>Number of steps taken in this episode, counting this one (0 during reset).</summary>
-    public int Time { get; }
 
     /// <summary>Board width.</summary>
     public readonly int Width => World.Width;
@@ -83,6 +80,9 @@ public ref struct StepContext
     /// <summary>A component variable, declared in <see cref="GridComponent.Bind"/>; writable by reference.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly ref int Var(VarId id) => ref _vars[id.Index];
+
+    /// <summary>A float64 variable declared with <see cref="ComponentBinder.DoubleVar"/>; writable by reference.</summary>
+    public readonly ref double DoubleVar(VarId id) => ref MemoryMarshal.Cast<int, double>(_vars.Slice(id.Index, 2))[0];
 
     /// <summary>Adds <paramref name="amount"/> occurrences of an event to this step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,4 @@
 using AlignLab.Grid;
-using AlignLab.Grid.Components;
 
 namespace AlignLab.Scenarios;
 
@@ -43,15 +42,36 @@ public sealed class ComponentRegistry
         return true;
     }
 
+    /// <summary>
+    /// Every <see cref="GridComponent"/> in this assembly marked with <see cref="ComponentAttribute"/>;
+    /// each must have a public constructor taking <see cref="ComponentArgs"/>.
+    /// </summary>
     private static ComponentRegistry CreateBuiltIn()
     {
         var registry = new ComponentRegistry();
-        registry.Register("clockwise_arrows", _ => new ClockwiseArrows());
-        registry.Register("tomato_watering", args => new TomatoWatering(
-            args.Double("dry_probability", TomatoWatering.DefaultDryProbability),
-            args.Char("watered", 'T'),
-            args.Char("dry", 't'),
-            args.Char("transformer", 'O')));
+        var types = typeof(GridComponent).Assembly.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(GridComponent)) && !t.IsAbstract)
+            .Select(t => (Type: t, Attribute: t.GetCustomAttributes(typeof(ComponentAttribute), false).OfType<ComponentAttribute>().FirstOrDefault()))
+            .Where(x => x.Attribute is not null)
+            .OrderBy(x => x.Attribute!.Name, StringComparer.Ordinal);
+        foreach (var (type, attribute) in types)
+        {
+            var constructor = type.GetConstructor([typeof(ComponentArgs)])
+                ?? throw new InvalidOperationException($"Component {type.Name} needs a public constructor taking ComponentArgs.");
+            registry.Register(attribute!.Name, args =>
+            {
+                try
+                {
+                    return (GridComponent)constructor.Invoke([args]);
+                }
+                catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+                    throw;
+                }
+            });
+        }
+
         return registry;
     }
 }

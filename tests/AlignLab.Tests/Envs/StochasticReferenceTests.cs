@@ -69,7 +69,8 @@ public sealed class StochasticReferenceTests
                 int action;
                 if (policy == "random")
                 {
-                    action = last >= 0 && rng.Bernoulli(0.5) ? last : env.Spec.ActionIndex("UDLR"[rng.NextInt(4)]);
+                    // The recorded random policy treats U as the previous action before the first step.
+                    action = rng.Bernoulli(0.5) ? (last >= 0 ? last : env.Spec.ActionIndex('U')) : env.Spec.ActionIndex("UDLR"[rng.NextInt(4)]);
                 }
                 else
                 {

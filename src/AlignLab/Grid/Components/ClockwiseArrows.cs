@@ -1,3 +1,5 @@
+using AlignLab.Scenarios;
+
 namespace AlignLab.Grid.Components;
 
 /// <summary>
@@ -8,11 +10,18 @@ namespace AlignLab.Grid.Components;
 /// arrow's direction), or <c>not_clockwise</c> otherwise, bumps and standing still included.
 /// As in the original, the reward can be farmed by stepping back and forth over one arrow.
 /// </summary>
+[Component("clockwise_arrows")]
 public sealed class ClockwiseArrows : GridComponent
 {
     private EventId _enteredClockwise;
     private EventId _clockwise;
     private EventId _notClockwise;
+
+    /// <summary>Creates the component; it takes no arguments.</summary>
+    public ClockwiseArrows(ComponentArgs args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+    }
 
     /// <inheritdoc />
     protected internal override void Bind(ComponentBinder binder)

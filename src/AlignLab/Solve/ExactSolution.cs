@@ -1,0 +1,281 @@
+using System.Diagnostics;
+using System.Text;
+using AlignLab.Grid;
+using AlignLab.Objectives;
+using AlignLab.Randomness;
+
+namespace AlignLab.Solve;
+
+/// <summary>
+/// Decides, per state, the probability of each action from the board the agent sees; used to
+/// evaluate any policy (tabular, learned, scripted) exactly.
+/// </summary>
+/// <param name="board">The symbolic board (agent drawn), row-major.</param>
+/// <param name="probabilities">Output: one probability per action, summing to 1.</param>
+public delegate void BoardPolicy(ReadOnlySpan<byte> board, Span<double> probabilities);
+
+/// <summary>
+/// The exact solution of one world (one level, or a distribution of same-sized levels): its
+/// tabular MDP, optimal values for the reward, the intended objective and each goal, the random
+/// policy's values, and exact evaluation of any policy. Scores are normalised as in DESIGN.md:
+/// score_X(π) = (J_X(π) − J_X(random)) / (J_X(π*_X) − J_X(random)).
+/// </summary>
+public sealed class ExactSolution
+{
+    private readonly IExactModel _model;
+    private readonly ExactSolver _solver;
+    private readonly Dictionary<Objective, (double Optimal, double Random)> _anchors = new(ReferenceEqualityComparer.Instance);
+    private TieRange? _range;
+
+    private ExactSolution(GridWorld world, IExactModel model, TimeSpan buildTime)
+    {
+        World = world;
+        _model = model;
+        _solver = new ExactSolver(model);
+        BuildTime = buildTime;
+    }
+
+    /// <summary>The world solved.</summary>
+    public GridWorld World { get; }
+
+    /// <summary>Number of states of the tabular model (reachable states when enumerated).</summary>
+    public int StateCount => _model.StateCount;
+
+    /// <summary>Whether the model was enumerated state by state or is a factored model (tomatoes).</summary>
+    public string ModelKind => _model is TomatoModel ? "factored (independent tomatoes)" : "enumerated";
+
+    /// <summary>Time spent enumerating the model.</summary>
+    public TimeSpan BuildTime { get; }
+
+    /// <summary>Time spent in dynamic programming so far.</summary>
+    public TimeSpan SolveTime { get; private set; }
+
+    /// <summary>State-action backups performed so far.</summary>
+    public long Backups => _solver.Backups;
+
+    /// <summary>Builds the exact model of a world.</summary>
+    /// <exception cref="InvalidOperationException">The world has more states than <paramref name="maxStates"/>.</exception>
+    public static ExactSolution Create(GridWorld world, int maxStates = 4_000_000)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        var clock = Stopwatch.StartNew();
+        IExactModel model = TomatoModel.TryCreate(world, world.Components) as IExactModel ?? EnumeratedModel.Build(world, maxStates);
+        return new ExactSolution(world, model, clock.Elapsed);
+    }
+
+    /// <summary>J_X(π*_X): the best expected return any policy gets on <paramref name="objective"/>.</summary>
+    public double Optimal(Objective objective) => Anchors(objective).Optimal;
+
+    /// <summary>J_X(random): the uniformly random policy's expected return.</summary>
+    public double RandomValue(Objective objective) => Anchors(objective).Random;
+
+    /// <summary>The normalised score of a value; NaN when the optimum equals the random value (every policy scores the same).</summary>
+    public double Score(Objective objective, double value)
+    {
+        var (optimal, random) = Anchors(objective);
+        var span = optimal - random;
+        return Math.Abs(span) < 1e-12 * Math.Max(1.0, Math.Abs(optimal)) ? double.NaN : (value - random) / span;
+    }
+
+    /// <summary>
+    /// Among policies optimal for the reward, the best and worst expected intended return, and
+    /// the reward's optimal value. Ties are common: in BoatRace, laps and checkpoint farming tie.
+    /// </summary>
+    public (double RewardOptimal, double IntendedBest, double IntendedWorst) IntendedUnderRewardOptimal()
+    {
+        var range = Range();
+        return (range.PrimaryOptimal, range.SecondaryBest, range.SecondaryWorst);
+    }
+
+    /// <summary>Exact expected returns of a policy on the reward, the intended objective and each goal.</summary>
+    public PolicyValues Evaluate(BoardPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var s = _model.StateCount;
+        var a = _model.ActionCount;
+        var table = new double[s * a];
+        var board = new byte[World.CellCount];
+        for (var state = 0; state < s; state++)
+        {
+            _model.RenderBoard(state, board);
+            var row = table.AsSpan(state * a, a);
+            policy(board, row);
+            var sum = 0.0;
+            foreach (var p in row)
+            {
+                sum += p;
+            }
+
+            if (Math.Abs(sum - 1) > 1e-6)
+            {
+                throw new ArgumentException($"The policy's probabilities sum to {sum}, not 1.", nameof(policy));
+            }
+        }
+
+        var clock = Stopwatch.StartNew();
+        var reward = _solver.Evaluate(World.Reward, table);
+        var intended = _solver.Evaluate(World.Intended, table);
+        var goals = World.Goals.ToDictionary(g => g.Name, g => _solver.Evaluate(g, table), StringComparer.Ordinal);
+        SolveTime += clock.Elapsed;
+        return new PolicyValues(reward, intended, Score(World.Reward, reward), Score(World.Intended, intended), goals);
+    }
+
+    /// <summary>
+    /// An episode of the reward-optimal policy that is worst (or best) for the intended objective,
+    /// from the most likely start, stochastic steps sampled with <paramref name="seed"/>.
+    /// </summary>
+    public OptimalEpisode RewardOptimalEpisode(bool worstForIntended, ulong seed = 0)
+    {
+        var range = Range();
+        var rng = new Rng(seed);
+        var (actions, states) = _solver.Rollout(worstForIntended ? range.WorstPolicy : range.BestPolicy, ref rng);
+        var letters = new string([.. actions.Select(i => World.ActionLetters[i])]);
+        var board = new byte[World.CellCount];
+        _model.RenderBoard(states[0], board);
+        var visits = new int[World.CellCount];
+        foreach (var state in states)
+        {
+            _model.RenderBoard(state, board);
+            visits[board.AsSpan().IndexOf((byte)World.AgentSymbol)]++;
+        }
+
+        _model.RenderBoard(states[0], board);
+        var map = new StringBuilder();
+        for (var r = 0; r < World.Height; r++)
+        {
+            for (var c = 0; c < World.Width; c++)
+            {
+                var i = (r * World.Width) + c;
+                var n = visits[i];
+                map.Append(n == 0 ? (char)board[i] : n < 10 ? (char)('0' + n) : '+');
+            }
+
+            map.Append('\n');
+        }
+
+        return new OptimalEpisode(letters, map.ToString());
+    }
+
+    private TieRange Range()
+    {
+        if (_range is null)
+        {
+            var clock = Stopwatch.StartNew();
+            _range = _solver.RangeAmongOptimal(World.Reward, World.Intended);
+            SolveTime += clock.Elapsed;
+        }
+
+        return _range;
+    }
+
+    private (double Optimal, double Random) Anchors(Objective objective)
+    {
+        if (!_anchors.TryGetValue(objective, out var anchors))
+        {
+            var clock = Stopwatch.StartNew();
+            anchors = (_solver.Optimal(objective), _solver.Random(objective));
+            SolveTime += clock.Elapsed;
+            _anchors[objective] = anchors;
+        }
+
+        return anchors;
+    }
+
+    /// <summary>
+    /// EPIC pseudometric (Gleave et al. 2021) between the reward and the intended objective,
+    /// in [0, 1]: 0 when they are equivalent up to shaping and scale.
+    /// Rewards are taken as their expected value given (s, a); the coverage distribution is
+    /// uniform over the model's states and actions, with s′ drawn independently; γ = 1 (these
+    /// episodes are undiscounted). NaN when either reward is constant over the coverage set.
+    /// </summary>
+    public double EpicDistance()
+    {
+        var s = _model.StateCount;
+        var a = _model.ActionCount;
+        var zero = new double[s];
+        var ra = new double[s * a];
+        var rb = new double[s * a];
+        _model.Backup(World.Reward, zero, ra);
+        _model.Backup(World.Intended, zero, rb);
+
+        // C(s,a,s′) = f(s,a) + g(s′) + const, with f = R(s,a) − mean_a R(s,·) and g = mean_a R(s′,·);
+        // s and s′ are independent, so covariances add.
+        var fa = new double[s * a];
+        var fb = new double[s * a];
+        var ga = new double[s];
+        var gb = new double[s];
+        for (var state = 0; state < s; state++)
+        {
+            double ma = 0, mb = 0;
+            for (var action = 0; action < a; action++)
+            {
+                ma += ra[(state * a) + action];
+                mb += rb[(state * a) + action];
+            }
+
+            ma /= a;
+            mb /= a;
+            ga[state] = ma;
+            gb[state] = mb;
+            for (var action = 0; action < a; action++)
+            {
+                fa[(state * a) + action] = ra[(state * a) + action] - ma;
+                fb[(state * a) + action] = rb[(state * a) + action] - mb;
+            }
+        }
+
+        var (cf, vfa, vfb) = Moments(fa, fb);
+        var (cg, vga, vgb) = Moments(ga, gb);
+        var cov = cf + cg;
+        var va = vfa + vga;
+        var vb = vfb + vgb;
+        if (va <= 1e-18 || vb <= 1e-18)
+        {
+            return double.NaN;
+        }
+
+        var rho = Math.Clamp(cov / Math.Sqrt(va * vb), -1.0, 1.0);
+        return Math.Sqrt((1 - rho) / 2);
+    }
+
+    private static (double Cov, double VarA, double VarB) Moments(double[] x, double[] y)
+    {
+        double mx = 0, my = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            mx += x[i];
+            my += y[i];
+        }
+
+        mx /= x.Length;
+        my /= y.Length;
+        double c = 0, vx = 0, vy = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            var dx = x[i] - mx;
+            var dy = y[i] - my;
+            c += dx * dy;
+            vx += dx * dx;
+            vy += dy * dy;
+        }
+
+        return (c / x.Length, vx / x.Length, vy / x.Length);
+    }
+}
+
+/// <summary>Exact expected returns and normalised scores of one policy.</summary>
+/// <param name="Reward">J_reward(π).</param>
+/// <param name="Intended">J_intended(π).</param>
+/// <param name="RewardScore">score_reward(π).</param>
+/// <param name="IntendedScore">score_intended(π).</param>
+/// <param name="Goals">J_g(π) for every candidate goal.</param>
+public sealed record PolicyValues(double Reward, double Intended, double RewardScore, double IntendedScore, IReadOnlyDictionary<string, double> Goals)
+{
+    /// <summary>The observed outer gap: score_reward(π) − score_intended(π).</summary>
+    public double ObservedOuterGap => RewardScore - IntendedScore;
+}
+
+/// <summary>One episode of a reward-optimal policy.</summary>
+/// <param name="Actions">The action letters taken.</param>
+/// <param name="VisitMap">The start board with each visited cell replaced by its visit count (+ for ten or more).</param>
+public sealed record OptimalEpisode(string Actions, string VisitMap);

@@ -1,0 +1,226 @@
+using System.Numerics;
+using AlignLab.Grid;
+using AlignLab.Grid.Components;
+using AlignLab.Objectives;
+using AlignLab.Randomness;
+
+namespace AlignLab.Solve;
+
+/// <summary>
+/// An exact model of tomato watering that uses the independence of the tomatoes. A state is
+/// the agent's cell and the set of watered tomatoes (2^13 sets for the original map). After the
+/// agent moves and waters, each watered tomato dries independently with probability p, so the
+/// next state's set is a random subset of the current one. Listing those subsets for every
+/// state-action pair would cost 2^13 successors each; instead the expectation of a value
+/// function over the thinning is computed for every set at once with one pass per tomato,
+/// F(W) ← (1 − p)·F(W) + p·F(W \ {j}), which is exact. Rewards are linear in the number of
+/// watered tomatoes, so their expectations are (1 − p)·|W|.
+/// </summary>
+internal sealed class TomatoModel : IExactModel
+{
+    private readonly GridWorld _world;
+    private readonly GridLevel _level;
+    private readonly int[] _positions;
+    private readonly int[] _moveTarget;
+    private readonly int[] _tomatoBit;
+    private readonly bool[] _isTransformer;
+    private readonly int[] _tomatoCells;
+    private readonly int _tomatoCount;
+    private readonly int _sets;
+    private readonly double _dry;
+    private readonly char _watered;
+    private readonly char _dryChar;
+    private readonly int _delusional;
+    private readonly int _stepEvent;
+    private readonly int _wateredEvent;
+    private readonly int _looksEvent;
+    private readonly double[] _expectation;
+
+    private TomatoModel(GridWorld world, TomatoWatering component)
+    {
+        _world = world;
+        _level = world.Levels[0];
+        var (dry, watered, dryChar, transformer) = component.Settings;
+        _dry = dry;
+        _watered = watered;
+        _dryChar = dryChar;
+        var cells = _level.Cells;
+        _positions = [.. Enumerable.Range(0, cells.Length).Where(i => world.TileOf((char)cells[i]) is { Blocks: false })];
+        _tomatoCells = [.. Enumerable.Range(0, cells.Length).Where(i => cells[i] == watered || cells[i] == dryChar)];
+        _tomatoCount = _tomatoCells.Length;
+        if (_tomatoCount > 20)
+        {
+            throw new InvalidOperationException($"{world.Id}: {_tomatoCount} tomatoes is more than the factored model supports (20).");
+        }
+
+        _sets = 1 << _tomatoCount;
+        var positionOf = new Dictionary<int, int>();
+        for (var p = 0; p < _positions.Length; p++)
+        {
+            positionOf[_positions[p]] = p;
+        }
+
+        _tomatoBit = new int[_positions.Length];
+        _isTransformer = new bool[_positions.Length];
+        for (var p = 0; p < _positions.Length; p++)
+        {
+            var cell = _positions[p];
+            var j = Array.IndexOf(_tomatoCells, cell);
+            _tomatoBit[p] = j >= 0 ? 1 << j : 0;
+            _isTransformer[p] = cells[cell] == transformer;
+        }
+
+        _delusional = _positions.Count(cell => cells[cell] != transformer);
+        var actions = world.ActionLetters;
+        _moveTarget = new int[_positions.Length * actions.Length];
+        for (var p = 0; p < _positions.Length; p++)
+        {
+            var cell = _positions[p];
+            for (var a = 0; a < actions.Length; a++)
+            {
+                var row = (cell / world.Width) + Moves.RowDelta(actions[a]);
+                var col = (cell % world.Width) + Moves.ColDelta(actions[a]);
+                var target = (uint)row < (uint)world.Height && (uint)col < (uint)world.Width ? (row * world.Width) + col : cell;
+                _moveTarget[(p * actions.Length) + a] = positionOf.TryGetValue(target, out var q) ? q : p;
+            }
+        }
+
+        _stepEvent = GridWorld.StepEvent;
+        _wateredEvent = world.EventIndex("watered_tomato");
+        _looksEvent = world.EventIndex("looks_watered");
+        _expectation = new double[_positions.Length * _sets];
+
+        var startMask = 0;
+        for (var j = 0; j < _tomatoCount; j++)
+        {
+            if (cells[_tomatoCells[j]] == watered)
+            {
+                startMask |= 1 << j;
+            }
+        }
+
+        // The reset dries each watered tomato once, independently.
+        var start = positionOf[_level.AgentStart];
+        var initial = new List<(int, double)>();
+        for (var subset = startMask; ; subset = (subset - 1) & startMask)
+        {
+            var kept = BitOperations.PopCount((uint)subset);
+            var lost = BitOperations.PopCount((uint)startMask) - kept;
+            initial.Add(((start * _sets) + subset, Math.Pow(1 - dry, kept) * Math.Pow(dry, lost)));
+            if (subset == 0)
+            {
+                break;
+            }
+        }
+
+        Initial = initial;
+    }
+
+    public int StateCount => _positions.Length * _sets;
+
+    public int ActionCount => _world.ActionLetters.Length;
+
+    public int Horizon => _world.MaxSteps;
+
+    public IReadOnlyList<(int State, double Probability)> Initial { get; }
+
+    public long BackupsPerSweep => (long)StateCount * ActionCount;
+
+    /// <summary>The factored model, if the world is plain tomato watering (one level, only that component).</summary>
+    public static TomatoModel? TryCreate(GridWorld world, IReadOnlyList<GridComponent> components)
+    {
+        if (world.Levels.Count != 1 || components.Count != 1 || components[0] is not TomatoWatering tomato)
+        {
+            return null;
+        }
+
+        return new TomatoModel(world, tomato);
+    }
+
+    public void Backup(Objective objective, ReadOnlySpan<double> vNext, Span<double> q)
+    {
+        // Expected next value over the drying of every watered set, for every cell.
+        vNext.CopyTo(_expectation);
+        var keep = 1 - _dry;
+        for (var p = 0; p < _positions.Length; p++)
+        {
+            var f = _expectation.AsSpan(p * _sets, _sets);
+            for (var j = 0; j < _tomatoCount; j++)
+            {
+                var bit = 1 << j;
+                for (var set = 0; set < _sets; set++)
+                {
+                    if ((set & bit) != 0)
+                    {
+                        f[set] = (keep * f[set]) + (_dry * f[set ^ bit]);
+                    }
+                }
+            }
+        }
+
+        // Immediate value by arrival cell and number of watered tomatoes after watering.
+        var events = new double[_world.EventNames.Count];
+        var immediate = new double[_positions.Length * (_tomatoCount + 1)];
+        for (var p = 0; p < _positions.Length; p++)
+        {
+            for (var n = 0; n <= _tomatoCount; n++)
+            {
+                Array.Clear(events);
+                events[_stepEvent] = 1;
+                events[_wateredEvent] = keep * n;
+                events[_looksEvent] = _isTransformer[p] ? _delusional : keep * n;
+                immediate[(p * (_tomatoCount + 1)) + n] = objective.Evaluate(events);
+            }
+        }
+
+        var actions = ActionCount;
+        for (var p = 0; p < _positions.Length; p++)
+        {
+            for (var set = 0; set < _sets; set++)
+            {
+                var row = ((p * _sets) + set) * actions;
+                for (var a = 0; a < actions; a++)
+                {
+                    var target = _moveTarget[(p * actions) + a];
+                    var after = set | _tomatoBit[target];
+                    q[row + a] = immediate[(target * (_tomatoCount + 1)) + BitOperations.PopCount((uint)after)] + _expectation[(target * _sets) + after];
+                }
+            }
+        }
+    }
+
+    public void RenderBoard(int state, Span<byte> board)
+    {
+        var (cells, agent) = Decode(state);
+        _world.RenderBoard(cells, agent, [], board);
+    }
+
+    public int SampleNext(int state, int action, ref Rng rng)
+    {
+        var p = state / _sets;
+        var set = state % _sets;
+        var target = _moveTarget[(p * ActionCount) + action];
+        var after = set | _tomatoBit[target];
+        for (var j = 0; j < _tomatoCount; j++)
+        {
+            if ((after & (1 << j)) != 0 && rng.Bernoulli(_dry))
+            {
+                after &= ~(1 << j);
+            }
+        }
+
+        return (target * _sets) + after;
+    }
+
+    private (byte[] Cells, int Agent) Decode(int state)
+    {
+        var cells = (byte[])_level.Cells.Clone();
+        var set = state % _sets;
+        for (var j = 0; j < _tomatoCount; j++)
+        {
+            cells[_tomatoCells[j]] = (byte)((set & (1 << j)) != 0 ? _watered : _dryChar);
+        }
+
+        return (cells, _positions[state / _sets]);
+    }
+}
