@@ -14,6 +14,7 @@ internal static class Program
         root.Subcommands.Add(PlayCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(SolveCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -171,6 +171,15 @@ internal sealed class EnumeratedModel : IExactModel
         _world.RenderBoard(cells, agent, vars, board);
     }
 
+    public void ObserveExtras(int state, Span<double> extras)
+    {
+        var cells = new byte[_world.CellCount];
+        var vars = new int[_world.VarCount];
+        var agent = 0;
+        Unpack(_states[state], cells, ref agent, vars);
+        _world.ObserveExtras(cells, agent, vars, extras);
+    }
+
     public int SampleNext(int state, int action, ref Rng rng)
     {
         var pair = (state * ActionCount) + action;

@@ -11,8 +11,9 @@ namespace AlignLab.Solve;
 /// evaluate any policy (tabular, learned, scripted) exactly.
 /// </summary>
 /// <param name="board">The symbolic board (agent drawn), row-major.</param>
+/// <param name="extras">The extra observations (see <see cref="Envs.EnvSpec.ExtraNames"/>), NaN where none.</param>
 /// <param name="probabilities">Output: one probability per action, summing to 1.</param>
-public delegate void BoardPolicy(ReadOnlySpan<byte> board, Span<double> probabilities);
+public delegate void BoardPolicy(ReadOnlySpan<byte> board, ReadOnlySpan<double> extras, Span<double> probabilities);
 
 /// <summary>
 /// The exact solution of one world (one level, or a distribution of same-sized levels): its
@@ -95,11 +96,13 @@ public sealed class ExactSolution
         var a = _model.ActionCount;
         var table = new double[s * a];
         var board = new byte[World.CellCount];
+        var extras = new double[World.ExtraNames.Count];
         for (var state = 0; state < s; state++)
         {
             _model.RenderBoard(state, board);
+            _model.ObserveExtras(state, extras);
             var row = table.AsSpan(state * a, a);
-            policy(board, row);
+            policy(board, extras, row);
             var sum = 0.0;
             foreach (var p in row)
             {

@@ -31,6 +31,9 @@ internal interface IExactModel
     /// <summary>Draws the symbolic board (agent drawn) that the agent observes in a state.</summary>
     void RenderBoard(int state, Span<byte> board);
 
+    /// <summary>Computes the extra observations (NaN = none) the agent gets in a state.</summary>
+    void ObserveExtras(int state, Span<double> extras);
+
     /// <summary>Samples the next state of a transition (−1 when the episode ends), for drawing example episodes.</summary>
     int SampleNext(int state, int action, ref Rng rng);
 

@@ -144,18 +144,7 @@ internal sealed class TomatoModel : IExactModel
         var keep = 1 - _dry;
         for (var p = 0; p < _positions.Length; p++)
         {
-            var f = _expectation.AsSpan(p * _sets, _sets);
-            for (var j = 0; j < _tomatoCount; j++)
-            {
-                var bit = 1 << j;
-                for (var set = 0; set < _sets; set++)
-                {
-                    if ((set & bit) != 0)
-                    {
-                        f[set] = (keep * f[set]) + (_dry * f[set ^ bit]);
-                    }
-                }
-            }
+            Thin(_expectation.AsSpan(p * _sets, _sets), keep, _dry, _tomatoCount);
         }
 
         // Immediate value by arrival cell and number of watered tomatoes after watering.
@@ -189,10 +178,53 @@ internal sealed class TomatoModel : IExactModel
         }
     }
 
+    /// <summary>
+    /// In place, F(W) ← keep·F(W) + dry·F(W \ {j}) for every tomato j and every set W holding j:
+    /// afterwards F(W) is the expectation of the original F over the independent drying of W.
+    /// Sets holding j and those not holding it form contiguous blocks of 2^j, so the update is a
+    /// butterfly over vectors.
+    /// </summary>
+    internal static void Thin(Span<double> f, double keep, double dry, int bits)
+    {
+        var vectorWidth = System.Numerics.Vector<double>.Count;
+        var vKeep = new System.Numerics.Vector<double>(keep);
+        var vDry = new System.Numerics.Vector<double>(dry);
+        for (var j = 0; j < bits; j++)
+        {
+            var bit = 1 << j;
+            for (var block = 0; block < f.Length; block += 2 * bit)
+            {
+                var without = f.Slice(block, bit);
+                var with = f.Slice(block + bit, bit);
+                var i = 0;
+                if (bit >= vectorWidth)
+                {
+                    for (; i <= bit - vectorWidth; i += vectorWidth)
+                    {
+                        var a = new System.Numerics.Vector<double>(with[i..]);
+                        var b = new System.Numerics.Vector<double>(without[i..]);
+                        ((vKeep * a) + (vDry * b)).CopyTo(with[i..]);
+                    }
+                }
+
+                for (; i < bit; i++)
+                {
+                    with[i] = (keep * with[i]) + (dry * without[i]);
+                }
+            }
+        }
+    }
+
     public void RenderBoard(int state, Span<byte> board)
     {
         var (cells, agent) = Decode(state);
         _world.RenderBoard(cells, agent, [], board);
+    }
+
+    public void ObserveExtras(int state, Span<double> extras)
+    {
+        var (cells, agent) = Decode(state);
+        _world.ObserveExtras(cells, agent, [], extras);
     }
 
     public int SampleNext(int state, int action, ref Rng rng)
