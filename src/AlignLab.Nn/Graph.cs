@@ -173,7 +173,7 @@ public sealed partial class Graph
     public Var Relu(Var x)
     {
         var v = Unary(OpKind.Relu, x);
-        TensorPrimitives.Max(x.Value.Values, 0f, W(v.ValueRef));
+        Vec.Relu(x.Value.Values, W(v.ValueRef));
         return v;
     }
 

@@ -31,7 +31,7 @@ internal static class CheckCommand
                 return CliErrors.BadInput;
             }
 
-            Console.WriteLine($"ok: {scenario.Id} ({scenario.LevelCount} level{(scenario.LevelCount == 1 ? string.Empty : "s")}, distributions {string.Join(", ", scenario.Distributions.Keys)}); env checker passed");
+            Console.WriteLine($"ok: {scenario.Id} ({scenario.LevelCount} level{(scenario.LevelCount == 1 ? string.Empty : "s")}, distributions {string.Join(", ", scenario.DistributionNames)}); env checker passed");
             return 0;
         }));
         return command;

@@ -16,7 +16,8 @@ internal static class ListCommand
             foreach (var id in registry.Ids)
             {
                 var s = registry.Get(id);
-                Console.WriteLine($"{id.PadRight(width)}  {s.Title} ({s.LevelCount} level{(s.LevelCount == 1 ? string.Empty : "s")}; distributions: {string.Join(", ", s.Distributions.Keys)})");
+                var levels = s.LevelCount > 0 ? $"{s.LevelCount} level{(s.LevelCount == 1 ? string.Empty : "s")}" : "procedural";
+                Console.WriteLine($"{id.PadRight(width)}  {s.Title} ({levels}; distributions: {string.Join(", ", s.DistributionNames)})");
             }
 
             return 0;

@@ -24,12 +24,7 @@ internal static class SolveCommand
         {
             var scenario = ScenarioRegistry.BuiltIn.Get(parse.GetValue(id)!);
             var options = new BuildOptions(parse.GetValue(level), parse.GetValue(distribution), CliErrors.ParseSet(parse.GetValue(set)));
-            if (options.Distribution is { } d && !scenario.Distributions.ContainsKey(d))
-            {
-                throw new ScenarioException($"{scenario.Id} has no distribution '{d}'{Suggest.DidYouMean(d, scenario.Distributions.Keys)}.");
-            }
-
-            scenario.Build(options with { Level = options.Level ?? scenario.Distributions[options.Distribution ?? "train"][0] });
+            scenario.Build(options);
             var report = SpecificationGap.Analyze(scenario, options);
             if (parse.GetValue(json))
             {

@@ -24,6 +24,7 @@ internal enum GemmPath
 /// is padded to a multiple of 16 with zeros; A is read through row and column strides, so a transposed A needs
 /// no copy. Register tiles are 4 rows by 64 (or 16) columns.
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class Gemm
 {
     /// <summary>The panel width in floats.</summary>
@@ -181,7 +182,7 @@ internal static unsafe class Gemm
     {
         var full = n / Panel;
         var tail = n % Panel;
-        var panels = full + (tail > 0 ? 1 : 0);
+        var tile = stackalloc float[4 * Panel];
         var i = 0;
         for (; i + 4 <= m; i += 4)
         {
@@ -193,9 +194,23 @@ internal static unsafe class Gemm
                 K512x4x64(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate);
             }
 
-            for (; p < panels; p++)
+            if (p + 2 <= full)
             {
-                K512x4x16(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate, p < full ? Panel : tail);
+                K512x4x32(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate);
+                p += 2;
+            }
+
+            for (; p < full; p++)
+            {
+                K512x4x16(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate);
+            }
+
+            if (tail > 0)
+            {
+                var cp = ci + (full * Panel);
+                TileIn(cp, ldc, tile, 4, tail, accumulate);
+                K512x4x16(k, ai, rsA, csA, b + (full * Panel), ldb, tile, Panel, accumulate);
+                TileOut(tile, cp, ldc, 4, tail);
             }
         }
 
@@ -209,9 +224,17 @@ internal static unsafe class Gemm
                 K512x1x64(k, ai, csA, b + (p * Panel), ldb, ci + (p * Panel), accumulate);
             }
 
-            for (; p < panels; p++)
+            for (; p < full; p++)
             {
-                K512x1x16(k, ai, csA, b + (p * Panel), ldb, ci + (p * Panel), accumulate, p < full ? Panel : tail);
+                K512x1x16(k, ai, csA, b + (p * Panel), ldb, ci + (p * Panel), accumulate);
+            }
+
+            if (tail > 0)
+            {
+                var cp = ci + (full * Panel);
+                TileIn(cp, ldc, tile, 1, tail, accumulate);
+                K512x1x16(k, ai, csA, b + (full * Panel), ldb, tile, accumulate);
+                TileOut(tile, cp, ldc, 1, tail);
             }
         }
     }
@@ -221,15 +244,23 @@ internal static unsafe class Gemm
     {
         var full = n / Panel;
         var tail = n % Panel;
-        var panels = full + (tail > 0 ? 1 : 0);
+        var tile = stackalloc float[4 * Panel];
         var i = 0;
         for (; i + 4 <= m; i += 4)
         {
             var ai = a + ((long)i * rsA);
             var ci = c + ((long)i * ldc);
-            for (var p = 0; p < panels; p++)
+            for (var p = 0; p < full; p++)
             {
-                K256x4x16(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate, p < full ? Panel : tail);
+                K256x4x16(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate);
+            }
+
+            if (tail > 0)
+            {
+                var cp = ci + (full * Panel);
+                TileIn(cp, ldc, tile, 4, tail, accumulate);
+                K256x4x16(k, ai, rsA, csA, b + (full * Panel), ldb, tile, Panel, accumulate);
+                TileOut(tile, cp, ldc, 4, tail);
             }
         }
 
@@ -237,9 +268,49 @@ internal static unsafe class Gemm
         {
             var ai = a + ((long)i * rsA);
             var ci = c + ((long)i * ldc);
-            for (var p = 0; p < panels; p++)
+            for (var p = 0; p < full; p++)
             {
-                K256x1x16(k, ai, csA, b + (p * Panel), ldb, ci + (p * Panel), accumulate, p < full ? Panel : tail);
+                K256x1x16(k, ai, csA, b + (p * Panel), ldb, ci + (p * Panel), accumulate);
+            }
+
+            if (tail > 0)
+            {
+                var cp = ci + (full * Panel);
+                TileIn(cp, ldc, tile, 1, tail, accumulate);
+                K256x1x16(k, ai, csA, b + (full * Panel), ldb, tile, accumulate);
+                TileOut(tile, cp, ldc, 1, tail);
+            }
+        }
+    }
+
+    private static void TileIn(float* c, int ldc, float* tile, int rows, int width, bool accumulate)
+    {
+        if (!accumulate)
+        {
+            return;
+        }
+
+        for (var r = 0; r < rows; r++)
+        {
+            for (var j = 0; j < width; j++)
+            {
+                tile[(r * Panel) + j] = c[((long)r * ldc) + j];
+            }
+
+            for (var j = width; j < Panel; j++)
+            {
+                tile[(r * Panel) + j] = 0f;
+            }
+        }
+    }
+
+    private static void TileOut(float* tile, float* c, int ldc, int rows, int width)
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            for (var j = 0; j < width; j++)
+            {
+                c[((long)r * ldc) + j] = tile[(r * Panel) + j];
             }
         }
     }
@@ -300,6 +371,50 @@ internal static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void K512x4x32(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc)
+    {
+        float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        Vector512<float> r00, r01, r10, r11, r20, r21, r30, r31;
+        if (acc)
+        {
+            r00 = Vector512.Load(c0); r01 = Vector512.Load(c0 + 16);
+            r10 = Vector512.Load(c1); r11 = Vector512.Load(c1 + 16);
+            r20 = Vector512.Load(c2); r21 = Vector512.Load(c2 + 16);
+            r30 = Vector512.Load(c3); r31 = Vector512.Load(c3 + 16);
+        }
+        else
+        {
+            r00 = r01 = r10 = r11 = r20 = r21 = r30 = r31 = Vector512<float>.Zero;
+        }
+
+        float* a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
+        for (var kk = 0; kk < k; kk++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var x = Vector512.Create(*a0);
+            r00 = Vector512.FusedMultiplyAdd(x, b0, r00);
+            r01 = Vector512.FusedMultiplyAdd(x, b1, r01);
+            x = Vector512.Create(*a1);
+            r10 = Vector512.FusedMultiplyAdd(x, b0, r10);
+            r11 = Vector512.FusedMultiplyAdd(x, b1, r11);
+            x = Vector512.Create(*a2);
+            r20 = Vector512.FusedMultiplyAdd(x, b0, r20);
+            r21 = Vector512.FusedMultiplyAdd(x, b1, r21);
+            x = Vector512.Create(*a3);
+            r30 = Vector512.FusedMultiplyAdd(x, b0, r30);
+            r31 = Vector512.FusedMultiplyAdd(x, b1, r31);
+            a0 += csA; a1 += csA; a2 += csA; a3 += csA;
+            b += ldb;
+        }
+
+        r00.Store(c0); r01.Store(c0 + 16);
+        r10.Store(c1); r11.Store(c1 + 16);
+        r20.Store(c2); r21.Store(c2 + 16);
+        r30.Store(c3); r31.Store(c3 + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void K512x1x64(int k, float* a, int csA, float* b, int ldb, float* c, bool acc)
     {
         Vector512<float> r0, r1, r2, r3;
@@ -327,35 +442,55 @@ internal static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void K512x4x16(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc, int width)
+    private static void K512x4x16(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc)
     {
+        // Two sets of accumulators (even and odd k) so that eight independent FMA chains hide the FMA latency.
         float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-        var r0 = acc ? LoadPartial512(c0, width) : Vector512<float>.Zero;
-        var r1 = acc ? LoadPartial512(c1, width) : Vector512<float>.Zero;
-        var r2 = acc ? LoadPartial512(c2, width) : Vector512<float>.Zero;
-        var r3 = acc ? LoadPartial512(c3, width) : Vector512<float>.Zero;
+        Vector512<float> r0, r1, r2, r3;
+        if (acc)
+        {
+            r0 = Vector512.Load(c0); r1 = Vector512.Load(c1); r2 = Vector512.Load(c2); r3 = Vector512.Load(c3);
+        }
+        else
+        {
+            r0 = r1 = r2 = r3 = Vector512<float>.Zero;
+        }
+
+        Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
         float* a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
-        for (var kk = 0; kk < k; kk++)
+        var kk = 0;
+        for (; kk + 2 <= k; kk += 2)
+        {
+            var bv = Vector512.Load(b);
+            var bw = Vector512.Load(b + ldb);
+            r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a0), bv, r0);
+            r1 = Vector512.FusedMultiplyAdd(Vector512.Create(*a1), bv, r1);
+            r2 = Vector512.FusedMultiplyAdd(Vector512.Create(*a2), bv, r2);
+            r3 = Vector512.FusedMultiplyAdd(Vector512.Create(*a3), bv, r3);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[csA]), bw, s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[csA]), bw, s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[csA]), bw, s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[csA]), bw, s3);
+            a0 += 2 * csA; a1 += 2 * csA; a2 += 2 * csA; a3 += 2 * csA;
+            b += 2 * ldb;
+        }
+
+        if (kk < k)
         {
             var bv = Vector512.Load(b);
             r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a0), bv, r0);
             r1 = Vector512.FusedMultiplyAdd(Vector512.Create(*a1), bv, r1);
             r2 = Vector512.FusedMultiplyAdd(Vector512.Create(*a2), bv, r2);
             r3 = Vector512.FusedMultiplyAdd(Vector512.Create(*a3), bv, r3);
-            a0 += csA; a1 += csA; a2 += csA; a3 += csA;
-            b += ldb;
         }
 
-        StorePartial512(r0, c0, width);
-        StorePartial512(r1, c1, width);
-        StorePartial512(r2, c2, width);
-        StorePartial512(r3, c3, width);
+        (r0 + s0).Store(c0); (r1 + s1).Store(c1); (r2 + s2).Store(c2); (r3 + s3).Store(c3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void K512x1x16(int k, float* a, int csA, float* b, int ldb, float* c, bool acc, int width)
+    private static void K512x1x16(int k, float* a, int csA, float* b, int ldb, float* c, bool acc)
     {
-        var r0 = acc ? LoadPartial512(c, width) : Vector512<float>.Zero;
+        var r0 = acc ? Vector512.Load(c) : Vector512<float>.Zero;
         var r1 = Vector512<float>.Zero;
         var kk = 0;
         for (; kk + 2 <= k; kk += 2)
@@ -371,20 +506,20 @@ internal static unsafe class Gemm
             r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a), Vector512.Load(b), r0);
         }
 
-        StorePartial512(r0 + r1, c, width);
+        (r0 + r1).Store(c);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void K256x4x16(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc, int width)
+    private static void K256x4x16(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc)
     {
         float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
         Vector256<float> r00, r01, r10, r11, r20, r21, r30, r31;
         if (acc)
         {
-            (r00, r01) = LoadPartial256(c0, width);
-            (r10, r11) = LoadPartial256(c1, width);
-            (r20, r21) = LoadPartial256(c2, width);
-            (r30, r31) = LoadPartial256(c3, width);
+            r00 = Vector256.Load(c0); r01 = Vector256.Load(c0 + 8);
+            r10 = Vector256.Load(c1); r11 = Vector256.Load(c1 + 8);
+            r20 = Vector256.Load(c2); r21 = Vector256.Load(c2 + 8);
+            r30 = Vector256.Load(c3); r31 = Vector256.Load(c3 + 8);
         }
         else
         {
@@ -412,19 +547,19 @@ internal static unsafe class Gemm
             b += ldb;
         }
 
-        StorePartial256(r00, r01, c0, width);
-        StorePartial256(r10, r11, c1, width);
-        StorePartial256(r20, r21, c2, width);
-        StorePartial256(r30, r31, c3, width);
+        r00.Store(c0); r01.Store(c0 + 8);
+        r10.Store(c1); r11.Store(c1 + 8);
+        r20.Store(c2); r21.Store(c2 + 8);
+        r30.Store(c3); r31.Store(c3 + 8);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void K256x1x16(int k, float* a, int csA, float* b, int ldb, float* c, bool acc, int width)
+    private static void K256x1x16(int k, float* a, int csA, float* b, int ldb, float* c, bool acc)
     {
         Vector256<float> r0, r1;
         if (acc)
         {
-            (r0, r1) = LoadPartial256(c, width);
+            r0 = Vector256.Load(c); r1 = Vector256.Load(c + 8);
         }
         else
         {
@@ -440,76 +575,6 @@ internal static unsafe class Gemm
             b += ldb;
         }
 
-        StorePartial256(r0, r1, c, width);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> LoadPartial512(float* p, int width)
-    {
-        if (width == Panel)
-        {
-            return Vector512.Load(p);
-        }
-
-        var tmp = stackalloc float[Panel];
-        for (var j = 0; j < Panel; j++)
-        {
-            tmp[j] = j < width ? p[j] : 0f;
-        }
-
-        return Vector512.Load(tmp);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StorePartial512(Vector512<float> v, float* p, int width)
-    {
-        if (width == Panel)
-        {
-            v.Store(p);
-            return;
-        }
-
-        var tmp = stackalloc float[Panel];
-        v.Store(tmp);
-        for (var j = 0; j < width; j++)
-        {
-            p[j] = tmp[j];
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float> Lo, Vector256<float> Hi) LoadPartial256(float* p, int width)
-    {
-        if (width == Panel)
-        {
-            return (Vector256.Load(p), Vector256.Load(p + 8));
-        }
-
-        var tmp = stackalloc float[Panel];
-        for (var j = 0; j < Panel; j++)
-        {
-            tmp[j] = j < width ? p[j] : 0f;
-        }
-
-        return (Vector256.Load(tmp), Vector256.Load(tmp + 8));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StorePartial256(Vector256<float> lo, Vector256<float> hi, float* p, int width)
-    {
-        if (width == Panel)
-        {
-            lo.Store(p);
-            hi.Store(p + 8);
-            return;
-        }
-
-        var tmp = stackalloc float[Panel];
-        lo.Store(tmp);
-        hi.Store(tmp + 8);
-        for (var j = 0; j < width; j++)
-        {
-            p[j] = tmp[j];
-        }
+        r0.Store(c); r1.Store(c + 8);
     }
 }

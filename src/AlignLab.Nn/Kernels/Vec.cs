@@ -6,6 +6,23 @@ namespace AlignLab.Nn.Kernels;
 /// <summary>Elementwise backward kernels that TensorPrimitives has no single call for.</summary>
 internal static class Vec
 {
+    /// <summary>y = max(x, 0).</summary>
+    internal static void Relu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+        var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
+        var n = Math.Min(vx.Length, vy.Length);
+        for (var i = 0; i < n; i++)
+        {
+            vy[i] = Vector.Max(vx[i], Vector<float>.Zero);
+        }
+
+        for (var i = n * Vector<float>.Count; i < x.Length; i++)
+        {
+            y[i] = x[i] > 0f ? x[i] : 0f;
+        }
+    }
+
     /// <summary>dx += dy where y &gt; 0.</summary>
     internal static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {

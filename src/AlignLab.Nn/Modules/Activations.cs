@@ -28,7 +28,7 @@ public sealed class Relu : Module
     internal override int[] OutputShape(int[] inputShape) => inputShape;
 
     internal override void Infer(ReadOnlySpan<float> x, int batch, int[] inputShape, Span<float> y) =>
-        TensorPrimitives.Max(x, 0f, y[..x.Length]);
+        AlignLab.Nn.Kernels.Vec.Relu(x, y[..x.Length]);
 }
 
 /// <summary>The tanh activation as a layer.</summary>

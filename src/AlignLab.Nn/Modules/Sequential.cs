@@ -11,6 +11,8 @@ public sealed class Sequential : Module
     private readonly Module[] _layers;
     private readonly string[] _names;
     private readonly Parameter[] _parameters;
+    private readonly int[] _inputShape;
+    private readonly int[] _outputShape;
     private int[][]? _shapes;
     private float[] _bufA = [];
     private float[] _bufB = [];
@@ -23,7 +25,7 @@ public sealed class Sequential : Module
         ArgumentNullException.ThrowIfNull(inputShape);
         ArgumentNullException.ThrowIfNull(layers);
         Tensor.CheckedLength(inputShape);
-        InputShape = (int[])inputShape.Clone();
+        _inputShape = (int[])inputShape.Clone();
         _layers = new Module[layers.Length];
         _names = new string[layers.Length];
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -44,26 +46,20 @@ public sealed class Sequential : Module
         }
 
         _parameters = [.. ps];
-        var shape = InputShape;
-        foreach (var layer in _layers)
-        {
-            shape = layer.OutputShape(shape);
-        }
-
-        OutputShapePerSample = shape;
+        _outputShape = OutputShape(_inputShape);
     }
 
     /// <summary>Gets the per-sample input shape.</summary>
-    public IReadOnlyList<int> InputShape { get; }
+    public IReadOnlyList<int> InputShape => _inputShape;
 
     /// <summary>Gets the per-sample output shape.</summary>
-    public IReadOnlyList<int> OutputShapePerSample { get; }
+    public IReadOnlyList<int> OutputShapePerSample => _outputShape;
 
     /// <summary>Gets the number of input values per sample.</summary>
-    public int InputSize => Product([.. InputShape]);
+    public int InputSize => Product(_inputShape);
 
     /// <summary>Gets the number of output values per sample.</summary>
-    public int OutputSize => Product([.. OutputShapePerSample]);
+    public int OutputSize => Product(_outputShape);
 
     /// <summary>Gets the layers in order.</summary>
     public IReadOnlyList<Module> Layers => _layers;
@@ -115,12 +111,23 @@ public sealed class Sequential : Module
 
         EnsureBuffers(shapes, batch);
         var src = input;
+        var useA = true;
         for (var i = 0; i < _layers.Length; i++)
         {
+            // A Linear or Conv2d followed by ReLU applies the ReLU in place on its own output.
+            var fuse = i + 1 < _layers.Length && _layers[i + 1] is Relu && (_layers[i] is Linear or Conv2d);
+            var last = i + (fuse ? 1 : 0) == _layers.Length - 1;
             var n = batch * Product(shapes[i + 1]);
-            Span<float> dst = i == _layers.Length - 1 ? output[..n] : (i % 2 == 0 ? _bufA : _bufB).AsSpan(0, n);
+            Span<float> dst = last ? output[..n] : (useA ? _bufA : _bufB).AsSpan(0, n);
             _layers[i].Infer(src, batch, shapes[i], dst);
+            if (fuse)
+            {
+                Kernels.Vec.Relu(dst, dst);
+                i++;
+            }
+
             src = dst;
+            useA = !useA;
         }
     }
 
@@ -171,7 +178,7 @@ public sealed class Sequential : Module
 
     internal override void Infer(ReadOnlySpan<float> x, int batch, int[] inputShape, Span<float> y)
     {
-        if (!inputShape.AsSpan().SequenceEqual([.. InputShape]))
+        if (!inputShape.AsSpan().SequenceEqual(_inputShape))
         {
             throw new ArgumentException("Sequential: nested input shape differs from the declared input shape.");
         }
@@ -190,7 +197,7 @@ public sealed class Sequential : Module
     private int[][] BuildShapes()
     {
         var shapes = new int[_layers.Length + 1][];
-        shapes[0] = [.. InputShape];
+        shapes[0] = _inputShape;
         for (var i = 0; i < _layers.Length; i++)
         {
             shapes[i + 1] = _layers[i].OutputShape(shapes[i]);

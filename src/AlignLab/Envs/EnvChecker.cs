@@ -21,7 +21,7 @@ public static class EnvChecker
         ArgumentNullException.ThrowIfNull(scenario);
         var problems = new List<string>();
         var targets = Enumerable.Range(0, scenario.LevelCount).Select(l => new BuildOptions(Level: l))
-            .Concat(scenario.Distributions.Keys.Select(d => new BuildOptions(Distribution: d)));
+            .Concat(scenario.DistributionNames.Select(d => new BuildOptions(Distribution: d)));
         foreach (var options in targets)
         {
             var where = options.Level is { } l ? $"level {l}" : $"distribution {options.Distribution}";

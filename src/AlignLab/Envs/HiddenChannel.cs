@@ -37,8 +37,8 @@ public sealed class HiddenChannel
     /// <summary>Return of each candidate goal in the episode so far.</summary>
     public ReadOnlySpan<double> GoalReturns => _goalReturns;
 
-    /// <summary>The scenario level number the current episode is played on.</summary>
-    public int Level => _env.World.LevelNumbers[_env.LevelIndex];
+    /// <summary>The scenario level number the current episode is played on; −1 for a generated map.</summary>
+    public int Level => _env.LevelIndex >= 0 ? _env.World.LevelNumbers[_env.LevelIndex] : -1;
 
     /// <summary>Event counts of the last transition, indexed like <see cref="GridWorld.EventNames"/>.</summary>
     public ReadOnlySpan<double> LastEvents => _env.LastEvents;

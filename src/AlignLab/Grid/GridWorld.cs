@@ -31,18 +31,20 @@ public sealed class GridWorld
         IReadOnlyList<GridComponent> components,
         string actionLetters,
         int maxSteps,
-        Func<IReadOnlyList<string>, (Objective Reward, Objective Intended, IReadOnlyList<Objective> Goals)> objectives)
+        Func<IReadOnlyList<string>, (Objective Reward, Objective Intended, IReadOnlyList<Objective> Goals)> objectives,
+        LevelGenerator? generator = null)
     {
-        if (levels.Count == 0)
+        if (levels.Count == 0 && generator is null)
         {
-            throw new ArgumentException("A world needs at least one level.", nameof(levels));
+            throw new ArgumentException("A world needs at least one level or a level generator.", nameof(levels));
         }
 
         Id = id;
         Levels = levels;
         LevelNumbers = levelNumbers;
-        Height = levels[0].Height;
-        Width = levels[0].Width;
+        Generator = generator;
+        Height = generator?.Height ?? levels[0].Height;
+        Width = generator?.Width ?? levels[0].Width;
         if (levels.Any(l => l.Height != Height || l.Width != Width))
         {
             throw new ArgumentException("Levels played in one environment must share one size.", nameof(levels));
@@ -114,6 +116,9 @@ public sealed class GridWorld
     /// <summary>The levels an episode may start in (uniformly at random when there are several).</summary>
     public IReadOnlyList<GridLevel> Levels { get; }
 
+    /// <summary>The procedural generator that draws a new map every episode, or null for fixed levels.</summary>
+    public LevelGenerator? Generator { get; }
+
     /// <summary>The scenario's level numbers of <see cref="Levels"/>, in the same order.</summary>
     public IReadOnlyList<int> LevelNumbers { get; }
 
@@ -172,18 +177,34 @@ public sealed class GridWorld
     public Tile? TileOf(char symbol) => symbol < 256 ? _tiles[symbol] : null;
 
     /// <summary>
-    /// Starts an episode in the given arrays: picks a level (uniformly when there are several),
-    /// copies its cells, places the agent, clears the variables and lets components set up.
-    /// Returns the index in <see cref="Levels"/> of the level chosen.
+    /// Starts an episode in the given arrays: draws a map from the generator, or picks a level
+    /// (uniformly when there are several) and copies its cells; places the agent, clears the
+    /// episode variables and lets components set up. Returns the index in <see cref="Levels"/>
+    /// of the level chosen, or −1 for a generated map.
     /// </summary>
     internal int ResetState(Span<byte> cells, ref int agent, Span<int> vars, Span<double> scratchEvents, ref Rng rng, ChanceScript? chance, int forcedLevel = -1)
     {
-        var levelIndex = forcedLevel >= 0 ? forcedLevel
-            : Levels.Count == 1 ? 0
-            : chance is null ? rng.NextInt(Levels.Count) : chance.UniformInt(Levels.Count);
-        var level = Levels[levelIndex];
-        level.Cells.CopyTo(cells);
-        agent = level.AgentStart;
+        int levelIndex;
+        if (Generator is not null)
+        {
+            if (chance is not null)
+            {
+                throw new InvalidOperationException($"{Id}: a generated level distribution cannot be enumerated; solve sampled levels one at a time.");
+            }
+
+            levelIndex = -1;
+            agent = Generator.Generate(ref rng, cells);
+        }
+        else
+        {
+            levelIndex = forcedLevel >= 0 ? forcedLevel
+                : Levels.Count == 1 ? 0
+                : chance is null ? rng.NextInt(Levels.Count) : chance.UniformInt(Levels.Count);
+            var level = Levels[levelIndex];
+            level.Cells.CopyTo(cells);
+            agent = level.AgentStart;
+        }
+
         for (var v = 0; v < vars.Length; v++)
         {
             if (!_persistent[v])

@@ -23,6 +23,7 @@ public sealed class ScenarioDefinition
         char agentSymbol,
         IReadOnlyList<LevelEntry> levels,
         IReadOnlyDictionary<string, IReadOnlyList<int>> distributions,
+        IReadOnlyDictionary<string, ComponentEntry> generators,
         IReadOnlyList<ComponentEntry> components,
         ObjectiveEntry reward,
         ObjectiveEntry intended,
@@ -39,6 +40,7 @@ public sealed class ScenarioDefinition
         AgentSymbol = agentSymbol;
         LevelEntries = levels;
         Distributions = distributions;
+        GeneratorEntries = generators;
         ComponentEntries = components;
         RewardEntry = reward;
         IntendedEntry = intended;
@@ -73,8 +75,14 @@ public sealed class ScenarioDefinition
     /// <summary>A level's map as ASCII art, with the agent at its start.</summary>
     public string LevelArt(int level) => LevelEntries[level].Level.ToAscii(AgentSymbol);
 
-    /// <summary>The named level distributions and the level numbers each draws from (uniformly).</summary>
+    /// <summary>The named distributions over fixed levels and the level numbers each draws from (uniformly).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<int>> Distributions { get; }
+
+    /// <summary>Every distribution name, fixed-level and generated, in file order of kind (fixed first).</summary>
+    public IReadOnlyList<string> DistributionNames => [.. Distributions.Keys, .. GeneratorEntries.Keys];
+
+    /// <summary>The generated distributions and the generator each uses.</summary>
+    public IReadOnlyDictionary<string, string> GeneratedDistributions => GeneratorEntries.ToDictionary(g => g.Key, g => g.Value.Type, StringComparer.Ordinal);
 
     /// <summary>Names of the components, in update order.</summary>
     public IReadOnlyList<string> ComponentNames => [.. ComponentEntries.Select(c => c.Type)];
@@ -97,6 +105,8 @@ public sealed class ScenarioDefinition
     internal IReadOnlyList<LevelEntry> LevelEntries { get; }
 
     internal IReadOnlyList<ComponentEntry> ComponentEntries { get; }
+
+    internal IReadOnlyDictionary<string, ComponentEntry> GeneratorEntries { get; }
 
     internal ObjectiveEntry RewardEntry { get; }
 
@@ -126,7 +136,29 @@ public sealed class ScenarioDefinition
         var parameters = ResolveParameters(options.Set);
 
         IReadOnlyList<int> levelNumbers;
-        if (options.Level is { } level)
+        LevelGenerator? generator = null;
+        if (options.FixedLevel is not null)
+        {
+            levelNumbers = [-1];
+        }
+        else if (options.Level is null && GeneratorEntries.TryGetValue(options.Distribution ?? "train", out var generatorEntry))
+        {
+            var args = new ComponentArgs(Nodes, generatorEntry.At, generatorEntry.Type, generatorEntry.Args, parameters);
+            if (!components.TryCreateGenerator(generatorEntry.Type, args, out generator))
+            {
+                throw Nodes.Error(generatorEntry.At, $"unknown level generator '{generatorEntry.Type}'{Suggest.DidYouMean(generatorEntry.Type, components.GeneratorNames)}.");
+            }
+
+            args.RejectUnread(args.ReadNames);
+            var missing = generator!.Symbols.Where(c => !Legend.ContainsKey(c)).Distinct().ToList();
+            if (missing.Count > 0)
+            {
+                throw Nodes.Error(generatorEntry.At, $"generator '{generatorEntry.Type}' writes {string.Join(", ", missing.Select(c => $"'{c}'"))}, which the legend does not define.");
+            }
+
+            levelNumbers = [];
+        }
+        else if (options.Level is { } level)
         {
             if (level < 0 || level >= LevelEntries.Count)
             {
@@ -140,13 +172,13 @@ public sealed class ScenarioDefinition
             var name = options.Distribution ?? "train";
             if (!Distributions.TryGetValue(name, out var numbers))
             {
-                throw new ScenarioException(Id, 0, 0, $"there is no distribution '{name}'{Suggest.DidYouMean(name, Distributions.Keys)}; distributions: {string.Join(", ", Distributions.Keys)}.");
+                throw new ScenarioException(Id, 0, 0, $"there is no distribution '{name}'{Suggest.DidYouMean(name, DistributionNames)}; distributions: {string.Join(", ", DistributionNames)}.");
             }
 
             levelNumbers = numbers;
         }
 
-        var levels = levelNumbers.Select(n => LevelEntries[n].Level).ToList();
+        var levels = options.FixedLevel is { } fixedLevel ? [fixedLevel] : levelNumbers.Select(n => LevelEntries[n].Level).ToList();
         if (levels.Any(l => l.Height != levels[0].Height || l.Width != levels[0].Width))
         {
             throw new ScenarioException(Id, 0, 0, $"levels {string.Join(", ", levelNumbers)} differ in size and cannot share one environment; pick one with --level.");
@@ -176,12 +208,30 @@ public sealed class ScenarioDefinition
             return new GridWorld(Id, levels, levelNumbers, Legend, AgentSymbol, built, actions, MaxSteps, events =>
                 (RewardEntry.Build(Nodes, events, parameters),
                  scrambleHidden ? Scrambled("intended", events, 1) : IntendedEntry.Build(Nodes, events, parameters),
-                 [.. GoalEntries.Select((g, i) => scrambleHidden ? Scrambled(g.Name, events, i + 2) : g.Build(Nodes, events, parameters))]));
+                 [.. GoalEntries.Select((g, i) => scrambleHidden ? Scrambled(g.Name, events, i + 2) : g.Build(Nodes, events, parameters))]),
+                generator);
         }
         catch (ArgumentException e)
         {
             throw new ScenarioException(Nodes.Source, 0, 0, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Draws <paramref name="count"/> maps from a generated distribution with a seeded generator,
+    /// for solving each exactly (<see cref="BuildOptions.FixedLevel"/>).
+    /// </summary>
+    /// <exception cref="ScenarioException">The distribution is not a generated one.</exception>
+    public IReadOnlyList<GridLevel> SampleLevels(string distribution, int count, ulong seed, IReadOnlyDictionary<string, string>? set = null)
+    {
+        var world = Build(new BuildOptions(Distribution: distribution, Set: set));
+        if (world.Generator is not { } generator)
+        {
+            throw new ScenarioException(Id, 0, 0, $"distribution '{distribution}' lists fixed levels; it has nothing to sample.");
+        }
+
+        var rng = new Randomness.Rng(seed);
+        return [.. Enumerable.Range(0, count).Select(_ => generator.Sample(ref rng))];
     }
 
     private static Objective Scrambled(string name, IReadOnlyList<string> events, int salt) =>
@@ -276,6 +326,12 @@ public sealed class ScenarioDefinition
 /// <param name="Set">Parameter values by name (<c>--set key=value</c>).</param>
 public sealed record BuildOptions(int? Level = null, string? Distribution = null, IReadOnlyDictionary<string, string>? Set = null)
 {
+    /// <summary>
+    /// Play exactly this map instead (a level drawn from a generator, to be solved exactly); its
+    /// level number is reported as −1.
+    /// </summary>
+    public GridLevel? FixedLevel { get; init; }
+
     /// <summary>Default parameters on the <c>train</c> distribution.</summary>
     public static BuildOptions Default { get; } = new();
 }

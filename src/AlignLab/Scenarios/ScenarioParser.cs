@@ -21,6 +21,8 @@ public static partial class ScenarioParser
 
     private static readonly string[] ParameterKeys = ["default", "choices"];
 
+    private static readonly string[] GeneratorKeys = ["generator", "with"];
+
     /// <summary>Reads a scenario file from disk.</summary>
     /// <exception cref="ScenarioException">The file is missing, unreadable or malformed.</exception>
     public static ScenarioDefinition ParseFile(string path)
@@ -100,8 +102,12 @@ public static partial class ScenarioParser
 
         var parameters = ReadParameters(nodes, root);
         var (legend, agentSymbol, under) = ReadLegend(nodes, nodes.Required(root, "legend", "the scenario"));
-        var levels = ReadLevels(nodes, nodes.Required(root, "levels", "the scenario"), legend, agentSymbol, under);
-        var distributions = ReadDistributions(nodes, root, levels.Count);
+        var levels = YamlNodes.Optional(root, "levels") is { } levelsNode ? ReadLevels(nodes, levelsNode, legend, agentSymbol, under) : [];
+        var (distributions, generators) = ReadDistributions(nodes, root, levels.Count);
+        if (levels.Count == 0 && distributions.Count > 0)
+        {
+            throw nodes.Error(root, "the scenario needs 'levels' (its distributions list fixed levels).");
+        }
         var componentEntries = ReadComponents(nodes, root);
         var reward = ReadObjective(nodes, nodes.Required(root, "reward", "the scenario"), "reward");
         var intended = ReadObjective(nodes, nodes.Required(root, "intended", "the scenario"), "intended");
@@ -114,11 +120,15 @@ public static partial class ScenarioParser
             }
         }
 
-        var definition = new ScenarioDefinition(nodes, id, title, description, maxSteps, actions, legend, agentSymbol, levels, distributions, componentEntries, reward, intended, goals, parameters);
+        var definition = new ScenarioDefinition(nodes, id, title, description, maxSteps, actions, legend, agentSymbol, levels, distributions, generators, componentEntries, reward, intended, goals, parameters);
 
         // Build once with the defaults so that unknown components, events and arguments are
         // reported when the file is read, not when it is first played.
-        definition.Build(new BuildOptions(Level: 0), components);
+        foreach (var name in definition.DistributionNames)
+        {
+            definition.Build(levels.Count > 0 && !generators.ContainsKey(name) ? new BuildOptions(Level: 0) : new BuildOptions(Distribution: name), components);
+        }
+
         return definition;
     }
 
@@ -310,19 +320,45 @@ public static partial class ScenarioParser
         return result;
     }
 
-    private static Dictionary<string, IReadOnlyList<int>> ReadDistributions(YamlNodes nodes, YamlMappingNode root, int levelCount)
+    private static (Dictionary<string, IReadOnlyList<int>> Fixed, Dictionary<string, ScenarioDefinition.ComponentEntry> Generated) ReadDistributions(YamlNodes nodes, YamlMappingNode root, int levelCount)
     {
         var result = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
+        var generated = new Dictionary<string, ScenarioDefinition.ComponentEntry>(StringComparer.Ordinal);
         if (YamlNodes.Optional(root, "distributions") is not { } node)
         {
+            if (levelCount == 0)
+            {
+                throw nodes.Error(root, "the scenario needs 'levels' or generated 'distributions'.");
+            }
+
             result["train"] = [.. Enumerable.Range(0, levelCount)];
-            return result;
+            return (result, generated);
         }
 
         foreach (var (name, keyNode, value) in nodes.Entries(nodes.Mapping(node, "distributions"), "distributions"))
         {
+            if (value is YamlMappingNode mapping)
+            {
+                foreach (var _ in nodes.Entries(mapping, $"distribution '{name}'", GeneratorKeys))
+                {
+                }
+
+                var type = nodes.Scalar(nodes.Required(mapping, "generator", $"distribution '{name}'"), "generator");
+                var args = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+                if (YamlNodes.Optional(mapping, "with") is { } with)
+                {
+                    foreach (var (key, _, arg) in nodes.Entries(nodes.Mapping(with, $"generator '{type}' with"), $"generator '{type}' arguments"))
+                    {
+                        args[key] = arg;
+                    }
+                }
+
+                generated[name] = new ScenarioDefinition.ComponentEntry(type, mapping, args);
+                continue;
+            }
+
             var levels = new List<int>();
-            foreach (var item in nodes.Sequence(value, $"distribution '{name}' (a list of level numbers)"))
+            foreach (var item in nodes.Sequence(value, $"distribution '{name}' (a list of level numbers, or generator: name with: arguments)"))
             {
                 var level = nodes.Int(item, $"a level number in distribution '{name}'");
                 if (level < 0 || level >= levelCount)
@@ -341,12 +377,12 @@ public static partial class ScenarioParser
             result[name] = levels;
         }
 
-        if (!result.ContainsKey("train"))
+        if (!result.ContainsKey("train") && !generated.ContainsKey("train"))
         {
             throw nodes.Error(node, "distributions: a 'train' distribution is required.");
         }
 
-        return result;
+        return (result, generated);
     }
 
     private static List<ScenarioDefinition.ComponentEntry> ReadComponents(YamlNodes nodes, YamlMappingNode root)

@@ -50,6 +50,11 @@ internal sealed class EnumeratedModel : IExactModel
     /// <exception cref="InvalidOperationException">More than <paramref name="maxStates"/> states.</exception>
     public static EnumeratedModel Build(GridWorld world, int maxStates = 4_000_000)
     {
+        if (world.Generator is not null)
+        {
+            throw new InvalidOperationException($"{world.Id}: levels are generated per episode; solve sampled levels (ScenarioDefinition.BuildForLevel) one at a time.");
+        }
+
         var cellCount = world.CellCount;
         var varCount = world.VarCount;
         var stateBytes = cellCount + 4 + (4 * varCount);

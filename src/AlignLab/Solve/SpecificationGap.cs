@@ -11,16 +11,38 @@ namespace AlignLab.Solve;
 /// </summary>
 public static class SpecificationGap
 {
-    /// <summary>Solves every level of the distribution (train by default), or only <see cref="BuildOptions.Level"/>.</summary>
+    /// <summary>Number of maps drawn from a generated distribution and solved one by one.</summary>
+    public const int SampledLevels = 8;
+
+    /// <summary>
+    /// Solves every level of the distribution (train by default), or only
+    /// <see cref="BuildOptions.Level"/>; a generated distribution is represented by
+    /// <see cref="SampledLevels"/> maps drawn with a fixed seed, each solved exactly.
+    /// </summary>
     public static SpecificationReport Analyze(ScenarioDefinition scenario, BuildOptions? options = null, int maxStates = 4_000_000)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         options ??= BuildOptions.Default;
-        var levels = options.Level is { } l ? [l] : scenario.Distributions[options.Distribution ?? "train"];
-        var reports = new List<LevelReport>();
-        foreach (var level in levels.Distinct())
+        var distribution = options.Distribution ?? "train";
+        var targets = new List<(int Level, BuildOptions Options)>();
+        if (options.Level is { } l)
         {
-            var world = scenario.Build(options with { Level = level });
+            targets.Add((l, options));
+        }
+        else if (scenario.GeneratedDistributions.ContainsKey(distribution))
+        {
+            targets.AddRange(scenario.SampleLevels(distribution, SampledLevels, seed: 0, options.Set).Select((map, i) => (-(i + 1), options with { FixedLevel = map })));
+        }
+        else
+        {
+            scenario.Build(options);
+            targets.AddRange(scenario.Distributions[distribution].Distinct().Select(n => (n, options with { Level = n })));
+        }
+
+        var reports = new List<LevelReport>();
+        foreach (var (level, buildOptions) in targets)
+        {
+            var world = scenario.Build(buildOptions);
             var solution = ExactSolution.Create(world, maxStates);
             var (rewardOptimal, best, worst) = solution.IntendedUnderRewardOptimal();
             var scoreBest = solution.Score(world.Intended, best);
@@ -67,7 +89,7 @@ public sealed record SpecificationReport(string Id, string Distribution, IReadOn
 }
 
 /// <summary>Exact results for one level.</summary>
-/// <param name="Level">Level number.</param>
+/// <param name="Level">Level number; −k for the k-th map sampled from a generated distribution.</param>
 /// <param name="States">States in the tabular model.</param>
 /// <param name="Model">How the model was built.</param>
 /// <param name="BuildTime">Time to enumerate the model.</param>

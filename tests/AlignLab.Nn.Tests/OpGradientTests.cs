@@ -1,0 +1,172 @@
+namespace AlignLab.Nn.Tests;
+
+public class OpGradientTests
+{
+    [Theory]
+    [InlineData(3, 4, 5)]
+    [InlineData(5, 17, 20)]
+    [InlineData(6, 9, 64)]
+    [InlineData(1, 3, 2)]
+    public void MatMul(int m, int k, int n) =>
+        GradCheck.Inputs((g, v) => g.MatMul(v[0], v[1]), TestData.Uniform(1, -1, 1, m, k), TestData.Uniform(2, -1, 1, k, n));
+
+    [Theory]
+    [InlineData(3, 4, 5)]
+    [InlineData(5, 17, 20)]
+    [InlineData(5, 9, 64)]
+    [InlineData(1, 7, 3)]
+    public void Linear(int batch, int inF, int outF) =>
+        GradCheck.Inputs(
+            (g, v) => g.Linear(v[0], v[1], v[2]),
+            TestData.Uniform(1, -1, 1, batch, inF),
+            TestData.Uniform(2, -1, 1, outF, inF),
+            TestData.Uniform(3, -1, 1, outF));
+
+    [Fact]
+    public void LinearWithoutBias() =>
+        GradCheck.Inputs((g, v) => g.Linear(v[0], v[1], null), TestData.Uniform(1, -1, 1, 4, 6), TestData.Uniform(2, -1, 1, 3, 6));
+
+    [Theory]
+    [InlineData(3, 2, 3, 4, 5, 4)]
+    [InlineData(1, 2, 3, 3, 6, 5)]
+    [InlineData(1, 2, 3, 5, 4, 4)]
+    public void Conv2d(int k, int batch, int c, int o, int h, int w) =>
+        GradCheck.Inputs(
+            (g, v) => g.Conv2d(v[0], v[1], v[2]),
+            TestData.Uniform(1, -1, 1, batch, c, h, w),
+            TestData.Uniform(2, -1, 1, o, c, k, k),
+            TestData.Uniform(3, -1, 1, o));
+
+    [Fact]
+    public void Relu() => GradCheck.Inputs((g, v) => g.Relu(v[0]), TestData.AwayFromZero(4, 0.1f, 3, 7));
+
+    [Fact]
+    public void Tanh() => GradCheck.Inputs((g, v) => g.Tanh(v[0]), TestData.Uniform(5, -2, 2, 3, 7));
+
+    [Fact]
+    public void Exp() => GradCheck.Inputs((g, v) => g.Exp(v[0]), TestData.Uniform(6, -1, 1, 4, 5));
+
+    [Fact]
+    public void Add() => GradCheck.Inputs((g, v) => g.Add(v[0], v[1]), TestData.Uniform(7, -1, 1, 3, 5), TestData.Uniform(8, -1, 1, 3, 5));
+
+    [Fact]
+    public void Sub() => GradCheck.Inputs((g, v) => g.Sub(v[0], v[1]), TestData.Uniform(7, -1, 1, 3, 5), TestData.Uniform(8, -1, 1, 3, 5));
+
+    [Fact]
+    public void Mul() => GradCheck.Inputs((g, v) => g.Mul(v[0], v[1]), TestData.Uniform(7, -1, 1, 3, 5), TestData.Uniform(8, -1, 1, 3, 5));
+
+    [Fact]
+    public void Min()
+    {
+        var a = TestData.Uniform(9, -1, 1, 4, 6);
+        var b = a.Clone();
+        for (var i = 0; i < b.Length; i++)
+        {
+            b[i] += i % 2 == 0 ? 0.3f : -0.3f;
+        }
+
+        GradCheck.Inputs((g, v) => g.Min(v[0], v[1]), a, b);
+    }
+
+    [Fact]
+    public void Clamp()
+    {
+        // Values in ±[0.1, 1.1) clamped to [-0.5, 0.5], kept ≥ 0.05 away from the bounds.
+        var x = TestData.AwayFromZero(10, 0.1f, 5, 6);
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (MathF.Abs(MathF.Abs(x[i]) - 0.5f) < 0.05f)
+            {
+                x[i] *= 1.3f;
+            }
+        }
+
+        GradCheck.Inputs((g, v) => g.Clamp(v[0], -0.5f, 0.5f), x);
+    }
+
+    [Fact]
+    public void Scale() => GradCheck.Inputs((g, v) => g.Scale(v[0], -2.5f), TestData.Uniform(11, -1, 1, 3, 4));
+
+    [Fact]
+    public void FlattenAndReshape() =>
+        GradCheck.Inputs((g, v) => g.Reshape(g.Flatten(v[0]), [3, -1]), TestData.Uniform(12, -1, 1, 2, 3, 2, 2));
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public void Concat(int axis)
+    {
+        var a = TestData.Uniform(13, -1, 1, 2, 3);
+        var b = axis == 0 ? TestData.Uniform(14, -1, 1, 4, 3) : TestData.Uniform(14, -1, 1, 2, 5);
+        GradCheck.Inputs((g, v) => g.Concat(v[0], v[1], axis), a, b);
+    }
+
+    [Fact]
+    public void Softmax() => GradCheck.Inputs((g, v) => g.Softmax(v[0]), TestData.Uniform(15, -2, 2, 3, 5));
+
+    [Fact]
+    public void LogSoftmax() => GradCheck.Inputs((g, v) => g.LogSoftmax(v[0]), TestData.Uniform(16, -2, 2, 3, 5));
+
+    [Fact]
+    public void Sum() => GradCheck.Inputs((g, v) => g.Sum(v[0]), TestData.Uniform(17, -1, 1, 3, 4));
+
+    [Fact]
+    public void Mean() => GradCheck.Inputs((g, v) => g.Mean(v[0]), TestData.Uniform(18, -1, 1, 3, 4));
+
+    [Fact]
+    public void SumLastAxis() => GradCheck.Inputs((g, v) => g.SumLastAxis(v[0]), TestData.Uniform(19, -1, 1, 3, 4));
+
+    [Fact]
+    public void Gather() => GradCheck.Inputs((g, v) => g.Gather(v[0], [2, 0, 3]), TestData.Uniform(20, -1, 1, 3, 4));
+
+    [Fact]
+    public void MseLoss() =>
+        GradCheck.Inputs((g, v) => g.MseLoss(v[0], v[1]), TestData.Uniform(21, -1, 1, 4, 3), TestData.Uniform(22, -1, 1, 4, 3));
+
+    [Fact]
+    public void HuberLoss()
+    {
+        // Differences in ±[0.1, 2.1): both the quadratic and the linear region, away from |d| = δ = 1.
+        var pred = TestData.Uniform(23, -1, 1, 5, 4);
+        var diff = TestData.AwayFromZero(24, 0.1f, 5, 4);
+        var target = new Tensor(5, 4);
+        for (var i = 0; i < diff.Length; i++)
+        {
+            var d = diff[i] * 2f;
+            if (MathF.Abs(MathF.Abs(d) - 1f) < 0.05f)
+            {
+                d *= 1.2f;
+            }
+
+            target[i] = pred[i] - d;
+        }
+
+        GradCheck.Inputs((g, v) => g.HuberLoss(v[0], v[1], 1f), pred, target);
+    }
+
+    [Fact]
+    public void CrossEntropy() => GradCheck.Inputs((g, v) => g.CrossEntropy(v[0], [1, 0, 4, 2]), TestData.Uniform(25, -2, 2, 4, 5));
+
+    [Fact]
+    public void Entropy() => GradCheck.Inputs((g, v) => g.Entropy(v[0]), TestData.Uniform(26, -2, 2, 4, 5));
+
+    [Fact]
+    public void PpoClippedObjective()
+    {
+        // -mean(min(r·A, clamp(r, 0.8, 1.2)·A)) with r = exp(logp - oldLogp), the PPO policy loss.
+        var logits = TestData.Uniform(27, -1, 1, 4, 3);
+        var old = TestData.Uniform(28, -1.6f, -0.6f, 4);
+        var adv = TestData.AwayFromZero(29, 0.2f, 4);
+        GradCheck.Inputs(
+            (g, v) =>
+            {
+                var logp = g.Gather(g.LogSoftmax(v[0]), [0, 2, 1, 2]);
+                var ratio = g.Exp(g.Sub(logp, g.Input(old)));
+                var a = g.Input(adv);
+                var surr = g.Min(g.Mul(ratio, a), g.Mul(g.Clamp(ratio, 0.8f, 1.2f), a));
+                return g.Scale(g.Mean(surr), -1f);
+            },
+            logits);
+    }
+}
