@@ -16,6 +16,7 @@ public sealed class GridEnv : IEnvironment
     private readonly int[] _vars;
     private readonly double[] _events;
     private readonly byte[] _board;
+    private readonly byte[] _scratch;
     private readonly float[] _observation;
     private readonly double[] _extras;
     private readonly int _forcedLevel;
@@ -32,6 +33,7 @@ public sealed class GridEnv : IEnvironment
         _vars = new int[world.VarCount];
         _events = new double[world.EventNames.Count];
         _board = new byte[world.CellCount];
+        _scratch = new byte[world.CellCount];
         _observation = new float[world.Channels * world.CellCount];
         _extras = new double[world.ExtraNames.Count];
         world.CreateState(_vars);
@@ -83,7 +85,9 @@ public sealed class GridEnv : IEnvironment
         _time = 0;
         _started = true;
         _done = false;
-        Refresh();
+        _world.RenderBoard(_cells, _agent, _vars, _board);
+        _world.Encode(_board, _observation);
+        _world.ObserveExtras(_cells, _agent, _vars, _extras);
         EpisodeStarted?.Invoke();
     }
 
@@ -117,8 +121,7 @@ public sealed class GridEnv : IEnvironment
 
     private void Refresh()
     {
-        _world.RenderBoard(_cells, _agent, _vars, _board);
-        _world.Encode(_board, _observation);
+        _world.RefreshObservation(_cells, _agent, _vars, _board, _scratch, _observation);
         _world.ObserveExtras(_cells, _agent, _vars, _extras);
     }
 }

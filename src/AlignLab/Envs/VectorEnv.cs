@@ -23,6 +23,7 @@ public sealed class VectorEnv
     private readonly int[] _times;
     private readonly double[] _events;
     private readonly byte[] _boards;
+    private readonly byte[] _scratch;
     private readonly float[] _observations;
     private readonly double[] _rewards;
     private readonly bool[] _terminated;
@@ -46,6 +47,7 @@ public sealed class VectorEnv
         _times = new int[count];
         _events = new double[count * _eventCount];
         _boards = new byte[count * _cellCount];
+        _scratch = new byte[_cellCount];
         _observations = new float[count * _obsLength];
         _rewards = new double[count];
         _terminated = new bool[count];
@@ -140,7 +142,8 @@ public sealed class VectorEnv
             }
             else
             {
-                Render(i);
+                _world.RefreshObservation(cells, _agents[i], vars, _boards.AsSpan(i * _cellCount, _cellCount), _scratch, _observations.AsSpan(i * _obsLength, _obsLength));
+                ObserveExtras(i);
             }
         }
     }
@@ -158,7 +161,17 @@ public sealed class VectorEnv
         var board = _boards.AsSpan(i * _cellCount, _cellCount);
         _world.RenderBoard(_cells.AsSpan(i * _cellCount, _cellCount), _agents[i], _vars.AsSpan(i * _world.VarCount, _world.VarCount), board);
         _world.Encode(board, _observations.AsSpan(i * _obsLength, _obsLength));
+        ObserveExtras(i);
+    }
+
+    private void ObserveExtras(int i)
+    {
         var extraCount = _world.ExtraNames.Count;
+        if (extraCount == 0)
+        {
+            return;
+        }
+
         _world.ObserveExtras(_cells.AsSpan(i * _cellCount, _cellCount), _agents[i], _vars.AsSpan(i * _world.VarCount, _world.VarCount), _extras.AsSpan(i * extraCount, extraCount));
     }
 }

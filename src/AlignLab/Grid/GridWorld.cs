@@ -334,6 +334,60 @@ public sealed class GridWorld
         }
     }
 
+    /// <summary>
+    /// Brings a board and its one-hot observation up to date with the state, touching only the
+    /// cells whose character changed: the new board is drawn into <paramref name="scratch"/>,
+    /// compared with <paramref name="board"/> a vector at a time, and each differing cell moves
+    /// its 1 from the old channel to the new one. <paramref name="board"/> and
+    /// <paramref name="observation"/> must be consistent on entry (as after <see cref="Encode"/>).
+    /// </summary>
+    internal void RefreshObservation(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board, Span<byte> scratch, Span<float> observation)
+    {
+        RenderBoard(cells, agent, vars, scratch);
+        var cellCount = board.Length;
+        var i = 0;
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= cellCount - 32; i += 32)
+            {
+                var before = System.Runtime.Intrinsics.Vector256.Create<byte>(board[i..]);
+                var after = System.Runtime.Intrinsics.Vector256.Create<byte>(scratch[i..]);
+                var mask = System.Runtime.Intrinsics.Vector256.ExtractMostSignificantBits(~System.Runtime.Intrinsics.Vector256.Equals(before, after));
+                while (mask != 0)
+                {
+                    var j = i + System.Numerics.BitOperations.TrailingZeroCount(mask);
+                    Recode(board, scratch, observation, j, cellCount);
+                    mask &= mask - 1;
+                }
+            }
+        }
+
+        for (; i < cellCount; i++)
+        {
+            if (board[i] != scratch[i])
+            {
+                Recode(board, scratch, observation, i, cellCount);
+            }
+        }
+    }
+
+    private void Recode(Span<byte> board, ReadOnlySpan<byte> scratch, Span<float> observation, int cell, int cellCount)
+    {
+        var old = _channelOf[board[cell]];
+        if (old >= 0)
+        {
+            observation[(old * cellCount) + cell] = 0f;
+        }
+
+        var channel = _channelOf[scratch[cell]];
+        if (channel >= 0)
+        {
+            observation[(channel * cellCount) + cell] = 1f;
+        }
+
+        board[cell] = scratch[cell];
+    }
+
     /// <summary>Writes the one-hot C×H×W encoding of a board into <paramref name="observation"/>.</summary>
     internal void Encode(ReadOnlySpan<byte> board, Span<float> observation)
     {
