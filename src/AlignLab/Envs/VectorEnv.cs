@@ -148,6 +148,91 @@ public sealed class VectorEnv
         }
     }
 
+    /// <summary>
+    /// The whole batch state (cells, agents, variables, step counters, generators, last step's
+    /// flags), for checkpoints: restoring it with <see cref="RestoreState"/> continues the exact
+    /// same episodes and random streams.
+    /// </summary>
+    public byte[] SaveState()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write(Count);
+            writer.Write(_cells.Length);
+            writer.Write(_started);
+            writer.Write(_cells);
+            foreach (var array in new[] { _agents, _vars, _times })
+            {
+                writer.Write(array.Length);
+                foreach (var value in array)
+                {
+                    writer.Write(value);
+                }
+            }
+
+            foreach (var rng in _rngs)
+            {
+                var (s0, s1, s2, s3) = rng.State;
+                writer.Write(s0);
+                writer.Write(s1);
+                writer.Write(s2);
+                writer.Write(s3);
+            }
+
+            for (var i = 0; i < Count; i++)
+            {
+                writer.Write(_rewards[i]);
+                writer.Write(_intended[i]);
+                writer.Write(_terminated[i]);
+                writer.Write(_truncated[i]);
+            }
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>Restores a state saved by <see cref="SaveState"/> from a batch of the same world and size.</summary>
+    /// <exception cref="ArgumentException">The state is from a batch of another size or world.</exception>
+    public void RestoreState(byte[] state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        using var reader = new BinaryReader(new MemoryStream(state));
+        if (reader.ReadInt32() != Count || reader.ReadInt32() != _cells.Length)
+        {
+            throw new ArgumentException("The saved state is from a batch of another size or world.", nameof(state));
+        }
+
+        _started = reader.ReadBoolean();
+        reader.ReadBytes(_cells.Length).CopyTo(_cells, 0);
+        foreach (var array in new[] { _agents, _vars, _times })
+        {
+            if (reader.ReadInt32() != array.Length)
+            {
+                throw new ArgumentException("The saved state does not match this batch.", nameof(state));
+            }
+
+            for (var j = 0; j < array.Length; j++)
+            {
+                array[j] = reader.ReadInt32();
+            }
+        }
+
+        for (var i = 0; i < Count; i++)
+        {
+            _rngs[i] = Rng.FromState((reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64()));
+        }
+
+        for (var i = 0; i < Count; i++)
+        {
+            _rewards[i] = reader.ReadDouble();
+            _intended[i] = reader.ReadDouble();
+            _terminated[i] = reader.ReadBoolean();
+            _truncated[i] = reader.ReadBoolean();
+            Render(i);
+        }
+    }
+
     private void ResetOne(int i)
     {
         var varCount = _world.VarCount;

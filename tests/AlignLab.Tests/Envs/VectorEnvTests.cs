@@ -57,6 +57,51 @@ public sealed class VectorEnvTests
     }
 
     [Fact]
+    public void ASavedStateResumesTheSameEpisodesAndRandomStreams()
+    {
+        var world = ScenarioRegistry.BuiltIn.Get("TomatoWatering-v0").Build();
+        var (a, _) = EnvironmentFactory.MakeVector(world, 4, 9);
+        a.Reset();
+        var rng = new Rng(1);
+        var actions = new int[4];
+        void Act()
+        {
+            for (var i = 0; i < actions.Length; i++)
+            {
+                actions[i] = rng.NextInt(4);
+            }
+        }
+
+        for (var t = 0; t < 150; t++)
+        {
+            Act();
+            a.Step(actions);
+        }
+
+        var saved = a.SaveState();
+        var rngAtSave = rng;
+        var (b, _) = EnvironmentFactory.MakeVector(world, 4, 12345);
+        b.RestoreState(saved);
+        Assert.True(a.Observations.SequenceEqual(b.Observations));
+        var rngB = rngAtSave;
+        for (var t = 0; t < 120; t++)
+        {
+            Act();
+            a.Step(actions);
+            for (var i = 0; i < actions.Length; i++)
+            {
+                actions[i] = rngB.NextInt(4);
+            }
+
+            b.Step(actions);
+            Assert.True(a.Rewards.SequenceEqual(b.Rewards));
+            Assert.True(a.Observations.SequenceEqual(b.Observations));
+        }
+
+        Assert.Throws<ArgumentException>(() => EnvironmentFactory.MakeVector(world, 3).Env.RestoreState(saved));
+    }
+
+    [Fact]
     public void RejectsTheWrongNumberOfActionsAndStepBeforeReset()
     {
         var world = ScenarioRegistry.BuiltIn.Get("BoatRace-v0").Build();
