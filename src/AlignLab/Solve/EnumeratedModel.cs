@@ -176,6 +176,8 @@ internal sealed class EnumeratedModel : IExactModel
         _world.RenderBoard(cells, agent, vars, board);
     }
 
+    public int AgentCell(int state) => BitConverter.ToInt32(_states[state], _world.CellCount);
+
     public void ObserveExtras(int state, Span<double> extras)
     {
         var cells = new byte[_world.CellCount];

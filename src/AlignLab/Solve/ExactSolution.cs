@@ -138,8 +138,7 @@ public sealed class ExactSolution
         var visits = new int[World.CellCount];
         foreach (var state in states)
         {
-            _model.RenderBoard(state, board);
-            visits[board.AsSpan().IndexOf((byte)World.AgentSymbol)]++;
+            visits[_model.AgentCell(state)]++;
         }
 
         _model.RenderBoard(states[0], board);

@@ -31,6 +31,9 @@ internal interface IExactModel
     /// <summary>Draws the symbolic board (agent drawn) that the agent observes in a state.</summary>
     void RenderBoard(int state, Span<byte> board);
 
+    /// <summary>The agent's cell in a state (it may be hidden on the board, under water or a switch).</summary>
+    int AgentCell(int state);
+
     /// <summary>Computes the extra observations (NaN = none) the agent gets in a state.</summary>
     void ObserveExtras(int state, Span<double> extras);
 

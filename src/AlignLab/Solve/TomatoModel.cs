@@ -221,6 +221,8 @@ internal sealed class TomatoModel : IExactModel
         _world.RenderBoard(cells, agent, [], board);
     }
 
+    public int AgentCell(int state) => _positions[state / _sets];
+
     public void ObserveExtras(int state, Span<double> extras)
     {
         var (cells, agent) = Decode(state);
