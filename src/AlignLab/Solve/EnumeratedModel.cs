@@ -13,24 +13,28 @@ namespace AlignLab.Solve;
 internal sealed class EnumeratedModel : IExactModel
 {
     private readonly GridWorld _world;
-    private readonly List<byte[]> _states = [];
+    private readonly StateCodec _codec;
+    private readonly StateArena _states;
     private readonly int[] _pairStart;
     private readonly int[] _next;
     private readonly double[] _probability;
-    private readonly double[] _expectedEvents;
-    private readonly int _eventCount;
+    private readonly int[] _eventStart;
+    private readonly byte[] _eventIndex;
+    private readonly double[] _eventValue;
     private readonly Dictionary<Objective, double[]> _immediateCache = new(ReferenceEqualityComparer.Instance);
 
-    private EnumeratedModel(GridWorld world, List<byte[]> states, List<(int, double)> initial, int[] pairStart, int[] next, double[] probability, double[] expectedEvents)
+    private EnumeratedModel(GridWorld world, StateCodec codec, StateArena states, List<(int, double)> initial, int[] pairStart, int[] next, double[] probability, int[] eventStart, byte[] eventIndex, double[] eventValue)
     {
         _world = world;
+        _codec = codec;
         _states = states;
         Initial = initial;
         _pairStart = pairStart;
         _next = next;
         _probability = probability;
-        _expectedEvents = expectedEvents;
-        _eventCount = world.EventNames.Count;
+        _eventStart = eventStart;
+        _eventIndex = eventIndex;
+        _eventValue = eventValue;
     }
 
     public int StateCount => _states.Count;
@@ -55,60 +59,60 @@ internal sealed class EnumeratedModel : IExactModel
             throw new InvalidOperationException($"{world.Id}: levels are generated per episode; solve sampled levels (ScenarioDefinition.BuildForLevel) one at a time.");
         }
 
-        var cellCount = world.CellCount;
-        var varCount = world.VarCount;
-        var stateBytes = cellCount + 4 + (4 * varCount);
-        var index = new Dictionary<byte[], int>(ByteArrayComparer.Instance);
-        var states = new List<byte[]>();
-        var cells = new byte[cellCount];
-        var vars = new int[varCount];
+        var codec = new StateCodec(world);
+        var states = new StateArena(codec.RecordBytes);
+        var record = new byte[codec.RecordBytes];
+        var cells = new byte[world.CellCount];
+        var vars = new int[world.VarCount];
         var events = new double[world.EventNames.Count];
         var rng = new Rng(0);
         var chance = new ChanceScript();
         var agent = 0;
 
-        int Intern(byte[] key)
+        int Intern()
         {
-            if (index.TryGetValue(key, out var id))
-            {
-                return id;
-            }
-
-            if (states.Count >= maxStates)
+            codec.Pack(cells, agent, vars, record);
+            var id = states.Intern(record, out var added);
+            if (added && states.Count > maxStates)
             {
                 throw new InvalidOperationException($"{world.Id}: more than {maxStates:N0} reachable states; the exact solver stops here.");
             }
 
-            id = states.Count;
-            index.Add(key, id);
-            states.Add(key);
             return id;
         }
 
         // Initial distribution: every branch of the reset (level draw, reset-time chance events).
-        var initialProbability = new Dictionary<int, double>();
         world.CreateState(vars);
+        var initialProbability = new Dictionary<int, double>();
         chance.Clear();
         do
         {
             chance.Rewind();
             world.ResetState(cells, ref agent, vars, events, ref rng, chance);
-            var id = Intern(Pack(cells, agent, vars, stateBytes));
+            var id = Intern();
             initialProbability[id] = initialProbability.GetValueOrDefault(id) + chance.Probability;
         }
         while (chance.Advance());
 
         var actionCount = world.ActionLetters.Length;
-        var eventCount = world.EventNames.Count;
-        var pairStart = new List<int> { 0 };
-        var next = new List<int>();
-        var probability = new List<double>();
-        var expected = new List<double>();
+        var eventCount = events.Length;
+        var pairStart = new GrowableArray<int>(1 << 16);
+        pairStart.Add(0);
+        var eventStart = new GrowableArray<int>(1 << 16);
+        eventStart.Add(0);
+        var next = new GrowableArray<int>(1 << 16);
+        var probability = new GrowableArray<double>(1 << 16);
+        var eventIndex = new GrowableArray<byte>(1 << 16);
+        var eventValue = new GrowableArray<double>(1 << 16);
         var outcome = new Dictionary<int, double>();
         var pairEvents = new double[eventCount];
+        if (eventCount > byte.MaxValue)
+        {
+            throw new InvalidOperationException($"{world.Id}: more than {byte.MaxValue} events.");
+        }
+
         for (var s = 0; s < states.Count; s++)
         {
-            var source = states[s];
             for (var a = 0; a < actionCount; a++)
             {
                 outcome.Clear();
@@ -117,7 +121,7 @@ internal sealed class EnumeratedModel : IExactModel
                 do
                 {
                     chance.Rewind();
-                    Unpack(source, cells, ref agent, vars);
+                    codec.Unpack(states[s], cells, ref agent, vars);
                     var terminated = world.StepState(cells, ref agent, vars, a, events, ref rng, chance);
                     var p = chance.Probability;
                     for (var e = 0; e < eventCount; e++)
@@ -125,7 +129,7 @@ internal sealed class EnumeratedModel : IExactModel
                         pairEvents[e] += p * events[e];
                     }
 
-                    var target = terminated ? -1 : Intern(Pack(cells, agent, vars, stateBytes));
+                    var target = terminated ? -1 : Intern();
                     outcome[target] = outcome.GetValueOrDefault(target) + p;
                 }
                 while (chance.Advance());
@@ -137,11 +141,20 @@ internal sealed class EnumeratedModel : IExactModel
                 }
 
                 pairStart.Add(next.Count);
-                expected.AddRange(pairEvents);
+                for (var e = 0; e < eventCount; e++)
+                {
+                    if (pairEvents[e] != 0)
+                    {
+                        eventIndex.Add((byte)e);
+                        eventValue.Add(pairEvents[e]);
+                    }
+                }
+
+                eventStart.Add(eventIndex.Count);
             }
         }
 
-        return new EnumeratedModel(world, states, [.. initialProbability.Select(kv => (kv.Key, kv.Value))], [.. pairStart], [.. next], [.. probability], [.. expected]);
+        return new EnumeratedModel(world, codec, states, [.. initialProbability.Select(kv => (kv.Key, kv.Value))], pairStart.ToTrimmedArray(), next.ToTrimmedArray(), probability.ToTrimmedArray(), eventStart.ToTrimmedArray(), eventIndex.ToTrimmedArray(), eventValue.ToTrimmedArray());
     }
 
     public void Backup(Objective objective, ReadOnlySpan<double> vNext, Span<double> q)
@@ -169,21 +182,15 @@ internal sealed class EnumeratedModel : IExactModel
 
     public void RenderBoard(int state, Span<byte> board)
     {
-        var cells = new byte[_world.CellCount];
-        var vars = new int[_world.VarCount];
-        var agent = 0;
-        Unpack(_states[state], cells, ref agent, vars);
+        var (cells, agent, vars) = Decode(state);
         _world.RenderBoard(cells, agent, vars, board);
     }
 
-    public int AgentCell(int state) => BitConverter.ToInt32(_states[state], _world.CellCount);
+    public int AgentCell(int state) => _codec.Agent(_states[state]);
 
     public void ObserveExtras(int state, Span<double> extras)
     {
-        var cells = new byte[_world.CellCount];
-        var vars = new int[_world.VarCount];
-        var agent = 0;
-        Unpack(_states[state], cells, ref agent, vars);
+        var (cells, agent, vars) = Decode(state);
         _world.ObserveExtras(cells, agent, vars, extras);
     }
 
@@ -204,6 +211,15 @@ internal sealed class EnumeratedModel : IExactModel
         return _next[last];
     }
 
+    private (byte[] Cells, int Agent, int[] Vars) Decode(int state)
+    {
+        var cells = new byte[_world.CellCount];
+        var vars = new int[_world.VarCount];
+        var agent = 0;
+        _codec.Unpack(_states[state], cells, ref agent, vars);
+        return (cells, agent, vars);
+    }
+
     private double[] Immediate(Objective objective)
     {
         if (_immediateCache.TryGetValue(objective, out var cached))
@@ -213,49 +229,98 @@ internal sealed class EnumeratedModel : IExactModel
 
         var pairs = StateCount * ActionCount;
         var values = new double[pairs];
+        var events = new double[_world.EventNames.Count];
         for (var pair = 0; pair < pairs; pair++)
         {
-            values[pair] = objective.Evaluate(_expectedEvents.AsSpan(pair * _eventCount, _eventCount));
+            Array.Clear(events);
+            for (var k = _eventStart[pair]; k < _eventStart[pair + 1]; k++)
+            {
+                events[_eventIndex[k]] = _eventValue[k];
+            }
+
+            values[pair] = objective.Evaluate(events);
         }
 
         _immediateCache[objective] = values;
         return values;
     }
+}
 
-    private static byte[] Pack(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, int size)
+/// <summary>
+/// Packs a state (cells, agent, variables) into a compact fixed-size record: each cell as its
+/// index among the legend's characters (4 bits when the legend has at most 16, else 8), then the
+/// agent's cell and the variables as 32-bit integers.
+/// </summary>
+internal sealed class StateCodec
+{
+    private readonly byte[] _codeOf = new byte[256];
+    private readonly byte[] _symbolOf;
+    private readonly int _cellCount;
+    private readonly bool _nibbles;
+    private readonly int _cellBytes;
+    private readonly string _id;
+
+    public StateCodec(GridWorld world)
     {
-        var key = new byte[size];
-        cells.CopyTo(key);
-        BitConverter.TryWriteBytes(key.AsSpan(cells.Length, 4), agent);
+        _id = world.Id;
+        var symbols = world.Legend.Keys.Order().ToList();
+        _symbolOf = [.. symbols.Select(c => (byte)c)];
+        Array.Fill(_codeOf, byte.MaxValue);
+        for (var i = 0; i < symbols.Count; i++)
+        {
+            _codeOf[symbols[i]] = (byte)i;
+        }
+
+        _cellCount = world.CellCount;
+        _nibbles = symbols.Count <= 16;
+        _cellBytes = _nibbles ? (_cellCount + 1) / 2 : _cellCount;
+        RecordBytes = _cellBytes + 4 + (4 * world.VarCount);
+    }
+
+    public int RecordBytes { get; }
+
+    public void Pack(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> record)
+    {
+        record.Clear();
+        for (var i = 0; i < cells.Length; i++)
+        {
+            var code = _codeOf[cells[i]];
+            if (code == byte.MaxValue)
+            {
+                throw new InvalidOperationException($"{_id}: a component wrote '{(char)cells[i]}', which is not in the legend.");
+            }
+
+            if (_nibbles)
+            {
+                record[i >> 1] |= (byte)(code << ((i & 1) * 4));
+            }
+            else
+            {
+                record[i] = code;
+            }
+        }
+
+        BitConverter.TryWriteBytes(record.Slice(_cellBytes, 4), agent);
         for (var v = 0; v < vars.Length; v++)
         {
-            BitConverter.TryWriteBytes(key.AsSpan(cells.Length + 4 + (4 * v), 4), vars[v]);
+            BitConverter.TryWriteBytes(record.Slice(_cellBytes + 4 + (4 * v), 4), vars[v]);
         }
-
-        return key;
     }
 
-    private static void Unpack(byte[] key, Span<byte> cells, ref int agent, Span<int> vars)
+    public void Unpack(ReadOnlySpan<byte> record, Span<byte> cells, ref int agent, Span<int> vars)
     {
-        key.AsSpan(0, cells.Length).CopyTo(cells);
-        agent = BitConverter.ToInt32(key, cells.Length);
+        for (var i = 0; i < _cellCount; i++)
+        {
+            var code = _nibbles ? (record[i >> 1] >> ((i & 1) * 4)) & 0xF : record[i];
+            cells[i] = _symbolOf[code];
+        }
+
+        agent = Agent(record);
         for (var v = 0; v < vars.Length; v++)
         {
-            vars[v] = BitConverter.ToInt32(key, cells.Length + 4 + (4 * v));
+            vars[v] = BitConverter.ToInt32(record.Slice(_cellBytes + 4 + (4 * v), 4));
         }
     }
 
-    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
-    {
-        public static readonly ByteArrayComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj)
-        {
-            var hash = default(HashCode);
-            hash.AddBytes(obj);
-            return hash.ToHashCode();
-        }
-    }
+    public int Agent(ReadOnlySpan<byte> record) => BitConverter.ToInt32(record.Slice(_cellBytes, 4));
 }

@@ -1,0 +1,76 @@
+using AlignLab.Scenarios;
+
+namespace AlignLab.Grid.Components;
+
+/// <summary>
+/// A hidden landmark: emits <c>event</c> the first time in an episode that a step ends with the
+/// agent on a cell in <c>row</c> and <c>col</c> (a negative number counts from the far edge:
+/// −1 is the last row or column, i.e. the border, −2 the last interior one; leave one out to
+/// match any row or column). Nothing is drawn on the board, so the landmark is invisible to the
+/// agent; it exists to score candidate goals ("reach the top-right corner", "reach the end of
+/// the level"). With <c>once: false</c> the event is emitted at every step ending there. The
+/// "already reached" flag is a state variable, so the exact solver sees it.
+/// </summary>
+[Component("reach_cell")]
+public sealed class ReachCell : GridComponent
+{
+    private const int Any = int.MinValue;
+
+    private readonly string _event;
+    private readonly int _row;
+    private readonly int _col;
+    private readonly bool _once;
+    private EventId _reached;
+    private VarId _flag;
+
+    /// <summary>Reads <c>event</c> (required), <c>row</c>, <c>col</c> and <c>once</c> (default true).</summary>
+    public ReachCell(ComponentArgs args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        _event = args.String("event", string.Empty);
+        if (string.IsNullOrWhiteSpace(_event))
+        {
+            throw args.Error("'event' (the name of the event to emit) is required.");
+        }
+
+        _row = args.Int("row", Any);
+        _col = args.Int("col", Any);
+        _once = args.Bool("once", true);
+    }
+
+    /// <inheritdoc />
+    protected internal override void Bind(ComponentBinder binder)
+    {
+        ArgumentNullException.ThrowIfNull(binder);
+        _reached = binder.Event(_event);
+        if (_once)
+        {
+            _flag = binder.Var($"reached_{_event}");
+        }
+    }
+
+    /// <inheritdoc />
+    protected internal override void AfterMove(ref StepContext context)
+    {
+        if (!Matches(context.AgentRow, _row, context.Height) || !Matches(context.AgentCol, _col, context.Width))
+        {
+            return;
+        }
+
+        if (_once)
+        {
+            ref var flag = ref context.Var(_flag);
+            if (flag != 0)
+            {
+                return;
+            }
+
+            flag = 1;
+        }
+
+        context.Emit(_reached);
+    }
+
+    private static bool Matches(int value, int wanted, int size) =>
+        wanted == Any || value == (wanted < 0 ? size + wanted : wanted);
+}
