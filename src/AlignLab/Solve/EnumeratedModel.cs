@@ -52,7 +52,7 @@ internal sealed class EnumeratedModel : IExactModel
 
     /// <summary>Enumerates the reachable states of <paramref name="world"/> (over every level in its pool).</summary>
     /// <exception cref="InvalidOperationException">More than <paramref name="maxStates"/> states.</exception>
-    public static EnumeratedModel Build(GridWorld world, int maxStates = 4_000_000)
+    public static EnumeratedModel Build(GridWorld world, int maxStates = 40_000_000)
     {
         if (world.Generator is not null)
         {

@@ -56,7 +56,7 @@ public sealed class ExactSolution
 
     /// <summary>Builds the exact model of a world.</summary>
     /// <exception cref="InvalidOperationException">The world has more states than <paramref name="maxStates"/>.</exception>
-    public static ExactSolution Create(GridWorld world, int maxStates = 4_000_000)
+    public static ExactSolution Create(GridWorld world, int maxStates = 40_000_000)
     {
         ArgumentNullException.ThrowIfNull(world);
         var clock = Stopwatch.StartNew();

@@ -19,7 +19,7 @@ public static class SpecificationGap
     /// <see cref="BuildOptions.Level"/>; a generated distribution is represented by
     /// <see cref="SampledLevels"/> maps drawn with a fixed seed, each solved exactly.
     /// </summary>
-    public static SpecificationReport Analyze(ScenarioDefinition scenario, BuildOptions? options = null, int maxStates = 4_000_000)
+    public static SpecificationReport Analyze(ScenarioDefinition scenario, BuildOptions? options = null, int maxStates = 40_000_000)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         options ??= BuildOptions.Default;

@@ -1,0 +1,463 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using AlignLab.Envs;
+using AlignLab.Grid;
+using AlignLab.Nn;
+using AlignLab.Randomness;
+using AlignLab.Solve;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace AlignLab.Agents;
+
+/// <summary>
+/// Hyper-parameters of <see cref="DqnAgent"/>. Names and defaults follow CleanRL's <c>dqn.py</c>; every
+/// field is used as documented. All schedules count environment steps of all environments together, so
+/// the number of gradient steps per environment step does not depend on <see cref="NumEnvs"/>.
+/// </summary>
+public sealed record DqnOptions
+{
+    /// <summary>Environments stepped together (<c>num_envs</c>); must equal the <see cref="VectorEnv"/>'s count.</summary>
+    public int NumEnvs { get; init; } = 1;
+
+    /// <summary>Environment steps of training, all environments together (<c>total_timesteps</c>).</summary>
+    public long TotalTimesteps { get; init; } = 500_000;
+
+    /// <summary>Adam's learning rate (<c>learning_rate</c>).</summary>
+    public double LearningRate { get; init; } = 2.5e-4;
+
+    /// <summary>Capacity of the replay ring buffer in transitions (<c>buffer_size</c>); the oldest are overwritten.</summary>
+    public int BufferSize { get; init; } = 10_000;
+
+    /// <summary>Discount γ (<c>gamma</c>).</summary>
+    public double Gamma { get; init; } = 0.99;
+
+    /// <summary>Target-network update rate (<c>tau</c>): 1 copies the Q-network, less blends θ⁻ ← τθ + (1 − τ)θ⁻.</summary>
+    public double Tau { get; init; } = 1.0;
+
+    /// <summary>Environment steps between target-network updates (<c>target_network_frequency</c>).</summary>
+    public int TargetNetworkFrequency { get; init; } = 500;
+
+    /// <summary>Transitions per gradient step, drawn uniformly with replacement from the buffer (<c>batch_size</c>).</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>ε at the start of training (<c>start_e</c>).</summary>
+    public double StartEpsilon { get; init; } = 1.0;
+
+    /// <summary>ε after annealing (<c>end_e</c>).</summary>
+    public double EndEpsilon { get; init; } = 0.05;
+
+    /// <summary>Fraction of <see cref="TotalTimesteps"/> over which ε falls linearly from start to end (<c>exploration_fraction</c>).</summary>
+    public double ExplorationFraction { get; init; } = 0.5;
+
+    /// <summary>Environment steps of pure collection before the first gradient step (<c>learning_starts</c>).</summary>
+    public long LearningStarts { get; init; } = 10_000;
+
+    /// <summary>Environment steps per gradient step (<c>train_frequency</c>).</summary>
+    public int TrainFrequency { get; init; } = 10;
+
+    /// <summary>Threshold δ of the Huber loss on the TD error (CleanRL's dqn.py uses the squared error; Huber is the Nature-DQN choice).</summary>
+    public double HuberDelta { get; init; } = 1.0;
+
+    /// <summary>Global L2 norm the gradient is clipped to; null does not clip (CleanRL does not; SB3 clips at 10).</summary>
+    public double? MaxGradNorm { get; init; } = 10.0;
+
+    /// <summary>Multiplies the rewards the agent learns from (not the reported episodic returns).</summary>
+    public double RewardScale { get; init; } = 1.0;
+
+    /// <summary>Hidden layer sizes of the Q-network (CleanRL: 120, 84).</summary>
+    public IReadOnlyList<int> Hidden { get; init; } = [120, 84];
+
+    /// <summary>Hidden activation of the Q-network (ReLU in CleanRL).</summary>
+    public Activation Activation { get; init; } = Activation.Relu;
+
+    /// <summary>Seed of the initial weights, of exploration and of replay sampling (the environments have their own seeds).</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>ε at a given environment step: linear from <see cref="StartEpsilon"/> to <see cref="EndEpsilon"/>, then constant.</summary>
+    public double EpsilonAt(long step)
+    {
+        var duration = Math.Max(1.0, ExplorationFraction * TotalTimesteps);
+        var slope = (EndEpsilon - StartEpsilon) / duration;
+        return Math.Max((slope * step) + StartEpsilon, Math.Min(StartEpsilon, EndEpsilon));
+    }
+
+    /// <summary>Throws when a value is out of range.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(NumEnvs, 1, nameof(NumEnvs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BufferSize, 1, nameof(BufferSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(TrainFrequency, 1, nameof(TrainFrequency));
+        ArgumentOutOfRangeException.ThrowIfLessThan(TargetNetworkFrequency, 1, nameof(TargetNetworkFrequency));
+        ArgumentOutOfRangeException.ThrowIfNegative(TotalTimesteps, nameof(TotalTimesteps));
+        if (Hidden is null || Hidden.Count == 0 || Hidden.Any(h => h < 1))
+        {
+            throw new ArgumentException("Hidden must list at least one positive layer size.");
+        }
+
+        if (!(Gamma is >= 0 and <= 1) || !(Tau is > 0 and <= 1) || !(LearningRate > 0) || !(HuberDelta > 0))
+        {
+            throw new ArgumentException("Gamma must be in [0, 1], Tau in (0, 1]; LearningRate and HuberDelta positive.");
+        }
+    }
+}
+
+/// <summary>
+/// Deep Q-learning (Mnih et al. 2015) in the manner of CleanRL's <c>dqn.py</c>: an MLP Q-network on the
+/// flattened one-hot observation, ε-greedy exploration with a linear schedule, a preallocated replay ring
+/// buffer, a target network (periodic hard copy, or Polyak averaging with τ &lt; 1), Huber loss on the
+/// one-step TD error, Adam, a gradient step every <see cref="DqnOptions.TrainFrequency"/> environment steps
+/// after <see cref="DqnOptions.LearningStarts"/>.
+/// </summary>
+/// <remarks>
+/// The vectorised environment resets in the same step, so after a truncation the observation that followed
+/// the last action is lost. Such transitions are not stored (CleanRL stores the true final observation; we
+/// cannot, and storing the reset observation would bootstrap from the wrong state). Terminal transitions are
+/// stored with done = 1, so the reset observation stored with them is never bootstrapped from.
+/// All randomness is seeded (weights from <see cref="DqnOptions.Seed"/>, exploration and replay sampling from an
+/// <see cref="Rng"/>); after the first gradient step nothing is allocated. Not thread-safe.
+/// </remarks>
+public sealed class DqnAgent
+{
+    private const string CheckpointFormat = "alignlab.dqn/1";
+    private const int LossReportEvery = 100;
+
+    private readonly GridWorld _world;
+    private readonly Sequential _qNetwork;
+    private readonly Sequential _targetNetwork;
+    private readonly Graph _graph = new();
+    private readonly int _obsLength;
+    private readonly int _actionCount;
+    private Adam _optimizer;
+    private Rng _rng;
+
+    // Replay ring buffer.
+    private readonly float[] _bufferObs;
+    private readonly float[] _bufferNextObs;
+    private readonly int[] _bufferActions;
+    private readonly float[] _bufferRewards;
+    private readonly float[] _bufferDones;
+    private int _bufferNext;
+    private int _bufferCount;
+
+    // Per-step scratch.
+    private readonly float[] _currentObs;
+    private readonly float[] _stepQ;
+    private readonly int[] _stepActions;
+    private readonly EpisodeTracker _episodes;
+
+    // Minibatch.
+    private readonly Tensor _mbObs;
+    private readonly float[] _mbNextObs;
+    private readonly float[] _mbNextQ;
+    private readonly int[] _mbActions;
+    private readonly float[] _mbNotDone;
+    private readonly Tensor _mbTargets;
+
+    // Scratch of Policy().
+    private readonly float[] _policyObs;
+    private readonly float[] _policyQ;
+
+    /// <summary>Creates an untrained agent for <paramref name="world"/>'s observation and action spaces.</summary>
+    /// <param name="world">The world the agent will be trained on (its encoding is used by <see cref="Policy"/>).</param>
+    /// <param name="options">Hyper-parameters; validated here.</param>
+    public DqnAgent(GridWorld world, DqnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _world = world;
+        Options = options;
+        _obsLength = world.Channels * world.CellCount;
+        _actionCount = world.ActionLetters.Length;
+
+        var init = NeuralAgentSupport.InitRandom(options.Seed);
+        int[] hidden = [.. options.Hidden];
+        _qNetwork = Nets.Mlp(_obsLength, hidden, _actionCount, options.Activation, init);
+        _targetNetwork = Nets.Mlp(_obsLength, hidden, _actionCount, options.Activation, init);
+        UpdateTarget(1.0);
+        _optimizer = NewOptimizer();
+        _rng = new Rng(options.Seed ^ 0xD0_5EEDUL);
+
+        int n = options.NumEnvs, capacity = options.BufferSize, batch = options.BatchSize;
+        _bufferObs = new float[capacity * _obsLength];
+        _bufferNextObs = new float[capacity * _obsLength];
+        _bufferActions = new int[capacity];
+        _bufferRewards = new float[capacity];
+        _bufferDones = new float[capacity];
+        _currentObs = new float[n * _obsLength];
+        _stepQ = new float[n * _actionCount];
+        _stepActions = new int[n];
+        _episodes = new EpisodeTracker(n);
+        _mbObs = new Tensor(batch, _obsLength);
+        _mbNextObs = new float[batch * _obsLength];
+        _mbNextQ = new float[batch * _actionCount];
+        _mbActions = new int[batch];
+        _mbNotDone = new float[batch];
+        _mbTargets = new Tensor(batch);
+        _policyObs = new float[_obsLength];
+        _policyQ = new float[_actionCount];
+    }
+
+    /// <summary>The hyper-parameters.</summary>
+    public DqnOptions Options { get; }
+
+    /// <summary>The online Q-network: observation → one Q-value per action.</summary>
+    public Sequential QNetwork => _qNetwork;
+
+    /// <summary>The target network used for the TD targets.</summary>
+    public Sequential TargetNetwork => _targetNetwork;
+
+    /// <summary>Environment steps trained on so far, all environments together.</summary>
+    public long GlobalStep { get; private set; }
+
+    /// <summary>Gradient steps taken so far.</summary>
+    public long GradientSteps { get; private set; }
+
+    /// <summary>Transitions currently held by the replay buffer.</summary>
+    public int BufferCount => _bufferCount;
+
+    /// <summary>Episodes finished during training so far (in this process).</summary>
+    public long Episodes => _episodes.Episodes;
+
+    /// <summary>State of the agent's generator (for tests of checkpoints).</summary>
+    internal (ulong S0, ulong S1, ulong S2, ulong S3) RngState => _rng.State;
+
+    /// <summary>
+    /// Trains on <paramref name="env"/> until <see cref="DqnOptions.TotalTimesteps"/> environment steps are done
+    /// (a loaded checkpoint continues where it stopped, with an empty buffer). The environments are reset first.
+    /// </summary>
+    /// <param name="env">A batch of <see cref="DqnOptions.NumEnvs"/> environments of the agent's world.</param>
+    /// <param name="progress">Receives the <see cref="MetricNames"/> metrics: each finished episode, and every 100 gradient steps.</param>
+    public void Train(VectorEnv env, Action<AgentMetric>? progress = null)
+    {
+        NeuralAgentSupport.CheckEnv(env, _world, Options.NumEnvs);
+        env.Reset();
+        _episodes.Clear();
+        var n = Options.NumEnvs;
+        var scale = (float)Options.RewardScale;
+        var started = Stopwatch.GetTimestamp();
+        var startStep = GlobalStep;
+        while (GlobalStep < Options.TotalTimesteps)
+        {
+            // ε-greedy actions on the current observations.
+            env.Observations.CopyTo(_currentObs);
+            var epsilon = Options.EpsilonAt(GlobalStep);
+            _qNetwork.Predict(_currentObs, n, _stepQ);
+            for (var i = 0; i < n; i++)
+            {
+                _stepActions[i] = _rng.NextDouble() < epsilon ? _rng.NextInt(_actionCount) : ArgMax(_stepQ.AsSpan(i * _actionCount, _actionCount));
+            }
+
+            env.Step(_stepActions);
+            var previousStep = GlobalStep;
+            GlobalStep += n;
+            var rewards = env.Rewards;
+            var terminated = env.Terminated;
+            var truncated = env.Truncated;
+            for (var i = 0; i < n; i++)
+            {
+                if (!truncated[i])
+                {
+                    Store(_currentObs.AsSpan(i * _obsLength, _obsLength), _stepActions[i], (float)rewards[i] * scale, env.Observations.Slice(i * _obsLength, _obsLength), terminated[i]);
+                }
+
+                _episodes.Add(i, rewards[i], terminated[i] || truncated[i], GlobalStep, progress);
+            }
+
+            if (GlobalStep <= Options.LearningStarts)
+            {
+                continue;
+            }
+
+            // One gradient step per TrainFrequency environment steps, one target update per TargetNetworkFrequency.
+            var learnedFrom = Math.Max(previousStep, Options.LearningStarts);
+            var updates = (GlobalStep / Options.TrainFrequency) - (learnedFrom / Options.TrainFrequency);
+            for (var u = 0; u < updates; u++)
+            {
+                var (loss, meanQ) = GradientStep();
+                if (progress is not null && GradientSteps % LossReportEvery == 0)
+                {
+                    var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                    progress(new AgentMetric(MetricNames.TdLoss, loss, GlobalStep));
+                    progress(new AgentMetric(MetricNames.QValues, meanQ, GlobalStep));
+                    progress(new AgentMetric(MetricNames.Epsilon, epsilon, GlobalStep));
+                    progress(new AgentMetric(MetricNames.LearningRate, _optimizer.LastLearningRate, GlobalStep));
+                    progress(new AgentMetric(MetricNames.StepsPerSecond, seconds > 0 ? (GlobalStep - startStep) / seconds : 0, GlobalStep));
+                }
+            }
+
+            if ((GlobalStep / Options.TargetNetworkFrequency) > (learnedFrom / Options.TargetNetworkFrequency))
+            {
+                UpdateTarget(Options.Tau);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The learned policy in the form <see cref="BoardPolicy"/> expects: encodes the board one-hot exactly as the
+    /// environment does, runs the Q-network and puts probability 1 on the greedy action (lowest index among ties).
+    /// Extras are not observed by the network and are ignored.
+    /// </summary>
+    /// <param name="board">The symbolic board (agent drawn), row-major.</param>
+    /// <param name="extras">Extra observations (ignored).</param>
+    /// <param name="probabilities">Receives one probability per action.</param>
+    public void Policy(ReadOnlySpan<byte> board, ReadOnlySpan<double> extras, Span<double> probabilities)
+    {
+        if (board.Length != _world.CellCount || probabilities.Length != _actionCount)
+        {
+            throw new ArgumentException($"Expected a board of {_world.CellCount} cells and {_actionCount} probabilities.", nameof(probabilities));
+        }
+
+        _world.Encode(board, _policyObs);
+        _qNetwork.Predict(_policyObs, _policyQ);
+        probabilities.Clear();
+        probabilities[ArgMax(_policyQ)] = 1.0;
+    }
+
+    /// <summary>The learned greedy policy as a <see cref="BoardPolicy"/> delegate, for <see cref="ExactSolution.Evaluate"/>.</summary>
+    public BoardPolicy AsBoardPolicy() => Policy;
+
+    /// <summary>
+    /// Writes a safetensors checkpoint: the Q-network (<c>q_network.fc1.weight</c>, …) and target network
+    /// (<c>target_network.…</c>), and as metadata the format, world, options (JSON), global step, gradient steps,
+    /// the optimiser's step count and the agent's generator state. The replay buffer and Adam's moment
+    /// estimates are not saved: a resumed run refills the one and restarts the other.
+    /// </summary>
+    /// <param name="path">The file to create or overwrite.</param>
+    public void SaveCheckpoint(string path)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        NeuralAgentSupport.AddTensors(tensors, "q_network", _qNetwork);
+        NeuralAgentSupport.AddTensors(tensors, "target_network", _targetNetwork);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = CheckpointFormat,
+            ["world"] = _world.Id,
+            ["options"] = JsonSerializer.Serialize(Options),
+            ["global_step"] = NeuralAgentSupport.Invariant(GlobalStep),
+            ["gradient_steps"] = NeuralAgentSupport.Invariant(GradientSteps),
+            ["optimizer_step"] = NeuralAgentSupport.Invariant(_optimizer.StepCount),
+            ["rng"] = NeuralAgentSupport.FormatRng(_rng),
+        };
+        Safetensors.Save(path, tensors, metadata);
+    }
+
+    /// <summary>
+    /// Restores a checkpoint written by <see cref="SaveCheckpoint"/> into this agent (built for the same world and
+    /// hidden sizes): both networks, global step, gradient steps and generator state. The optimiser restarts
+    /// and the replay buffer is emptied.
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <exception cref="InvalidDataException">Another format, world or architecture.</exception>
+    public void LoadCheckpoint(string path)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var tensors = Safetensors.Load(path, metadata);
+        NeuralAgentSupport.CheckFormat(metadata, CheckpointFormat, _world.Id, path);
+        NeuralAgentSupport.LoadTensors(tensors, "q_network", _qNetwork, path);
+        NeuralAgentSupport.LoadTensors(tensors, "target_network", _targetNetwork, path);
+        GlobalStep = NeuralAgentSupport.ParseLong(NeuralAgentSupport.Require(metadata, "global_step", path));
+        GradientSteps = NeuralAgentSupport.ParseLong(NeuralAgentSupport.Require(metadata, "gradient_steps", path));
+        _rng = NeuralAgentSupport.ParseRng(NeuralAgentSupport.Require(metadata, "rng", path));
+        _optimizer = NewOptimizer();
+        _bufferCount = 0;
+        _bufferNext = 0;
+    }
+
+    private Adam NewOptimizer() => new(_qNetwork.Parameters, (float)Options.LearningRate);
+
+    private void Store(ReadOnlySpan<float> obs, int action, float reward, ReadOnlySpan<float> nextObs, bool done)
+    {
+        var k = _bufferNext;
+        obs.CopyTo(_bufferObs.AsSpan(k * _obsLength, _obsLength));
+        nextObs.CopyTo(_bufferNextObs.AsSpan(k * _obsLength, _obsLength));
+        _bufferActions[k] = action;
+        _bufferRewards[k] = reward;
+        _bufferDones[k] = done ? 1f : 0f;
+        _bufferNext = (k + 1) % Options.BufferSize;
+        _bufferCount = Math.Min(_bufferCount + 1, Options.BufferSize);
+    }
+
+    /// <summary>One Adam step on the Huber loss between Q(s, a) and r + γ(1 − done)·max_a′ Q⁻(s′, a′).</summary>
+    private (double Loss, double MeanQ) GradientStep()
+    {
+        if (_bufferCount == 0)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        var batch = Options.BatchSize;
+        var obs = _mbObs.Span;
+        var targets = _mbTargets.Span;
+        for (var j = 0; j < batch; j++)
+        {
+            var k = _rng.NextInt(_bufferCount);
+            _bufferObs.AsSpan(k * _obsLength, _obsLength).CopyTo(obs.Slice(j * _obsLength, _obsLength));
+            _bufferNextObs.AsSpan(k * _obsLength, _obsLength).CopyTo(_mbNextObs.AsSpan(j * _obsLength, _obsLength));
+            _mbActions[j] = _bufferActions[k];
+            targets[j] = _bufferRewards[k];
+            _mbNotDone[j] = 1f - _bufferDones[k];
+        }
+
+        // TD targets r + γ·(1 − done)·max_a′ Q⁻(s′, a′), from the target network without a tape.
+        _targetNetwork.Predict(_mbNextObs, batch, _mbNextQ);
+        var gamma = (float)Options.Gamma;
+        for (var j = 0; j < batch; j++)
+        {
+            targets[j] += gamma * _mbNotDone[j] * TensorPrimitives.Max(_mbNextQ.AsSpan(j * _actionCount, _actionCount));
+        }
+
+        var g = _graph;
+        g.Reset();
+        var q = g.Gather(_qNetwork.Forward(g, g.Input(_mbObs)), _mbActions);
+        var loss = g.HuberLoss(q, g.Input(_mbTargets), (float)Options.HuberDelta);
+        _optimizer.ZeroGrad();
+        g.Backward(loss);
+        if (Options.MaxGradNorm is { } maxNorm)
+        {
+            Optimizer.ClipGradNorm(_qNetwork.Parameters, (float)maxNorm);
+        }
+
+        _optimizer.Step();
+        GradientSteps++;
+        return (loss.Value[0], TensorPrimitives.Sum(q.Value.Values) / batch);
+    }
+
+    private void UpdateTarget(double tau)
+    {
+        var online = _qNetwork.Parameters;
+        var target = _targetNetwork.Parameters;
+        for (var i = 0; i < online.Count; i++)
+        {
+            if (tau >= 1.0)
+            {
+                target[i].Value.CopyFrom(online[i].Value.Values);
+            }
+            else
+            {
+                var t = target[i].Value.Span;
+                TensorPrimitives.Multiply(t, (float)(1 - tau), t);
+                TensorPrimitives.MultiplyAdd(online[i].Value.Values, (float)tau, t, t);
+            }
+        }
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        var best = 0;
+        for (var a = 1; a < values.Length; a++)
+        {
+            if (values[a] > values[best])
+            {
+                best = a;
+            }
+        }
+
+        return best;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"DQN on {_world.Id}: {GlobalStep}/{Options.TotalTimesteps} steps, {GradientSteps} gradient steps");
+}

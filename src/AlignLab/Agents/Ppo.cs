@@ -1,0 +1,691 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using AlignLab.Envs;
+using AlignLab.Grid;
+using AlignLab.Nn;
+using AlignLab.Randomness;
+using AlignLab.Solve;
+
+namespace AlignLab.Agents;
+
+/// <summary>
+/// Hyper-parameters of <see cref="PpoAgent"/>. Names and defaults follow CleanRL's <c>ppo.py</c>
+/// (classic-control settings); every field is used as documented.
+/// </summary>
+public sealed record PpoOptions
+{
+    /// <summary>Environments stepped together (<c>num_envs</c>); must equal the <see cref="VectorEnv"/>'s count.</summary>
+    public int NumEnvs { get; init; } = 4;
+
+    /// <summary>Steps per environment in one rollout (<c>num_steps</c>); a rollout holds <see cref="BatchSize"/> transitions.</summary>
+    public int NumSteps { get; init; } = 128;
+
+    /// <summary>Environment steps of training, all environments together (<c>total_timesteps</c>); rounded down to whole rollouts.</summary>
+    public long TotalTimesteps { get; init; } = 500_000;
+
+    /// <summary>Adam's learning rate at the first update (<c>learning_rate</c>).</summary>
+    public double LearningRate { get; init; } = 2.5e-4;
+
+    /// <summary>Anneal the learning rate linearly from <see cref="LearningRate"/> towards 0 over the updates (<c>anneal_lr</c>): update k of K uses (1 − (k − 1)/K)·lr.</summary>
+    public bool AnnealLearningRate { get; init; } = true;
+
+    /// <summary>Adam's ε (CleanRL uses 1e-5 instead of PyTorch's 1e-8).</summary>
+    public double AdamEpsilon { get; init; } = 1e-5;
+
+    /// <summary>Discount γ (<c>gamma</c>).</summary>
+    public double Gamma { get; init; } = 0.99;
+
+    /// <summary>λ of generalised advantage estimation (<c>gae_lambda</c>); 1 gives Monte-Carlo advantages, 0 one-step TD.</summary>
+    public double GaeLambda { get; init; } = 0.95;
+
+    /// <summary>Minibatches per epoch (<c>num_minibatches</c>); must divide <see cref="BatchSize"/>.</summary>
+    public int NumMinibatches { get; init; } = 4;
+
+    /// <summary>Passes over each rollout (<c>update_epochs</c>), reshuffled every pass.</summary>
+    public int UpdateEpochs { get; init; } = 4;
+
+    /// <summary>Normalise advantages to zero mean and unit standard deviation within each minibatch (<c>norm_adv</c>).</summary>
+    public bool NormalizeAdvantages { get; init; } = true;
+
+    /// <summary>Surrogate clipping ε (<c>clip_coef</c>): the probability ratio is clipped to [1 − ε, 1 + ε]; also the value-clipping range.</summary>
+    public double ClipCoef { get; init; } = 0.2;
+
+    /// <summary>
+    /// Clip the value loss as in the PPO paper's code (<c>clip_vloss</c>): the loss is the larger of the
+    /// unclipped error and the error of the old value moved at most <see cref="ClipCoef"/> towards the new one.
+    /// It limits value changes to ±<see cref="ClipCoef"/> per update in reward units, so scale rewards
+    /// (<see cref="RewardScale"/>) to a unit range when it is on.
+    /// </summary>
+    public bool ClipValueLoss { get; init; } = true;
+
+    /// <summary>Weight of the entropy bonus (<c>ent_coef</c>).</summary>
+    public double EntCoef { get; init; } = 0.01;
+
+    /// <summary>Weight of the value loss (<c>vf_coef</c>).</summary>
+    public double VfCoef { get; init; } = 0.5;
+
+    /// <summary>Global L2 norm the gradient of all parameters together is clipped to (<c>max_grad_norm</c>).</summary>
+    public double MaxGradNorm { get; init; } = 0.5;
+
+    /// <summary>Stop an update's epochs early once the approximate KL exceeds this (<c>target_kl</c>); null never stops.</summary>
+    public double? TargetKl { get; init; }
+
+    /// <summary>
+    /// Multiplies the rewards the agent learns from (not the reported episodic returns). Not in CleanRL's
+    /// ppo.py, which relies on environments with small rewards; gridworld rewards of ±50 want 0.02.
+    /// </summary>
+    public double RewardScale { get; init; } = 1.0;
+
+    /// <summary>
+    /// What to do when an episode is cut off by the step limit. The vectorised environment resets in the same
+    /// step, so the observation that followed the last action is lost. False (CleanRL): treat truncation like
+    /// termination, no bootstrap. True: add γ·V(s_t) to the truncated step's reward, with the value of the
+    /// last observed state standing in for the lost next state (as SB3 does with the real next state).
+    /// </summary>
+    public bool BootstrapOnTruncation { get; init; }
+
+    /// <summary>Hidden layer sizes of the actor and of the critic (two separate MLPs, as in CleanRL).</summary>
+    public IReadOnlyList<int> Hidden { get; init; } = [64, 64];
+
+    /// <summary>Hidden activation of both MLPs (tanh in CleanRL).</summary>
+    public Activation Activation { get; init; } = Activation.Tanh;
+
+    /// <summary>Seed of the initial weights, of action sampling and of minibatch shuffling (the environments have their own seeds).</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Transitions per rollout: <see cref="NumEnvs"/> × <see cref="NumSteps"/>.</summary>
+    public int BatchSize => NumEnvs * NumSteps;
+
+    /// <summary>Transitions per gradient step: <see cref="BatchSize"/> / <see cref="NumMinibatches"/>.</summary>
+    public int MinibatchSize => BatchSize / NumMinibatches;
+
+    /// <summary>Updates (rollout + optimisation) in a full run: <see cref="TotalTimesteps"/> / <see cref="BatchSize"/>.</summary>
+    public int Iterations => (int)Math.Min(int.MaxValue, TotalTimesteps / BatchSize);
+
+    /// <summary>Throws when a value is out of range.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(NumEnvs, 1, nameof(NumEnvs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(NumSteps, 1, nameof(NumSteps));
+        ArgumentOutOfRangeException.ThrowIfLessThan(NumMinibatches, 1, nameof(NumMinibatches));
+        ArgumentOutOfRangeException.ThrowIfLessThan(UpdateEpochs, 1, nameof(UpdateEpochs));
+        ArgumentOutOfRangeException.ThrowIfNegative(TotalTimesteps, nameof(TotalTimesteps));
+        if (BatchSize % NumMinibatches != 0)
+        {
+            throw new ArgumentException($"NumMinibatches ({NumMinibatches}) must divide the batch size NumEnvs × NumSteps ({BatchSize}).");
+        }
+
+        if (Hidden is null || Hidden.Count == 0 || Hidden.Any(h => h < 1))
+        {
+            throw new ArgumentException("Hidden must list at least one positive layer size.");
+        }
+
+        if (!(Gamma is >= 0 and <= 1) || !(GaeLambda is >= 0 and <= 1) || !(ClipCoef > 0) || !(LearningRate > 0) || !(MaxGradNorm > 0))
+        {
+            throw new ArgumentException("Gamma and GaeLambda must be in [0, 1]; ClipCoef, LearningRate and MaxGradNorm positive.");
+        }
+    }
+}
+
+/// <summary>
+/// Proximal Policy Optimization (Schulman et al. 2017) with the implementation details of CleanRL's
+/// <c>ppo.py</c>: vectorised rollouts, GAE, clipped surrogate, clipped value loss, per-minibatch
+/// advantage normalisation, entropy bonus, linear learning-rate annealing, global gradient-norm
+/// clipping, orthogonal initialisation (policy head gain 0.01, value head gain 1), Adam with ε = 1e-5.
+/// The actor and the critic are separate MLPs on the flattened one-hot C×H×W observation.
+/// </summary>
+/// <remarks>
+/// All randomness is seeded: the weights from <see cref="PpoOptions.Seed"/> (AlignLab.Nn's initialisers take a
+/// <see cref="Random"/>), action sampling and minibatch shuffling from an <see cref="Rng"/>. Same seed, same
+/// environment seed, same machine: bit-identical weights. After the first update, rollouts and updates
+/// allocate nothing. Hidden layers use AlignLab.Nn's orthogonal gain for tanh (5/3) where CleanRL uses √2.
+/// An agent is not thread-safe.
+/// </remarks>
+public sealed class PpoAgent
+{
+    private const string CheckpointFormat = "alignlab.ppo/1";
+
+    private readonly GridWorld _world;
+    private readonly Sequential _actor;
+    private readonly Sequential _critic;
+    private readonly Parameter[] _parameters;
+    private readonly Graph _graph = new();
+    private readonly int _obsLength;
+    private readonly int _actionCount;
+    private Adam _optimizer;
+    private Rng _rng;
+
+    // Rollout storage, step-major: index (t · NumEnvs + i).
+    private readonly float[] _obs;
+    private readonly int[] _actions;
+    private readonly float[] _logProbs;
+    private readonly float[] _rewards;
+    private readonly float[] _dones;
+    private readonly float[] _values;
+    private readonly float[] _advantages;
+    private readonly float[] _returns;
+
+    // Per-step scratch.
+    private readonly float[] _stepLogits;
+    private readonly float[] _stepValues;
+    private readonly float[] _nextDone;
+    private readonly float[] _lastGae;
+    private readonly int[] _stepActions;
+    private readonly EpisodeTracker _episodes;
+
+    // Minibatch tensors (fed to the tape by reference) and the shuffled sample order.
+    private readonly int[] _indices;
+    private readonly int[] _mbActions;
+    private readonly Tensor _mbObs;
+    private readonly Tensor _mbOldLogProbs;
+    private readonly Tensor _mbAdvantages;
+    private readonly Tensor _mbReturns;
+    private readonly Tensor _mbOldValues;
+
+    // Scratch of Policy().
+    private readonly float[] _policyObs;
+    private readonly float[] _policyLogits;
+
+    /// <summary>Creates an untrained agent for <paramref name="world"/>'s observation and action spaces.</summary>
+    /// <param name="world">The world the agent will be trained on (its encoding is used by <see cref="Policy"/>).</param>
+    /// <param name="options">Hyper-parameters; validated here.</param>
+    public PpoAgent(GridWorld world, PpoOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _world = world;
+        Options = options;
+        _obsLength = world.Channels * world.CellCount;
+        _actionCount = world.ActionLetters.Length;
+
+        var init = NeuralAgentSupport.InitRandom(options.Seed);
+        int[] hidden = [.. options.Hidden];
+        _critic = Nets.Mlp(_obsLength, hidden, 1, options.Activation, init, outputGain: 1f);
+        _actor = Nets.Mlp(_obsLength, hidden, _actionCount, options.Activation, init, outputGain: 0.01f);
+        _parameters = [.. _actor.Parameters, .. _critic.Parameters];
+        _optimizer = NewOptimizer();
+        _rng = new Rng(options.Seed ^ 0x9B0_5EEDUL);
+
+        int n = options.NumEnvs, batch = options.BatchSize, mb = options.MinibatchSize;
+        _obs = new float[batch * _obsLength];
+        _actions = new int[batch];
+        _logProbs = new float[batch];
+        _rewards = new float[batch];
+        _dones = new float[batch];
+        _values = new float[batch];
+        _advantages = new float[batch];
+        _returns = new float[batch];
+        _stepLogits = new float[n * _actionCount];
+        _stepValues = new float[n];
+        _nextDone = new float[n];
+        _lastGae = new float[n];
+        _stepActions = new int[n];
+        _episodes = new EpisodeTracker(n);
+        _indices = new int[batch];
+        _mbActions = new int[mb];
+        _mbObs = new Tensor(mb, _obsLength);
+        _mbOldLogProbs = new Tensor(mb);
+        _mbAdvantages = new Tensor(mb);
+        _mbReturns = new Tensor(mb, 1);
+        _mbOldValues = new Tensor(mb, 1);
+        _policyObs = new float[_obsLength];
+        _policyLogits = new float[_actionCount];
+    }
+
+    /// <summary>The hyper-parameters.</summary>
+    public PpoOptions Options { get; }
+
+    /// <summary>The policy network: observation → action logits (layers <c>fc1</c>, <c>act1</c>, …).</summary>
+    public Sequential Actor => _actor;
+
+    /// <summary>The value network: observation → V(s).</summary>
+    public Sequential Critic => _critic;
+
+    /// <summary>Environment steps trained on so far, all environments together.</summary>
+    public long GlobalStep { get; private set; }
+
+    /// <summary>Updates (rollout + optimisation) completed so far.</summary>
+    public int Iteration { get; private set; }
+
+    /// <summary>Episodes finished during training so far (in this process).</summary>
+    public long Episodes => _episodes.Episodes;
+
+    /// <summary>State of the agent's generator (for tests of checkpoints).</summary>
+    internal (ulong S0, ulong S1, ulong S2, ulong S3) RngState => _rng.State;
+
+    /// <summary>
+    /// Trains on <paramref name="env"/> until <see cref="PpoOptions.Iterations"/> updates are done (a loaded
+    /// checkpoint continues where it stopped). The environments are reset first.
+    /// </summary>
+    /// <param name="env">A batch of <see cref="PpoOptions.NumEnvs"/> environments of the agent's world.</param>
+    /// <param name="progress">Receives the <see cref="MetricNames"/> metrics: each finished episode, and once per update.</param>
+    /// <param name="maxUpdates">At most this many updates in this call (all remaining when null).</param>
+    public void Train(VectorEnv env, Action<AgentMetric>? progress = null, int? maxUpdates = null)
+    {
+        NeuralAgentSupport.CheckEnv(env, _world, Options.NumEnvs);
+        env.Reset();
+        _episodes.Clear();
+        Array.Clear(_nextDone);
+        var iterations = Options.Iterations;
+        var stop = maxUpdates is { } limit ? (int)Math.Min(iterations, (long)Iteration + limit) : iterations;
+        var started = Stopwatch.GetTimestamp();
+        var startStep = GlobalStep;
+        while (Iteration < stop)
+        {
+            // Linear annealing: update k (1-based) of K runs at (1 − (k − 1)/K)·lr.
+            var fraction = Options.AnnealLearningRate ? 1.0 - ((double)Iteration / iterations) : 1.0;
+            _optimizer.LearningRate = (float)(fraction * Options.LearningRate);
+            Rollout(env, progress);
+            ComputeAdvantages(env);
+            Update(progress);
+            Iteration++;
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            progress?.Invoke(new AgentMetric(MetricNames.StepsPerSecond, seconds > 0 ? (GlobalStep - startStep) / seconds : 0, GlobalStep));
+        }
+    }
+
+    /// <summary>
+    /// The learned policy in the form <see cref="BoardPolicy"/> expects: encodes the board one-hot exactly as the
+    /// environment does, runs the actor and writes the softmax of its logits. Extras are not observed by the
+    /// network and are ignored.
+    /// </summary>
+    /// <param name="board">The symbolic board (agent drawn), row-major.</param>
+    /// <param name="extras">Extra observations (ignored).</param>
+    /// <param name="probabilities">Receives one probability per action.</param>
+    public void Policy(ReadOnlySpan<byte> board, ReadOnlySpan<double> extras, Span<double> probabilities)
+    {
+        if (board.Length != _world.CellCount || probabilities.Length != _actionCount)
+        {
+            throw new ArgumentException($"Expected a board of {_world.CellCount} cells and {_actionCount} probabilities.", nameof(probabilities));
+        }
+
+        _world.Encode(board, _policyObs);
+        _actor.Predict(_policyObs, _policyLogits);
+        var max = double.NegativeInfinity;
+        foreach (var l in _policyLogits)
+        {
+            max = Math.Max(max, l);
+        }
+
+        var sum = 0.0;
+        for (var a = 0; a < _actionCount; a++)
+        {
+            probabilities[a] = Math.Exp(_policyLogits[a] - max);
+            sum += probabilities[a];
+        }
+
+        for (var a = 0; a < _actionCount; a++)
+        {
+            probabilities[a] /= sum;
+        }
+    }
+
+    /// <summary>The learned policy as a <see cref="BoardPolicy"/> delegate, for <see cref="ExactSolution.Evaluate"/>.</summary>
+    public BoardPolicy AsBoardPolicy() => Policy;
+
+    /// <summary>
+    /// Writes a safetensors checkpoint: the actor (<c>actor.fc1.weight</c>, …) and critic (<c>critic.…</c>) weights,
+    /// and as metadata the format, world, options (JSON), global step, completed updates, the optimiser's step
+    /// count and the agent's generator state. Adam's moment estimates are not exposed by AlignLab.Nn and are
+    /// not saved: a resumed run restarts them.
+    /// </summary>
+    /// <param name="path">The file to create or overwrite.</param>
+    public void SaveCheckpoint(string path)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        NeuralAgentSupport.AddTensors(tensors, "actor", _actor);
+        NeuralAgentSupport.AddTensors(tensors, "critic", _critic);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = CheckpointFormat,
+            ["world"] = _world.Id,
+            ["options"] = JsonSerializer.Serialize(Options),
+            ["global_step"] = NeuralAgentSupport.Invariant(GlobalStep),
+            ["iteration"] = NeuralAgentSupport.Invariant(Iteration),
+            ["optimizer_step"] = NeuralAgentSupport.Invariant(_optimizer.StepCount),
+            ["rng"] = NeuralAgentSupport.FormatRng(_rng),
+        };
+        Safetensors.Save(path, tensors, metadata);
+    }
+
+    /// <summary>
+    /// Restores a checkpoint written by <see cref="SaveCheckpoint"/> into this agent (built for the same world
+    /// and hidden sizes): weights, global step, completed updates and generator state. The optimiser restarts.
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <exception cref="InvalidDataException">Another format, world or architecture.</exception>
+    public void LoadCheckpoint(string path)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var tensors = Safetensors.Load(path, metadata);
+        NeuralAgentSupport.CheckFormat(metadata, CheckpointFormat, _world.Id, path);
+        NeuralAgentSupport.LoadTensors(tensors, "actor", _actor, path);
+        NeuralAgentSupport.LoadTensors(tensors, "critic", _critic, path);
+        GlobalStep = NeuralAgentSupport.ParseLong(NeuralAgentSupport.Require(metadata, "global_step", path));
+        Iteration = (int)NeuralAgentSupport.ParseLong(NeuralAgentSupport.Require(metadata, "iteration", path));
+        _rng = NeuralAgentSupport.ParseRng(NeuralAgentSupport.Require(metadata, "rng", path));
+        _optimizer = NewOptimizer();
+    }
+
+    /// <summary>
+    /// Network FLOPs (multiply and add counted separately) per environment step of training: the rollout's
+    /// forward pass of actor and critic, plus forward and backward (≈ 2× forward) of both over every epoch.
+    /// </summary>
+    public double FlopsPerEnvStep()
+    {
+        double forward = LinearFlops(_actor) + LinearFlops(_critic);
+        return forward + (Options.UpdateEpochs * 3 * forward);
+
+        static double LinearFlops(Sequential net)
+        {
+            double flops = 0;
+            foreach (var layer in net.Layers)
+            {
+                if (layer is Linear linear)
+                {
+                    flops += 2.0 * linear.InFeatures * linear.OutFeatures;
+                }
+            }
+
+            return flops;
+        }
+    }
+
+    private Adam NewOptimizer() => new(_parameters, (float)Options.LearningRate, eps: (float)Options.AdamEpsilon);
+
+    /// <summary>Plays <see cref="PpoOptions.NumSteps"/> steps in every environment, storing the transitions.</summary>
+    private void Rollout(VectorEnv env, Action<AgentMetric>? progress)
+    {
+        int n = Options.NumEnvs, actions = _actionCount;
+        var gamma = (float)Options.Gamma;
+        var scale = (float)Options.RewardScale;
+        for (var t = 0; t < Options.NumSteps; t++)
+        {
+            var obs = _obs.AsSpan(t * n * _obsLength, n * _obsLength);
+            env.Observations.CopyTo(obs);
+            _nextDone.CopyTo(_dones.AsSpan(t * n, n));
+            _actor.Predict(obs, n, _stepLogits);
+            _critic.Predict(obs, n, _stepValues);
+            for (var i = 0; i < n; i++)
+            {
+                var logits = _stepLogits.AsSpan(i * actions, actions);
+                var action = SampleCategorical(logits, ref _rng, out var logProb);
+                _stepActions[i] = action;
+                _actions[(t * n) + i] = action;
+                _logProbs[(t * n) + i] = logProb;
+                _values[(t * n) + i] = _stepValues[i];
+            }
+
+            env.Step(_stepActions);
+            GlobalStep += n;
+            var rewards = env.Rewards;
+            var terminated = env.Terminated;
+            var truncated = env.Truncated;
+            for (var i = 0; i < n; i++)
+            {
+                var done = terminated[i] || truncated[i];
+                var reward = (float)rewards[i] * scale;
+                if (truncated[i] && Options.BootstrapOnTruncation)
+                {
+                    reward += gamma * _stepValues[i];
+                }
+
+                _rewards[(t * n) + i] = reward;
+                _nextDone[i] = done ? 1f : 0f;
+                _episodes.Add(i, rewards[i], done, GlobalStep, progress);
+            }
+        }
+    }
+
+    /// <summary>GAE(γ, λ) advantages and λ-returns, bootstrapped with V of the observation after the rollout.</summary>
+    private void ComputeAdvantages(VectorEnv env)
+    {
+        int n = Options.NumEnvs, steps = Options.NumSteps;
+        float gamma = (float)Options.Gamma, lambda = (float)Options.GaeLambda;
+        _critic.Predict(env.Observations, n, _stepValues);
+        Array.Clear(_lastGae);
+        for (var t = steps - 1; t >= 0; t--)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var k = (t * n) + i;
+                float nextNonTerminal, nextValue;
+                if (t == steps - 1)
+                {
+                    nextNonTerminal = 1f - _nextDone[i];
+                    nextValue = _stepValues[i];
+                }
+                else
+                {
+                    nextNonTerminal = 1f - _dones[k + n];
+                    nextValue = _values[k + n];
+                }
+
+                var delta = _rewards[k] + (gamma * nextValue * nextNonTerminal) - _values[k];
+                _lastGae[i] = delta + (gamma * lambda * nextNonTerminal * _lastGae[i]);
+                _advantages[k] = _lastGae[i];
+                _returns[k] = _advantages[k] + _values[k];
+            }
+        }
+    }
+
+    /// <summary><see cref="PpoOptions.UpdateEpochs"/> passes of minibatch gradient steps on the clipped objective.</summary>
+    private void Update(Action<AgentMetric>? progress)
+    {
+        int batch = Options.BatchSize, mb = Options.MinibatchSize;
+        var clip = (float)Options.ClipCoef;
+        for (var i = 0; i < batch; i++)
+        {
+            _indices[i] = i;
+        }
+
+        double clipFractions = 0, policyLoss = 0, valueLoss = 0, entropy = 0, oldApproxKl = 0, approxKl = 0;
+        var minibatches = 0;
+        for (var epoch = 0; epoch < Options.UpdateEpochs; epoch++)
+        {
+            Shuffle(_indices, ref _rng);
+            for (var start = 0; start < batch; start += mb)
+            {
+                LoadMinibatch(_indices.AsSpan(start, mb));
+                var g = _graph;
+                g.Reset();
+                var x = g.Input(_mbObs);
+                var logits = _actor.Forward(g, x);
+                var newValue = _critic.Forward(g, x);
+
+                // Policy loss: −min(r·A, clip(r, 1 − ε, 1 + ε)·A), r = π(a|s)/π_old(a|s).
+                var newLogProb = g.Gather(g.LogSoftmax(logits), _mbActions);
+                var logRatio = g.Sub(newLogProb, g.Input(_mbOldLogProbs));
+                var ratio = g.Exp(logRatio);
+                var advantages = g.Input(_mbAdvantages);
+                var surrogate = g.Min(g.Mul(ratio, advantages), g.Mul(g.Clamp(ratio, 1f - clip, 1f + clip), advantages));
+                var pgLoss = g.Scale(g.Mean(surrogate), -1f);
+
+                // Value loss: ½·max((V − R)², (V_old + clip(V − V_old, −ε, ε) − R)²), or ½·(V − R)².
+                var returns = g.Input(_mbReturns);
+                var error = g.Sub(newValue, returns);
+                var squared = g.Mul(error, error);
+                Var vLoss;
+                if (Options.ClipValueLoss)
+                {
+                    var oldValues = g.Input(_mbOldValues);
+                    var clipped = g.Add(oldValues, g.Clamp(g.Sub(newValue, oldValues), -clip, clip));
+                    var clippedError = g.Sub(clipped, returns);
+                    var clippedSquared = g.Mul(clippedError, clippedError);
+
+                    // max(a, b) = −min(−a, −b).
+                    var max = g.Scale(g.Min(g.Scale(squared, -1f), g.Scale(clippedSquared, -1f)), -1f);
+                    vLoss = g.Scale(g.Mean(max), 0.5f);
+                }
+                else
+                {
+                    vLoss = g.Scale(g.Mean(squared), 0.5f);
+                }
+
+                var entropyLoss = g.Entropy(logits);
+                var loss = g.Add(g.Sub(pgLoss, g.Scale(entropyLoss, (float)Options.EntCoef)), g.Scale(vLoss, (float)Options.VfCoef));
+
+                MinibatchStatistics(logRatio.Value.Values, ratio.Value.Values, clip, out oldApproxKl, out approxKl, out var clipFraction);
+                clipFractions += clipFraction;
+                minibatches++;
+                policyLoss = pgLoss.Value[0];
+                valueLoss = vLoss.Value[0];
+                entropy = entropyLoss.Value[0];
+
+                _optimizer.ZeroGrad();
+                g.Backward(loss);
+                Optimizer.ClipGradNorm(_parameters, (float)Options.MaxGradNorm);
+                _optimizer.Step();
+            }
+
+            if (Options.TargetKl is { } targetKl && approxKl > targetKl)
+            {
+                break;
+            }
+        }
+
+        if (progress is null)
+        {
+            return;
+        }
+
+        var step = GlobalStep;
+        progress(new AgentMetric(MetricNames.LearningRate, _optimizer.LastLearningRate, step));
+        progress(new AgentMetric(MetricNames.ValueLoss, valueLoss, step));
+        progress(new AgentMetric(MetricNames.PolicyLoss, policyLoss, step));
+        progress(new AgentMetric(MetricNames.Entropy, entropy, step));
+        progress(new AgentMetric(MetricNames.OldApproxKl, oldApproxKl, step));
+        progress(new AgentMetric(MetricNames.ApproxKl, approxKl, step));
+        progress(new AgentMetric(MetricNames.ClipFraction, clipFractions / Math.Max(1, minibatches), step));
+        progress(new AgentMetric(MetricNames.ExplainedVariance, ExplainedVariance(_values, _returns), step));
+    }
+
+    /// <summary>Copies the samples at <paramref name="indices"/> into the minibatch tensors and normalises advantages.</summary>
+    private void LoadMinibatch(ReadOnlySpan<int> indices)
+    {
+        var obs = _mbObs.Span;
+        var oldLogProbs = _mbOldLogProbs.Span;
+        var advantages = _mbAdvantages.Span;
+        var returns = _mbReturns.Span;
+        var oldValues = _mbOldValues.Span;
+        for (var j = 0; j < indices.Length; j++)
+        {
+            var k = indices[j];
+            _obs.AsSpan(k * _obsLength, _obsLength).CopyTo(obs.Slice(j * _obsLength, _obsLength));
+            _mbActions[j] = _actions[k];
+            oldLogProbs[j] = _logProbs[k];
+            advantages[j] = _advantages[k];
+            returns[j] = _returns[k];
+            oldValues[j] = _values[k];
+        }
+
+        if (!Options.NormalizeAdvantages)
+        {
+            return;
+        }
+
+        // (A − mean) / (std + 1e-8), with the unbiased std as torch.Tensor.std.
+        double mean = 0;
+        foreach (var a in advantages)
+        {
+            mean += a;
+        }
+
+        mean /= advantages.Length;
+        double squares = 0;
+        foreach (var a in advantages)
+        {
+            squares += (a - mean) * (a - mean);
+        }
+
+        var std = advantages.Length > 1 ? Math.Sqrt(squares / (advantages.Length - 1)) : 0;
+        for (var j = 0; j < advantages.Length; j++)
+        {
+            advantages[j] = (float)((advantages[j] - mean) / (std + 1e-8));
+        }
+    }
+
+    /// <summary>Samples an action from softmax(<paramref name="logits"/>) and returns its log-probability.</summary>
+    private static int SampleCategorical(ReadOnlySpan<float> logits, ref Rng rng, out float logProb)
+    {
+        var max = float.NegativeInfinity;
+        foreach (var l in logits)
+        {
+            max = MathF.Max(max, l);
+        }
+
+        double sum = 0;
+        foreach (var l in logits)
+        {
+            sum += Math.Exp(l - max);
+        }
+
+        var u = rng.NextDouble() * sum;
+        var action = logits.Length - 1;
+        double cumulative = 0;
+        for (var a = 0; a < logits.Length; a++)
+        {
+            cumulative += Math.Exp(logits[a] - max);
+            if (u < cumulative)
+            {
+                action = a;
+                break;
+            }
+        }
+
+        logProb = (float)(logits[action] - max - Math.Log(sum));
+        return action;
+    }
+
+    /// <summary>Fisher–Yates shuffle from the agent's generator.</summary>
+    private static void Shuffle(Span<int> items, ref Rng rng)
+    {
+        for (var i = items.Length - 1; i > 0; i--)
+        {
+            var j = rng.NextInt(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
+    private static void MinibatchStatistics(ReadOnlySpan<float> logRatio, ReadOnlySpan<float> ratio, float clip, out double oldApproxKl, out double approxKl, out double clipFraction)
+    {
+        double old = 0, k3 = 0, clipped = 0;
+        for (var j = 0; j < ratio.Length; j++)
+        {
+            old -= logRatio[j];
+            k3 += ratio[j] - 1 - logRatio[j];
+            clipped += Math.Abs(ratio[j] - 1) > clip ? 1 : 0;
+        }
+
+        oldApproxKl = old / ratio.Length;
+        approxKl = k3 / ratio.Length;
+        clipFraction = clipped / ratio.Length;
+    }
+
+    private static double ExplainedVariance(ReadOnlySpan<float> predicted, ReadOnlySpan<float> actual)
+    {
+        double meanY = 0, meanD = 0;
+        for (var i = 0; i < actual.Length; i++)
+        {
+            meanY += actual[i];
+            meanD += actual[i] - predicted[i];
+        }
+
+        meanY /= actual.Length;
+        meanD /= actual.Length;
+        double varY = 0, varD = 0;
+        for (var i = 0; i < actual.Length; i++)
+        {
+            varY += (actual[i] - meanY) * (actual[i] - meanY);
+            var d = actual[i] - predicted[i] - meanD;
+            varD += d * d;
+        }
+
+        return varY == 0 ? double.NaN : 1 - (varD / varY);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"PPO on {_world.Id}: {Iteration}/{Options.Iterations} updates, {GlobalStep} steps");
+}
