@@ -47,6 +47,8 @@ public sealed class Adam : Optimizer
     /// <summary>Gets the L2 weight-decay coefficient.</summary>
     public float WeightDecay { get; }
 
+    private protected override IReadOnlyList<float[]> StateBuffers() => [.. _m, .. _v];
+
     private protected override void Update(int index, Span<float> value, ReadOnlySpan<float> grad, float lr)
     {
         var t = StepCount;

@@ -35,6 +35,64 @@ public abstract class Optimizer
     /// <summary>Gets the learning rate used by the most recent step.</summary>
     public float LastLearningRate { get; private set; }
 
+    /// <summary>
+    /// The optimiser's state (step count and per-parameter moment buffers) as bytes, for
+    /// checkpoints: restoring it with <see cref="RestoreState"/> makes the next steps exactly
+    /// those an uninterrupted run would take.
+    /// </summary>
+    public byte[] SaveState()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write(StepCount);
+            writer.Write(LastLearningRate);
+            var buffers = StateBuffers();
+            writer.Write(buffers.Count);
+            foreach (var buffer in buffers)
+            {
+                writer.Write(buffer.Length);
+                foreach (var x in buffer)
+                {
+                    writer.Write(x);
+                }
+            }
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>Restores state saved by <see cref="SaveState"/> from an optimiser of the same kind over the same parameter shapes.</summary>
+    /// <exception cref="InvalidDataException">The state does not fit this optimiser.</exception>
+    public void RestoreState(byte[] state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        using var reader = new BinaryReader(new MemoryStream(state));
+        StepCount = reader.ReadInt32();
+        LastLearningRate = reader.ReadSingle();
+        var buffers = StateBuffers();
+        if (reader.ReadInt32() != buffers.Count)
+        {
+            throw new InvalidDataException("The optimiser state has another number of buffers.");
+        }
+
+        foreach (var buffer in buffers)
+        {
+            if (reader.ReadInt32() != buffer.Length)
+            {
+                throw new InvalidDataException("The optimiser state does not match the parameter shapes.");
+            }
+
+            for (var i = 0; i < buffer.Length; i++)
+            {
+                buffer[i] = reader.ReadSingle();
+            }
+        }
+    }
+
+    /// <summary>The optimiser's per-parameter state buffers, in a fixed order (none for plain SGD).</summary>
+    private protected virtual IReadOnlyList<float[]> StateBuffers() => [];
+
     /// <summary>Sets every parameter's gradient to zero.</summary>
     public void ZeroGrad()
     {

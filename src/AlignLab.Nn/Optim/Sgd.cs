@@ -31,6 +31,8 @@ public sealed class Sgd : Optimizer
     /// <summary>Gets the L2 weight-decay coefficient.</summary>
     public float WeightDecay { get; }
 
+    private protected override IReadOnlyList<float[]> StateBuffers() => _buf;
+
     private protected override void Update(int index, Span<float> value, ReadOnlySpan<float> grad, float lr)
     {
         var b = _buf[index];

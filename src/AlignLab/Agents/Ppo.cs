@@ -155,6 +155,7 @@ public sealed class PpoAgent
     private readonly int _actionCount;
     private Adam _optimizer;
     private Rng _rng;
+    private VectorEnv? _restoredEnv;
 
     // Rollout storage, step-major: index (t · NumEnvs + i).
     private readonly float[] _obs;
@@ -265,9 +266,18 @@ public sealed class PpoAgent
     public void Train(VectorEnv env, Action<AgentMetric>? progress = null, int? maxUpdates = null)
     {
         NeuralAgentSupport.CheckEnv(env, _world, Options.NumEnvs);
-        env.Reset();
+        if (_restoredEnv == env)
+        {
+            // Resumed from a checkpoint that held the batch's state: carry on with the same episodes.
+            _restoredEnv = null;
+        }
+        else
+        {
+            env.Reset();
+            Array.Clear(_nextDone);
+        }
+
         _episodes.Clear();
-        Array.Clear(_nextDone);
         var iterations = Options.Iterations;
         var stop = maxUpdates is { } limit ? (int)Math.Min(iterations, (long)Iteration + limit) : iterations;
         var started = Stopwatch.GetTimestamp();
@@ -327,12 +337,14 @@ public sealed class PpoAgent
 
     /// <summary>
     /// Writes a safetensors checkpoint: the actor (<c>actor.fc1.weight</c>, …) and critic (<c>critic.…</c>) weights,
-    /// and as metadata the format, world, options (JSON), global step, completed updates, the optimiser's step
-    /// count and the agent's generator state. Adam's moment estimates are not exposed by AlignLab.Nn and are
-    /// not saved: a resumed run restarts them.
+    /// and as metadata the format, world, options (JSON), global step, completed updates, the optimiser's state
+    /// (step count and Adam moments, base64) and the agent's generator state. With <paramref name="env"/>, the
+    /// batch's state (episodes in progress, their generators) is saved too, so that a run resumed from this
+    /// checkpoint ends with exactly the weights of an uninterrupted one.
     /// </summary>
     /// <param name="path">The file to create or overwrite.</param>
-    public void SaveCheckpoint(string path)
+    /// <param name="env">The batch being trained on, to save with the agent (between updates).</param>
+    public void SaveCheckpoint(string path, VectorEnv? env = null)
     {
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         NeuralAgentSupport.AddTensors(tensors, "actor", _actor);
@@ -346,17 +358,27 @@ public sealed class PpoAgent
             ["iteration"] = NeuralAgentSupport.Invariant(Iteration),
             ["optimizer_step"] = NeuralAgentSupport.Invariant(_optimizer.StepCount),
             ["rng"] = NeuralAgentSupport.FormatRng(_rng),
+            ["optimizer_state"] = Convert.ToBase64String(_optimizer.SaveState()),
         };
+        if (env is not null)
+        {
+            metadata["env_state"] = Convert.ToBase64String(env.SaveState());
+            metadata["next_done"] = string.Concat(_nextDone.Select(d => d != 0 ? '1' : '0'));
+        }
+
         Safetensors.Save(path, tensors, metadata);
     }
 
     /// <summary>
     /// Restores a checkpoint written by <see cref="SaveCheckpoint"/> into this agent (built for the same world
-    /// and hidden sizes): weights, global step, completed updates and generator state. The optimiser restarts.
+    /// and hidden sizes): weights, global step, completed updates, optimiser state and generator state; with
+    /// <paramref name="env"/>, also the batch's state, and the next <see cref="Train"/> on that batch continues
+    /// its episodes instead of resetting them.
     /// </summary>
     /// <param name="path">The checkpoint file.</param>
+    /// <param name="env">A batch of the same world and size, to restore the saved batch state into.</param>
     /// <exception cref="InvalidDataException">Another format, world or architecture.</exception>
-    public void LoadCheckpoint(string path)
+    public void LoadCheckpoint(string path, VectorEnv? env = null)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var tensors = Safetensors.Load(path, metadata);
@@ -367,6 +389,23 @@ public sealed class PpoAgent
         Iteration = (int)NeuralAgentSupport.ParseLong(NeuralAgentSupport.Require(metadata, "iteration", path));
         _rng = NeuralAgentSupport.ParseRng(NeuralAgentSupport.Require(metadata, "rng", path));
         _optimizer = NewOptimizer();
+        if (metadata.TryGetValue("optimizer_state", out var optimizerState))
+        {
+            _optimizer.RestoreState(Convert.FromBase64String(optimizerState));
+        }
+
+        if (env is not null)
+        {
+            var envState = NeuralAgentSupport.Require(metadata, "env_state", path);
+            env.RestoreState(Convert.FromBase64String(envState));
+            var done = NeuralAgentSupport.Require(metadata, "next_done", path);
+            for (var i = 0; i < _nextDone.Length; i++)
+            {
+                _nextDone[i] = done[i] == '1' ? 1f : 0f;
+            }
+
+            _restoredEnv = env;
+        }
     }
 
     /// <summary>

@@ -47,6 +47,35 @@ public sealed class PpoTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AResumedRunEndsWithExactlyTheWeightsOfAnUninterruptedOne()
+    {
+        var options = Tiny with { TotalTimesteps = 32 * 6 };
+        var straight = Weights(Train("TomatoWatering-v0", options).Agent);
+
+        var world = ScenarioRegistry.BuiltIn.Get("TomatoWatering-v0").Build();
+        var (env, _) = EnvironmentFactory.MakeVector(world, options.NumEnvs, options.Seed);
+        var first = new PpoAgent(world, options);
+        first.Train(env, maxUpdates: 2);
+        var path = Path.Combine(Path.GetTempPath(), $"ppo-resume-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            first.SaveCheckpoint(path, env);
+
+            // A fresh process would build everything anew: new agent, new batch, then load.
+            var (freshEnv, _) = EnvironmentFactory.MakeVector(world, options.NumEnvs, 999);
+            var resumed = new PpoAgent(world, options with { Seed = 12345 });
+            resumed.LoadCheckpoint(path, freshEnv);
+            resumed.Train(freshEnv);
+            Assert.Equal(6, resumed.Iteration);
+            Assert.Equal(straight, Weights(resumed));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void PolicyIsAProbabilityDistributionNearUniformBeforeTraining()
     {
         var world = ScenarioRegistry.BuiltIn.Get("DistributionalShift-v0").Build();
