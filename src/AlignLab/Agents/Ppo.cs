@@ -155,7 +155,7 @@ public sealed class PpoAgent
     private readonly int _actionCount;
     private Adam _optimizer;
     private Rng _rng;
-    private VectorEnv? _restoredEnv;
+    private VectorEnv? _lastEnv;
 
     // Rollout storage, step-major: index (t · NumEnvs + i).
     private readonly float[] _obs;
@@ -258,7 +258,8 @@ public sealed class PpoAgent
 
     /// <summary>
     /// Trains on <paramref name="env"/> until <see cref="PpoOptions.Iterations"/> updates are done (a loaded
-    /// checkpoint continues where it stopped). The environments are reset first.
+    /// checkpoint continues where it stopped). A batch the agent has not trained on before is reset first;
+    /// calling again with the same batch continues its episodes.
     /// </summary>
     /// <param name="env">A batch of <see cref="PpoOptions.NumEnvs"/> environments of the agent's world.</param>
     /// <param name="progress">Receives the <see cref="MetricNames"/> metrics: each finished episode, and once per update.</param>
@@ -266,15 +267,13 @@ public sealed class PpoAgent
     public void Train(VectorEnv env, Action<AgentMetric>? progress = null, int? maxUpdates = null)
     {
         NeuralAgentSupport.CheckEnv(env, _world, Options.NumEnvs);
-        if (_restoredEnv == env)
+        if (_lastEnv != env)
         {
-            // Resumed from a checkpoint that held the batch's state: carry on with the same episodes.
-            _restoredEnv = null;
-        }
-        else
-        {
+            // A new batch starts fresh; the batch of the previous call (or one restored from a
+            // checkpoint) carries on with the same episodes, so training in chunks equals one call.
             env.Reset();
             Array.Clear(_nextDone);
+            _lastEnv = env;
         }
 
         _episodes.Clear();
@@ -404,7 +403,7 @@ public sealed class PpoAgent
                 _nextDone[i] = done[i] == '1' ? 1f : 0f;
             }
 
-            _restoredEnv = env;
+            _lastEnv = env;
         }
     }
 

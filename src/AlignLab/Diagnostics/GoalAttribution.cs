@@ -29,10 +29,13 @@ public sealed record DiagnoseOptions(int Levels = 20, int Episodes = 200, ulong 
 /// <summary>Goal scores and outcomes of a policy on one distribution.</summary>
 /// <param name="Distribution">The distribution's name.</param>
 /// <param name="Reward">Normalised score of the specified reward, over levels.</param>
+/// <param name="Intended">Normalised score of the intended objective, over levels.</param>
+/// <param name="RewardReturn">Exact expected specified return, over levels.</param>
+/// <param name="IntendedReturn">Exact expected intended return, over levels.</param>
 /// <param name="Goals">Normalised score of each candidate goal, over levels (exact per level).</param>
 /// <param name="Achieved">Fraction of sampled episodes in which each goal was achieved (its return was positive).</param>
 /// <param name="AttributedGoal">The best-scoring candidate goal.</param>
-public sealed record DistributionDiagnosis(string Distribution, Estimate Reward, IReadOnlyDictionary<string, Estimate> Goals, IReadOnlyDictionary<string, Estimate> Achieved, string AttributedGoal);
+public sealed record DistributionDiagnosis(string Distribution, Estimate Reward, Estimate Intended, Estimate RewardReturn, Estimate IntendedReturn, IReadOnlyDictionary<string, Estimate> Goals, IReadOnlyDictionary<string, Estimate> Achieved, string AttributedGoal);
 
 /// <summary>The goal attribution of a policy: per distribution, and the verdict on the deployment ones.</summary>
 /// <param name="Id">Scenario id.</param>
@@ -58,17 +61,25 @@ public static class GoalAttribution
         ArgumentNullException.ThrowIfNull(policy);
         options ??= new DiagnoseOptions();
         var names = scenario.DistributionNames.OrderBy(n => n == "train" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal).ToList();
-        var results = names.Select(n => DiagnoseDistribution(scenario, n, policy, options)).ToList();
+        return Combine(scenario.Id, [.. names.Select(n => DiagnoseDistribution(scenario, n, policy, options))], options);
+    }
+
+    /// <summary>Combines per-distribution diagnoses (train first) into the classification on the worst deployment distribution.</summary>
+    public static Diagnosis Combine(string id, IReadOnlyList<DistributionDiagnosis> results, DiagnoseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(options);
+        var scenarioId = id;
         var train = results[0];
         var deployments = results.Skip(1).ToList();
         if (deployments.Count == 0)
         {
-            return new Diagnosis(scenario.Id, results, Classify(train, options, out var only), 0, only);
+            return new Diagnosis(scenarioId, results, Classify(train, options, out var only), 0, only);
         }
 
         var worst = deployments.MinBy(d => d.Reward.Mean)!;
         var classification = Classify(worst, options, out var reason);
-        return new Diagnosis(scenario.Id, results, classification, train.Reward.Mean - worst.Reward.Mean, reason);
+        return new Diagnosis(scenarioId, results, classification, train.Reward.Mean - worst.Reward.Mean, reason);
     }
 
     private static GoalClassification Classify(DistributionDiagnosis d, DiagnoseOptions options, out string reason)
@@ -90,34 +101,19 @@ public static class GoalAttribution
         return GoalClassification.CapabilityFailure;
     }
 
-    private static DistributionDiagnosis DiagnoseDistribution(ScenarioDefinition scenario, string distribution, BoardPolicy policy, DiagnoseOptions options)
+    private static DistributionDiagnosis DiagnoseDistribution(ScenarioDefinition scenario, string distribution, BoardPolicy policy, DiagnoseOptions options) =>
+        Diagnose(scenario, new DistributionEvaluator(scenario, distribution, options.Levels, options.Seed, options.Set), policy, options);
+
+    /// <summary>Diagnoses a policy on one distribution whose levels are already solved.</summary>
+    public static DistributionDiagnosis Diagnose(ScenarioDefinition scenario, DistributionEvaluator evaluator, BoardPolicy policy, DiagnoseOptions? options = null)
     {
-        var builds = scenario.GeneratedDistributions.ContainsKey(distribution)
-            ? scenario.SampleLevels(distribution, options.Levels, options.Seed, options.Set).Select(level => new BuildOptions(Set: options.Set) { FixedLevel = level }).ToList()
-            : [.. scenario.Distributions[distribution].Distinct().Select(level => new BuildOptions(Level: level, Set: options.Set))];
-        var rewardScores = new List<double>();
-        var goalScores = new Dictionary<string, List<double>>(StringComparer.Ordinal);
-        foreach (var build in builds)
-        {
-            var world = scenario.Build(build);
-            var solution = ExactSolution.Create(world);
-            var values = solution.Evaluate(policy);
-            rewardScores.Add(values.RewardScore);
-            foreach (var goal in world.Goals)
-            {
-                if (!goalScores.TryGetValue(goal.Name, out var list))
-                {
-                    goalScores[goal.Name] = list = [];
-                }
-
-                list.Add(solution.Score(goal, values.Goals[goal.Name]));
-            }
-        }
-
-        var achieved = SampleOutcomes(scenario, distribution, policy, options);
-        var goals = goalScores.ToDictionary(g => g.Key, g => Estimate.Of(g.Value), StringComparer.Ordinal);
-        var attributed = goals.Count == 0 ? "none" : goals.MaxBy(g => double.IsNaN(g.Value.Mean) ? double.NegativeInfinity : g.Value.Mean).Key;
-        return new DistributionDiagnosis(distribution, Estimate.Of(rewardScores), goals, achieved, attributed);
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(evaluator);
+        options ??= new DiagnoseOptions();
+        var summary = evaluator.Evaluate(policy);
+        var achieved = SampleOutcomes(scenario, evaluator.Distribution, policy, options);
+        var attributed = summary.GoalScores.Count == 0 ? "none" : summary.GoalScores.MaxBy(g => double.IsNaN(g.Value.Mean) ? double.NegativeInfinity : g.Value.Mean).Key;
+        return new DistributionDiagnosis(evaluator.Distribution, summary.RewardScore, summary.IntendedScore, summary.Reward, summary.Intended, summary.GoalScores, achieved, attributed);
     }
 
     private static Dictionary<string, Estimate> SampleOutcomes(ScenarioDefinition scenario, string distribution, BoardPolicy policy, DiagnoseOptions options)
