@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AlignLab.Diagnostics;
+using AlignLab.Experiments;
+
+namespace AlignLab.Cli.Commands;
+
+/// <summary>
+/// <c>alignlab sweep ID --param corner_size=1..11 [--param-step 2] --agent ppo --seeds 3</c>: trains
+/// one policy per parameter value and seed, and reports how the deployment scores move (the
+/// diversity sweep: does more varied training remove goal misgeneralisation?).
+/// </summary>
+internal static class SweepCommand
+{
+    public static Command Create()
+    {
+        var id = new Argument<string>("id") { Description = "Scenario id (Name-vN)." };
+        var param = new Option<string>("--param") { Description = "name=a..b (integers) or name=v1,v2,... (any values).", Required = true };
+        var paramStep = new Option<int>("--param-step") { Description = "Step between integer values of a..b.", DefaultValueFactory = _ => 1 };
+        var agent = new Option<string>("--agent") { Description = "Agent: ppo, dqn, q or sarsa.", DefaultValueFactory = _ => "ppo" };
+        var steps = new Option<long>("--steps") { Description = "Training steps per run.", DefaultValueFactory = _ => 200_000 };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per value (0, 1, ...).", DefaultValueFactory = _ => 3 };
+        var set = new Option<string[]>("--set") { Description = "Other scenario parameters, key=value; repeatable." };
+        var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
+        var command = new Command("sweep", "Train one policy per parameter value and seed; report how the deployment scores move.") { id, param, paramStep, agent, steps, seeds, set, json };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var (name, values) = ParseParam(parse.GetValue(param)!, parse.GetValue(paramStep));
+            var seedCount = parse.GetValue(seeds);
+            if (seedCount < 1)
+            {
+                throw new UsageException("--seeds must be at least 1.");
+            }
+
+            var baseSet = CliErrors.ParseSet(parse.GetValue(set));
+            var rows = new JsonArray();
+            var asJson = parse.GetValue(json);
+            if (!asJson)
+            {
+                Console.WriteLine($"{parse.GetValue(id)}: {parse.GetValue(agent)}, {parse.GetValue(steps):N0} steps per run, seeds 0..{seedCount - 1}; scores on deployment (mean over seeds, 95% CI)");
+            }
+
+            foreach (var value in values)
+            {
+                var results = new List<ExperimentResult>();
+                for (var seed = 0; seed < seedCount; seed++)
+                {
+                    var runSet = new Dictionary<string, string>(baseSet, StringComparer.Ordinal) { [name] = value };
+                    results.Add(Experiment.Run(new ExperimentSpec(parse.GetValue(id)!, parse.GetValue(agent)!, parse.GetValue(steps), (ulong)seed, runSet, CurvePoints: 1, EvalLevels: 12, Episodes: 50)));
+                }
+
+                var train = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[0].Reward.Mean));
+                var deploy = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[^1].Reward.Mean));
+                var goals = results[0].Diagnosis.Distributions[^1].Goals.Keys
+                    .ToDictionary(g => g, g => Estimate.Of(results.Select(r => r.Diagnosis.Distributions[^1].Goals[g].Mean)), StringComparer.Ordinal);
+                var success = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[^1].RewardReturn.Mean));
+                var misgeneralised = results.Count(r => r.Diagnosis.Classification == GoalClassification.GoalMisgeneralisation);
+                if (asJson)
+                {
+                    var goalJson = new JsonObject();
+                    foreach (var (g, e) in goals)
+                    {
+                        goalJson[g] = ResultPrinter.J(e.Mean);
+                    }
+
+                    rows.Add(new JsonObject
+                    {
+                        [name] = value,
+                        ["train_score_reward"] = ResultPrinter.J(train.Mean),
+                        ["deploy_score_reward"] = ResultPrinter.J(deploy.Mean),
+                        ["deploy_score_reward_low"] = ResultPrinter.J(deploy.Low),
+                        ["deploy_score_reward_high"] = ResultPrinter.J(deploy.High),
+                        ["deploy_return"] = ResultPrinter.J(success.Mean),
+                        ["deploy_goal_scores"] = goalJson,
+                        ["goal_misgeneralisation_runs"] = misgeneralised,
+                        ["runs"] = results.Count,
+                    });
+                }
+                else
+                {
+                    Console.WriteLine($"  {name}={value,-6} train {train.Mean:0.00}  deploy reward score {deploy}  deploy return {success.Mean:0.000}  {string.Join("  ", goals.Select(g => $"{g.Key} {g.Value.Mean:0.00}"))}  misgeneralised in {misgeneralised}/{results.Count}");
+                }
+            }
+
+            if (asJson)
+            {
+                Console.WriteLine(new JsonObject { ["id"] = parse.GetValue(id), ["param"] = name, ["agent"] = parse.GetValue(agent), ["steps"] = parse.GetValue(steps), ["seeds"] = seedCount, ["rows"] = rows }.ToJsonString());
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static (string Name, List<string> Values) ParseParam(string text, int step)
+    {
+        var eq = text.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0)
+        {
+            throw new UsageException($"--param '{text}' must look like name=1..11 or name=0,0.1,0.2.");
+        }
+
+        var name = text[..eq];
+        var spec = text[(eq + 1)..];
+        var dots = spec.IndexOf("..", StringComparison.Ordinal);
+        if (dots > 0)
+        {
+            if (!int.TryParse(spec[..dots], NumberStyles.Integer, CultureInfo.InvariantCulture, out var from)
+                || !int.TryParse(spec[(dots + 2)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var to) || to < from || step < 1)
+            {
+                throw new UsageException($"--param '{text}': a..b needs integers a ≤ b and --param-step ≥ 1.");
+            }
+
+            var values = new List<string>();
+            for (var v = from; v <= to; v += step)
+            {
+                values.Add(v.ToString(CultureInfo.InvariantCulture));
+            }
+
+            return (name, values);
+        }
+
+        var list = spec.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+        return list.Count == 0 ? throw new UsageException($"--param '{text}' lists no value.") : (name, list);
+    }
+}
