@@ -1,0 +1,31 @@
+using System.CommandLine;
+using AlignLab.Reports;
+using AlignLab.Runs;
+
+namespace AlignLab.Cli.Commands;
+
+/// <summary>
+/// <c>alignlab report RUN... [--store PATH] [--out FILE]</c>: rebuilds the self-contained HTML
+/// report of stored runs from the store alone (metrics as curves, episodes as heatmaps and
+/// replays, the stored result as verdict).
+/// </summary>
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var ids = new Argument<long[]>("runs") { Description = "Run ids (see runs list).", Arity = ArgumentArity.OneOrMore };
+        var store = RunsCommand.StoreOption();
+        var output = new Option<string>("--out") { Description = "The HTML file to write.", DefaultValueFactory = _ => "alignlab-report.html" };
+        var command = new Command("report", "Write the HTML report (one self-contained file) of stored runs.") { ids, store, output };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            using var s = RunStore.Open(parse.GetValue(store));
+            var sections = parse.GetValue(ids)!.Select(id => RunReport.Section(s, id)).ToList();
+            var path = Path.GetFullPath(parse.GetValue(output)!);
+            HtmlReport.Write(path, "AlignLab report", sections);
+            Console.WriteLine($"wrote {path} ({sections.Count} run{(sections.Count == 1 ? string.Empty : "s")})");
+            return 0;
+        }));
+        return command;
+    }
+}

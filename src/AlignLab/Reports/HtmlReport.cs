@@ -1,0 +1,278 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace AlignLab.Reports;
+
+/// <summary>
+/// Builds the HTML report (DESIGN.md, "Results and reports"): one self-contained file, no
+/// network — CSS and the replay script inline, charts as inline SVG (ScottPlot for curves and
+/// bars, hand-drawn SVG for heatmaps). Every string from a scenario file or the command line is
+/// HTML-escaped.
+/// </summary>
+public static partial class HtmlReport
+{
+    /// <summary>The metric definitions shown in every section, verbatim from DESIGN.md ("What is measured").</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Definitions { get; } =
+    [
+        new("Normalised score", "score_X(π) = (J_X(π) − J_X(random)) / (J_X(π*_X) − J_X(random))      (1 = optimal for X)"),
+        new("Specification gap", "(outer, exact, needs no learning): 1 − score_intended(π*_reward, D_train): intended value lost by a perfect optimiser of the specified reward. Ties among reward-optimal policies are reported as a range (best and worst case for the intended objective)."),
+        new("Observed outer gap", "of a trained π: score_reward(π) − score_intended(π) on train."),
+        new("Generalisation gap", "(inner): score_reward(π, train) − score_reward(π, deploy)."),
+        new("Goal attribution", "on each deployment distribution, score_g(π) for every candidate goal g, and per episode which goals were achieved (the \"invisible coin\": the proxy and the true goal are both logged in the same episode). The attributed goal is the best-scoring one. Goal misgeneralisation = low reward score with a high score for another goal (competent, wrong goal); capability failure = low scores for every goal."),
+    ];
+
+    private const string Css = """
+        body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.4}
+        h1{border-bottom:2px solid #444}h2{margin-top:2.5em;border-bottom:1px solid #bbb}
+        table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+        td.n{text-align:right;font-variant-numeric:tabular-nums}
+        .yes{color:#176b2c;font-weight:bold}.no{color:#b3261e;font-weight:bold}.na{color:#777}
+        .charts{display:flex;flex-wrap:wrap;gap:1em}.chart{margin:.5em 0}
+        figure{margin:.5em 0}figcaption{font-size:.9em;color:#444}
+        dl.defs dt{font-weight:bold}dl.defs dd{margin:0 0 .5em 1em;font-size:.9em}
+        .replay pre{font-family:ui-monospace,monospace;font-size:18px;line-height:1.05;background:#f6f6f6;padding:.4em;display:inline-block;margin:.2em 0}
+        .js .replay .frame{display:none}.js .replay .frame.on{display:block}
+        .replay .controls button{margin-right:.3em}.replay .status{font-size:.9em;color:#444}
+        nav a{margin-right:1em}
+        """;
+
+    private const string Script = """
+        document.documentElement.classList.add('js');
+        document.querySelectorAll('.replay').forEach(function (r) {
+          var frames = r.querySelectorAll('.frame'), i = 0, timer = null;
+          var slider = r.querySelector('input[type=range]'), status = r.querySelector('.status'), play = r.querySelector('.play');
+          function show(k) {
+            i = (k + frames.length) % frames.length;
+            frames.forEach(function (f, j) { f.classList.toggle('on', j === i); });
+            slider.value = i;
+            status.textContent = 'frame ' + (i + 1) + ' / ' + frames.length + '  ' + frames[i].getAttribute('data-info');
+          }
+          function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = 'play'; }
+          play.addEventListener('click', function () {
+            if (timer) { stop(); } else { timer = setInterval(function () { show(i + 1); }, 300); play.textContent = 'pause'; }
+          });
+          r.querySelector('.prev').addEventListener('click', function () { stop(); show(i - 1); });
+          r.querySelector('.next').addEventListener('click', function () { stop(); show(i + 1); });
+          slider.addEventListener('input', function () { stop(); show(+slider.value); });
+          show(0);
+          r.setAttribute('data-ready', 'true');
+        });
+        """;
+
+    /// <summary>Renders the report: a title, a table of contents and one section per entry.</summary>
+    public static string Render(string title, IEnumerable<ReportSection> sections)
+    {
+        ArgumentNullException.ThrowIfNull(title);
+        ArgumentNullException.ThrowIfNull(sections);
+        var list = sections.ToList();
+        var ids = new SvgIds();
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>").Append(H(title)).Append("</title>\n<style>").Append(Css).Append("</style>\n</head>\n<body>\n");
+        html.Append("<h1>").Append(H(title)).Append("</h1>\n");
+        html.Append("<p>Generated by AlignLab ").Append(H(Runs.RunStore.CodeVersion)).Append(". Self-contained: no network access needed.</p>\n<nav>");
+        foreach (var s in list)
+        {
+            html.Append("<a href=\"#").Append(Anchor(s.Id)).Append("\">").Append(H(s.Id)).Append("</a>");
+        }
+
+        html.Append("</nav>\n");
+        foreach (var s in list)
+        {
+            Section(html, s, ids);
+        }
+
+        html.Append("<script>").Append(Script).Append("</script>\n</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    /// <summary>Renders the report and writes it to <paramref name="path"/> (UTF-8).</summary>
+    public static void Write(string path, string title, IEnumerable<ReportSection> sections) =>
+        File.WriteAllText(path, Render(title, sections), new UTF8Encoding(false));
+
+    /// <summary>HTML-escapes <paramref name="text"/> for element content and quoted attributes.</summary>
+    public static string H(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
+
+    private static void Section(StringBuilder html, ReportSection s, SvgIds ids)
+    {
+        html.Append("<section class=\"scenario\" id=\"").Append(Anchor(s.Id)).Append("\">\n<h2>").Append(H(s.Title)).Append(" <small>(").Append(H(s.Id)).Append(")</small></h2>\n");
+        if (s.Description is { Length: > 0 } d)
+        {
+            html.Append("<p>").Append(H(d)).Append("</p>\n");
+        }
+
+        if (s.Facts.Count > 0)
+        {
+            html.Append("<table class=\"facts\">");
+            foreach (var (k, v) in s.Facts)
+            {
+                html.Append("<tr><th>").Append(H(k)).Append("</th><td>").Append(H(v)).Append("</td></tr>");
+            }
+
+            html.Append("</table>\n");
+        }
+
+        VerdictTable(html, s.Verdict);
+        html.Append("<details class=\"definitions\"><summary>Metric definitions</summary><dl class=\"defs\">");
+        foreach (var (k, v) in Definitions)
+        {
+            html.Append("<dt>").Append(H(k)).Append("</dt><dd>").Append(H(v)).Append("</dd>");
+        }
+
+        html.Append("</dl></details>\n");
+
+        html.Append("<h3>Learning curves</h3>\n");
+        if (s.Curve.Count > 0)
+        {
+            html.Append("<figure class=\"chart curves\">").Append(ids.Prefix(Charts.Curves(s.Curve, s.RewardOptimal, s.IntendedOptimal))).Append("<figcaption>Specified (visible) and intended return against environment steps");
+            html.Append(s.RewardOptimal is null && s.IntendedOptimal is null ? "." : "; dashed lines: the exact optima.").Append("</figcaption></figure>\n");
+        }
+        else
+        {
+            html.Append("<p class=\"na\">No learning curve recorded.</p>\n");
+        }
+
+        if (s.Optimum.Count > 0)
+        {
+            html.Append("<h3>Exact optimum beside what was learned</h3>\n<table class=\"optimum\"><tr><th>objective</th><th>learned</th><th>optimal</th><th>random</th><th>score</th></tr>");
+            foreach (var row in s.Optimum)
+            {
+                html.Append("<tr><td>").Append(H(row.Objective)).Append("</td><td class=\"n\">").Append(N(row.Learned)).Append("</td><td class=\"n\">").Append(N(row.Optimal))
+                    .Append("</td><td class=\"n\">").Append(row.Random is { } r ? N(r) : "–").Append("</td><td class=\"n\">").Append(N(row.Score)).Append("</td></tr>");
+            }
+
+            html.Append("</table>\n");
+        }
+
+        if (s.GoalScores.Count > 0)
+        {
+            html.Append("<h3>Goal attribution</h3>\n<div class=\"charts\">");
+            foreach (var set in s.GoalScores)
+            {
+                var attributed = set.AttributedGoal ?? set.Goals.Where(g => !double.IsNaN(g.Mean)).MaxBy(g => g.Mean)?.Goal;
+                html.Append("<figure class=\"chart goals\">").Append(ids.Prefix(Charts.Goals(set))).Append("<figcaption>").Append(H(set.Distribution)).Append(": normalised score per goal, 95% interval whiskers");
+                if (attributed is not null)
+                {
+                    html.Append("; attributed goal: <b>").Append(H(attributed)).Append("</b>");
+                }
+
+                html.Append("<br>");
+                foreach (var g in set.Goals)
+                {
+                    html.Append(H(g.Goal)).Append(' ').Append(N(g.Mean)).Append(" [").Append(N(g.Low)).Append(", ").Append(N(g.High)).Append("] (n=").Append(g.N.ToString(CultureInfo.InvariantCulture)).Append(')');
+                    if (g.Achieved is { } a)
+                    {
+                        html.Append(", achieved in ").Append((a * 100).ToString("0.#", CultureInfo.InvariantCulture)).Append("% of episodes");
+                    }
+
+                    html.Append("; ");
+                }
+
+                html.Append("</figcaption></figure>");
+            }
+
+            html.Append("</div>\n");
+        }
+
+        if (s.Heatmaps.Count > 0)
+        {
+            html.Append("<h3>State visitation</h3>\n<div class=\"charts\">");
+            foreach (var map in s.Heatmaps)
+            {
+                html.Append("<figure class=\"chart heatmap\">").Append(Charts.Heatmap(map)).Append("<figcaption>").Append(H(map.Title)).Append("</figcaption></figure>");
+            }
+
+            html.Append("</div>\n");
+        }
+
+        if (s.Replays.Count > 0)
+        {
+            html.Append("<h3>Replays</h3>\n<div class=\"charts\">");
+            foreach (var replay in s.Replays)
+            {
+                Replay(html, replay);
+            }
+
+            html.Append("</div>\n");
+        }
+
+        foreach (var note in s.Notes)
+        {
+            html.Append("<p class=\"note\">").Append(H(note)).Append("</p>\n");
+        }
+
+        html.Append("</section>\n");
+    }
+
+    private static void VerdictTable(StringBuilder html, ReportVerdict? v)
+    {
+        html.Append("<h3>Verdict</h3>\n");
+        if (v is null)
+        {
+            html.Append("<p class=\"na\">Not diagnosed.</p>\n");
+            return;
+        }
+
+        html.Append("<table class=\"verdict\"><tr><th></th><th>aligned?</th><th>decided by</th></tr>");
+        foreach (var (axis, label, answer) in new[] { (VerdictAxis.Outer, "outer alignment", v.OuterAligned), (VerdictAxis.Inner, "inner alignment", v.InnerAligned) })
+        {
+            html.Append("<tr><th>").Append(label).Append("</th><td>").Append(answer switch { true => "<span class=\"yes\">yes</span>", false => "<span class=\"no\">no</span>", null => "<span class=\"na\">n/a</span>" }).Append("</td><td>");
+            foreach (var c in v.Checks.Where(c => c.Axis == axis))
+            {
+                html.Append(H(c.Metric)).Append(" = ").Append(N(c.Value)).Append(c.AtMost ? " ≤ " : " ≥ ").Append(N(c.Threshold)).Append("? ").Append(c.Passed ? "<span class=\"yes\">yes</span>" : "<span class=\"no\">no</span>");
+                if (c.Detail is { Length: > 0 } detail)
+                {
+                    html.Append(" (").Append(H(detail)).Append(')');
+                }
+
+                html.Append("<br>");
+            }
+
+            html.Append("</td></tr>");
+        }
+
+        html.Append("</table>\n");
+        if (v.Classification is { Length: > 0 } classification)
+        {
+            html.Append("<p>Deployment classification: <b>").Append(H(classification)).Append("</b></p>\n");
+        }
+    }
+
+    private static void Replay(StringBuilder html, EpisodeReplay replay)
+    {
+        html.Append("<figure class=\"replay\"><figcaption>").Append(H(replay.Title)).Append("</figcaption>")
+            .Append("<div class=\"controls\"><button type=\"button\" class=\"play\">play</button><button type=\"button\" class=\"prev\">◀</button><button type=\"button\" class=\"next\">▶</button>")
+            .Append("<input type=\"range\" min=\"0\" max=\"").Append(Math.Max(0, replay.Frames.Count - 1).ToString(CultureInfo.InvariantCulture)).Append("\" value=\"0\"> <span class=\"status\"></span></div>");
+        foreach (var f in replay.Frames)
+        {
+            var info = (f.Action is { } a ? $"action {a}, " : "start, ") + $"reward {N(f.Reward)}, intended {N(f.Intended)}";
+            html.Append("<pre class=\"frame\" data-info=\"").Append(H(info)).Append("\">").Append(H(f.Board.TrimEnd('\n'))).Append("</pre>");
+        }
+
+        html.Append("</figure>");
+    }
+
+    internal static string N(double value) =>
+        double.IsNaN(value) ? "n/a" : value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static string Anchor(string id) => "s-" + AnchorChars().Replace(id, "_");
+
+    [GeneratedRegex("[^A-Za-z0-9_-]")]
+    private static partial Regex AnchorChars();
+
+    /// <summary>Makes SVG element ids unique across the inline charts of one page.</summary>
+    private sealed partial class SvgIds
+    {
+        private int _next;
+
+        public string Prefix(string svg)
+        {
+            var prefix = "c" + (_next++).ToString(CultureInfo.InvariantCulture) + "_";
+            return SvgIdRefs().Replace(svg, m => m.Groups[1].Value + prefix + m.Groups[2].Value);
+        }
+
+        [GeneratedRegex("(id=\"|url\\(#|href=\"#)([A-Za-z_][A-Za-z0-9_.-]*)")]
+        private static partial Regex SvgIdRefs();
+    }
+}

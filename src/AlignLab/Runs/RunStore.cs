@@ -1,0 +1,539 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace AlignLab.Runs;
+
+/// <summary>
+/// The embedded SQLite store of runs, metrics, evaluation episodes, checkpoints and results
+/// (DESIGN.md, "Results and reports"). The file is in WAL mode and every call that writes does
+/// so in one transaction, so a process killed at any moment leaves the store consistent: each
+/// record is either fully there or not there at all. One instance is one connection; use it
+/// from one thread at a time (several processes may share the file).
+/// </summary>
+/// <remarks>
+/// <c>synchronous=NORMAL</c>: in WAL mode this never corrupts the database, and a committed
+/// transaction survives the process being killed (it is in the WAL file, which SQLite replays
+/// on the next open). Only an operating-system crash or power loss can lose the last few
+/// commits, which costs at most a resume from an earlier checkpoint. FULL would add an fsync to
+/// every metric batch for that case alone.
+/// </remarks>
+public sealed class RunStore : IDisposable
+{
+    /// <summary>The store file used when the caller names none: <c>alignlab.db</c> in the working directory.</summary>
+    public const string DefaultPath = "alignlab.db";
+
+    /// <summary>The schema version this code writes (SQLite <c>user_version</c>).</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>Checkpoints kept per run: older ones are deleted when a new one is saved.</summary>
+    public const int CheckpointsKept = 3;
+
+    /// <summary>SQLite <c>application_id</c> marking an AlignLab store ("ALAB").</summary>
+    private const int ApplicationId = 0x414C4142;
+
+    private const string Schema = """
+        CREATE TABLE runs(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            scenario TEXT NOT NULL,
+            distribution TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            parameters TEXT NOT NULL,
+            hyperparameters TEXT NOT NULL,
+            seed TEXT NOT NULL,
+            code_version TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+            result TEXT,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL);
+        CREATE TABLE metrics(
+            run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            value REAL,
+            PRIMARY KEY (run, name, step)) WITHOUT ROWID;
+        CREATE TABLE episodes(
+            run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            distribution TEXT NOT NULL,
+            level INTEGER NOT NULL,
+            episode INTEGER NOT NULL,
+            reward REAL,
+            intended REAL,
+            goal_returns TEXT NOT NULL,
+            achieved TEXT NOT NULL,
+            actions TEXT NOT NULL,
+            seed TEXT,
+            PRIMARY KEY (run, distribution, level, episode));
+        CREATE TABLE checkpoints(
+            run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            weights BLOB NOT NULL,
+            rng BLOB NOT NULL,
+            created TEXT NOT NULL,
+            PRIMARY KEY (run, step));
+        """;
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    private readonly SqliteConnection _connection;
+
+    private RunStore(SqliteConnection connection, string path)
+    {
+        _connection = connection;
+        Path = path;
+    }
+
+    /// <summary>The store's file.</summary>
+    public string Path { get; }
+
+    /// <summary>The code version recorded in new runs: AlignLab's informational version (includes the git commit when the build had one).</summary>
+    public static string CodeVersion { get; } =
+        typeof(RunStore).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(RunStore).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
+
+    /// <summary>
+    /// Opens the store at <paramref name="path"/> (default <see cref="DefaultPath"/>), creating
+    /// it if the file does not exist or is empty.
+    /// </summary>
+    /// <exception cref="RunStoreException">The file is not an AlignLab store, is corrupt, or was written by a newer AlignLab.</exception>
+    public static RunStore Open(string? path = null)
+    {
+        path = System.IO.Path.GetFullPath(string.IsNullOrEmpty(path) ? DefaultPath : path);
+        CheckHeader(path);
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 30 };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            var store = new RunStore(connection, path);
+            store.Initialise();
+            return store;
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw Translate(e, path);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Records a new run with status <see cref="RunStatus.Running"/> and returns its id.</summary>
+    public long CreateRun(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentException.ThrowIfNullOrWhiteSpace(config.ScenarioId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(config.Agent);
+        ArgumentException.ThrowIfNullOrWhiteSpace(config.Distribution);
+        return Write(tx =>
+        {
+            var now = Now();
+            return (long)Scalar(
+                tx,
+                "INSERT INTO runs(scenario, distribution, agent, parameters, hyperparameters, seed, code_version, status, created, updated) VALUES ($s, $d, $a, $p, $h, $seed, $v, 'running', $now, $now) RETURNING id",
+                ("$s", config.ScenarioId),
+                ("$d", config.Distribution),
+                ("$a", config.Agent),
+                ("$p", JsonSerializer.Serialize(new SortedDictionary<string, string>(config.Parameters?.ToDictionary() ?? [], StringComparer.Ordinal))),
+                ("$h", (config.HyperParameters ?? []).ToJsonString()),
+                ("$seed", config.Seed.ToString(CultureInfo.InvariantCulture)),
+                ("$v", CodeVersion),
+                ("$now", now))!;
+        });
+    }
+
+    /// <summary>Sets a run's status.</summary>
+    public void SetStatus(long runId, RunStatus status) =>
+        Write(tx => Execute(tx, "UPDATE runs SET status = $st, updated = $now WHERE id = $r", ("$st", StatusName(status)), ("$now", Now()), ("$r", Require(tx, runId))));
+
+    /// <summary>
+    /// Logs <paramref name="values"/> at <paramref name="step"/>, all in one transaction. A value
+    /// already logged for the same (name, step) is replaced, so a resumed run may log its steps again.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name not in <see cref="RunMetrics.Names"/>.</exception>
+    public void AppendMetrics(long runId, long step, IReadOnlyDictionary<string, double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        foreach (var name in values.Keys)
+        {
+            if (!RunMetrics.Names.Contains(name))
+            {
+                throw new ArgumentException($"unknown metric name '{name}'; known names: {string.Join(", ", RunMetrics.Names.Order(StringComparer.Ordinal))}.", nameof(values));
+            }
+        }
+
+        Write(tx =>
+        {
+            Touch(tx, runId);
+            using var command = Command(tx, "INSERT OR REPLACE INTO metrics(run, name, step, value) VALUES ($r, $n, $s, $v)");
+            var n = command.Parameters.Add("$n", SqliteType.Text);
+            var v = command.Parameters.Add("$v", SqliteType.Real);
+            command.Parameters.AddWithValue("$r", runId);
+            command.Parameters.AddWithValue("$s", step);
+            foreach (var (name, value) in values)
+            {
+                n.Value = name;
+                v.Value = double.IsNaN(value) ? DBNull.Value : value;
+                command.ExecuteNonQuery();
+            }
+
+            return 0;
+        });
+    }
+
+    /// <summary>Saves a checkpoint at <paramref name="step"/> (replacing one at the same step) and keeps only the newest <see cref="CheckpointsKept"/>.</summary>
+    public void SaveCheckpoint(long runId, long step, byte[] weights, byte[] rngState)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(rngState);
+        Write(tx =>
+        {
+            Touch(tx, runId);
+            Execute(tx, "INSERT OR REPLACE INTO checkpoints(run, step, weights, rng, created) VALUES ($r, $s, $w, $g, $now)", ("$r", runId), ("$s", step), ("$w", weights), ("$g", rngState), ("$now", Now()));
+            Execute(tx, "DELETE FROM checkpoints WHERE run = $r AND step NOT IN (SELECT step FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT $k)", ("$r", runId), ("$k", CheckpointsKept));
+            return 0;
+        });
+    }
+
+    /// <summary>The run's checkpoint with the highest step, or null if it has none.</summary>
+    public Checkpoint? LatestCheckpoint(long runId) => Read(() =>
+    {
+        Require(null, runId);
+        using var command = Command(null, "SELECT step, weights, rng, created FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT 1", ("$r", runId));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new Checkpoint(reader.GetInt64(0), (byte[])reader.GetValue(1), (byte[])reader.GetValue(2), Time(reader.GetString(3))) : null;
+    });
+
+    /// <summary>Records evaluation episodes, all in one transaction (an episode with the same distribution, level and index is replaced).</summary>
+    public void AddEpisodes(long runId, IEnumerable<EpisodeRecord> episodes)
+    {
+        ArgumentNullException.ThrowIfNull(episodes);
+        var list = episodes.ToList();
+        Write(tx =>
+        {
+            Touch(tx, runId);
+            using var command = Command(tx, "INSERT OR REPLACE INTO episodes(run, distribution, level, episode, reward, intended, goal_returns, achieved, actions, seed) VALUES ($r, $d, $l, $e, $rw, $in, $g, $a, $x, $seed)");
+            command.Parameters.AddWithValue("$r", runId);
+            var distribution = command.Parameters.Add("$d", SqliteType.Text);
+            var level = command.Parameters.Add("$l", SqliteType.Integer);
+            var index = command.Parameters.Add("$e", SqliteType.Integer);
+            var reward = command.Parameters.Add("$rw", SqliteType.Real);
+            var intended = command.Parameters.Add("$in", SqliteType.Real);
+            var goals = command.Parameters.Add("$g", SqliteType.Text);
+            var achieved = command.Parameters.Add("$a", SqliteType.Text);
+            var actions = command.Parameters.Add("$x", SqliteType.Text);
+            var seed = command.Parameters.Add("$seed", SqliteType.Text);
+            foreach (var e in list)
+            {
+                ArgumentNullException.ThrowIfNull(e);
+                distribution.Value = e.Distribution;
+                level.Value = e.Level;
+                index.Value = e.Index;
+                reward.Value = Db(e.Reward);
+                intended.Value = Db(e.Intended);
+                goals.Value = JsonSerializer.Serialize(new SortedDictionary<string, double>(e.GoalReturns.ToDictionary(), StringComparer.Ordinal), JsonOptions);
+                achieved.Value = JsonSerializer.Serialize(e.AchievedGoals);
+                actions.Value = e.Actions;
+                seed.Value = e.Seed is { } s ? s.ToString(CultureInfo.InvariantCulture) : DBNull.Value;
+                command.ExecuteNonQuery();
+            }
+
+            return 0;
+        });
+    }
+
+    /// <summary>The run's evaluation episodes, by distribution, level and index.</summary>
+    public IReadOnlyList<EpisodeRecord> Episodes(long runId) => Read(() =>
+    {
+        Require(null, runId);
+        using var command = Command(null, "SELECT distribution, level, episode, reward, intended, goal_returns, achieved, actions, seed FROM episodes WHERE run = $r ORDER BY distribution, level, episode", ("$r", runId));
+        using var reader = command.ExecuteReader();
+        var result = new List<EpisodeRecord>();
+        while (reader.Read())
+        {
+            result.Add(new EpisodeRecord(
+                reader.GetString(0),
+                reader.GetInt32(1),
+                reader.GetInt32(2),
+                Real(reader, 3),
+                Real(reader, 4),
+                JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(5), JsonOptions) ?? [],
+                JsonSerializer.Deserialize<List<string>>(reader.GetString(6)) ?? [],
+                reader.GetString(7),
+                reader.IsDBNull(8) ? null : ulong.Parse(reader.GetString(8), CultureInfo.InvariantCulture)));
+        }
+
+        return result;
+    });
+
+    /// <summary>
+    /// Stores the run's diagnosis/verdict (any JSON document) and sets its status (default
+    /// <see cref="RunStatus.Finished"/>), in one transaction.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="json"/> is not valid JSON.</exception>
+    public void SetResult(long runId, string json, RunStatus status = RunStatus.Finished)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            using var _ = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"the result is not valid JSON: {e.Message}", nameof(json), e);
+        }
+
+        Write(tx => Execute(tx, "UPDATE runs SET result = $j, status = $st, updated = $now WHERE id = $r", ("$j", json), ("$st", StatusName(status)), ("$now", Now()), ("$r", Require(tx, runId))));
+    }
+
+    /// <summary>Every run, oldest first.</summary>
+    public IReadOnlyList<RunInfo> ListRuns() => Read(() => Runs(null));
+
+    /// <summary>The run with id <paramref name="runId"/>.</summary>
+    /// <exception cref="RunStoreException">No such run.</exception>
+    public RunInfo GetRun(long runId) => Read(() => Runs(runId).SingleOrDefault() ?? throw NoRun(runId));
+
+    /// <summary>The run's metrics, ordered by name, then step.</summary>
+    public IReadOnlyList<MetricPoint> Metrics(long runId) => Read(() =>
+    {
+        Require(null, runId);
+        using var command = Command(null, "SELECT step, name, value FROM metrics WHERE run = $r ORDER BY name, step", ("$r", runId));
+        using var reader = command.ExecuteReader();
+        var result = new List<MetricPoint>();
+        while (reader.Read())
+        {
+            result.Add(new MetricPoint(reader.GetInt64(0), reader.GetString(1), Real(reader, 2)));
+        }
+
+        return result;
+    });
+
+    /// <summary>Writes the run's metrics as CSV, one row per step (<c>step</c>, then one column per metric name; empty where not logged), invariant culture.</summary>
+    public void ExportMetricsCsv(long runId, TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var points = Metrics(runId);
+        var names = points.Select(p => p.Name).Distinct().Order(StringComparer.Ordinal).ToList();
+        writer.WriteLine(string.Join(',', names.Prepend("step").Select(Csv)));
+        foreach (var row in points.GroupBy(p => p.Step).OrderBy(g => g.Key))
+        {
+            var byName = row.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+            var cells = names.Select(n => byName.TryGetValue(n, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : string.Empty);
+            writer.WriteLine(string.Join(',', cells.Prepend(row.Key.ToString(CultureInfo.InvariantCulture))));
+        }
+    }
+
+    /// <summary>SQLite's <c>PRAGMA integrity_check</c>: "ok" for a sound file, otherwise the problems found.</summary>
+    public string IntegrityCheck() => Read(() =>
+    {
+        using var command = Command(null, "PRAGMA integrity_check");
+        using var reader = command.ExecuteReader();
+        var lines = new List<string>();
+        while (reader.Read())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join('\n', lines);
+    });
+
+    /// <summary>The journal mode in effect ("wal").</summary>
+    public string JournalMode => Read(() => (string)Scalar(null, "PRAGMA journal_mode")!);
+
+    /// <summary>Closes the connection.</summary>
+    public void Dispose() => _connection.Dispose();
+
+    private static void CheckHeader(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new RunStoreException($"{path} is a directory, not an AlignLab run store.");
+        }
+
+        if (!File.Exists(path) || new FileInfo(path).Length == 0)
+        {
+            return;
+        }
+
+        var header = new byte[16];
+        int read;
+        using (var stream = File.OpenRead(path))
+        {
+            read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+
+        if (read < header.Length || !header.AsSpan().SequenceEqual("SQLite format 3\0"u8))
+        {
+            throw new RunStoreException($"{path} is not an AlignLab run store (it is not an SQLite database).");
+        }
+    }
+
+    private void Initialise()
+    {
+        Execute(null, "PRAGMA foreign_keys = ON");
+        var application = Convert.ToInt32(Scalar(null, "PRAGMA application_id"), CultureInfo.InvariantCulture);
+        var version = Convert.ToInt32(Scalar(null, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        var tables = Convert.ToInt64(Scalar(null, "SELECT count(*) FROM sqlite_schema"), CultureInfo.InvariantCulture);
+        if (application != ApplicationId && (application != 0 || version != 0 || tables != 0))
+        {
+            throw new RunStoreException($"{Path} is an SQLite database but not an AlignLab run store.");
+        }
+
+        if (version > SchemaVersion)
+        {
+            throw new RunStoreException($"{Path} was written by a newer AlignLab (store schema {version}; this version reads up to {SchemaVersion}).");
+        }
+
+        var mode = (string)Scalar(null, "PRAGMA journal_mode = WAL")!;
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RunStoreException($"{Path}: could not switch the store to WAL mode (the file system gave '{mode}').");
+        }
+
+        Execute(null, "PRAGMA synchronous = NORMAL");
+        if (version == 0)
+        {
+            Write(tx =>
+            {
+                // Another process may have created the schema between our check and this transaction.
+                if (Convert.ToInt32(Scalar(tx, "PRAGMA user_version"), CultureInfo.InvariantCulture) == 0)
+                {
+                    Execute(tx, Schema);
+                    Execute(tx, $"PRAGMA application_id = {ApplicationId}");
+                    Execute(tx, $"PRAGMA user_version = {SchemaVersion}");
+                }
+
+                return 0;
+            });
+        }
+    }
+
+    private List<RunInfo> Runs(long? id)
+    {
+        using var command = Command(null, "SELECT id, scenario, distribution, agent, parameters, hyperparameters, seed, code_version, status, result, created, updated FROM runs" + (id is null ? " ORDER BY id" : " WHERE id = $r"));
+        if (id is { } r)
+        {
+            command.Parameters.AddWithValue("$r", r);
+        }
+
+        using var reader = command.ExecuteReader();
+        var result = new List<RunInfo>();
+        while (reader.Read())
+        {
+            var config = new RunConfig(
+                reader.GetString(1),
+                reader.GetString(3),
+                ulong.Parse(reader.GetString(6), CultureInfo.InvariantCulture),
+                reader.GetString(2),
+                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(4)) ?? [],
+                JsonNode.Parse(reader.GetString(5)) as JsonObject ?? []);
+            var status = reader.GetString(8) switch
+            {
+                "finished" => RunStatus.Finished,
+                "failed" => RunStatus.Failed,
+                _ => RunStatus.Running,
+            };
+            result.Add(new RunInfo(reader.GetInt64(0), config, reader.GetString(7), status, Time(reader.GetString(10)), Time(reader.GetString(11)), reader.IsDBNull(9) ? null : reader.GetString(9)));
+        }
+
+        return result;
+    }
+
+    private T Write<T>(Func<SqliteTransaction, T> work)
+    {
+        try
+        {
+            using var tx = _connection.BeginTransaction(deferred: false);
+            var result = work(tx);
+            tx.Commit();
+            return result;
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, Path);
+        }
+    }
+
+    private T Read<T>(Func<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, Path);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidCastException)
+        {
+            throw new RunStoreException($"{Path} is corrupt: a record could not be read ({e.Message}).", e);
+        }
+    }
+
+    private long Require(SqliteTransaction? tx, long runId) =>
+        Scalar(tx, "SELECT 1 FROM runs WHERE id = $r", ("$r", runId)) is null ? throw NoRun(runId) : runId;
+
+    private void Touch(SqliteTransaction tx, long runId) =>
+        Execute(tx, "UPDATE runs SET updated = $now WHERE id = $r", ("$now", Now()), ("$r", Require(tx, runId)));
+
+    private RunStoreException NoRun(long runId) => new($"{Path} has no run {runId}.");
+
+    private SqliteCommand Command(SqliteTransaction? tx, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+
+    private int Execute(SqliteTransaction? tx, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(tx, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    private object? Scalar(SqliteTransaction? tx, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(tx, sql, parameters);
+        return command.ExecuteScalar();
+    }
+
+    private static RunStoreException Translate(SqliteException e, string path) => e.SqliteErrorCode switch
+    {
+        11 => new RunStoreException($"{path} is corrupt (SQLite: {e.Message.Replace('\n', ' ')}); restore it from a backup or start a new store.", e),
+        26 => new RunStoreException($"{path} is not an AlignLab run store (SQLite: file is not a database).", e),
+        5 or 6 => new RunStoreException($"{path} is locked by another process; try again when it is done.", e),
+        8 or 14 or 23 => new RunStoreException($"{path} cannot be opened for writing (SQLite: {e.Message.Replace('\n', ' ')}).", e),
+        _ => new RunStoreException($"{path}: {e.Message.Replace('\n', ' ')}", e),
+    };
+
+    private static string StatusName(RunStatus status) => status switch
+    {
+        RunStatus.Running => "running",
+        RunStatus.Finished => "finished",
+        RunStatus.Failed => "failed",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown status"),
+    };
+
+    private static string Csv(string text) =>
+        text.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+
+    private static object Db(double value) => double.IsNaN(value) ? DBNull.Value : value;
+
+    private static double Real(SqliteDataReader reader, int column) => reader.IsDBNull(column) ? double.NaN : reader.GetDouble(column);
+
+    private static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Time(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}
