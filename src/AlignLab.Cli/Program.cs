@@ -9,6 +9,7 @@ internal static class Program
     private static int Main(string[] args)
     {
         var root = new RootCommand("AlignLab: measure outer alignment (specification gaming) and inner alignment (goal misgeneralisation) in gridworlds.");
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(ShowCommand.Create());
         root.Subcommands.Add(PlayCommand.Create());

@@ -1,6 +1,9 @@
 using System.CommandLine;
+using System.Text.Json;
 using AlignLab.Agents;
+using AlignLab.Envs;
 using AlignLab.Experiments;
+using AlignLab.Runs;
 
 namespace AlignLab.Cli.Commands;
 
@@ -22,9 +25,23 @@ internal static class TrainCommand
         var set = new Option<string[]>("--set") { Description = "Scenario parameter, key=value; repeatable." };
         var stateKey = new Option<string>("--state") { Description = "Tabular state: board (the whole observed board) or cell (the agent's cell only, an abstraction).", DefaultValueFactory = _ => "board" };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
-        var command = new Command("train", "Train an agent, then measure it exactly: specification gap, observed outer gap, goal attribution, verdict.") { id, agent, steps, seed, set, stateKey, json };
+        var store = new Option<string>("--store") { Description = "Run store file (SQLite).", DefaultValueFactory = _ => RunStore.DefaultPath };
+        var resume = new Option<long?>("--resume") { Description = "Continue a killed run (ppo) from its last checkpoint in the store." };
+        var command = new Command("train", "Train an agent, then measure it exactly: specification gap, observed outer gap, goal attribution, verdict.") { id, agent, steps, seed, set, stateKey, store, resume, json };
+        id.Arity = ArgumentArity.ZeroOrOne;
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            using var runs = RunStore.Open(parse.GetValue(store));
+            if (parse.GetValue(resume) is { } runId)
+            {
+                return Resume(runs, runId, parse.GetValue(json));
+            }
+
+            if (parse.GetValue(id) is null)
+            {
+                throw new UsageException("train needs a scenario id (or --resume RUN).");
+            }
+
             var name = parse.GetValue(agent)!;
             if (!Agents.Contains(name))
             {
@@ -44,18 +61,98 @@ internal static class TrainCommand
                 Tabular = tabular ? new TabularOptions(name == "q" ? TabularAlgorithm.QLearning : TabularAlgorithm.Sarsa, (int)budget, Seed: parse.GetValue(seed), StateKey: key) : null,
             };
             var asJson = parse.GetValue(json);
-            var result = Experiment.Run(spec, asJson ? null : Console.WriteLine);
-            if (asJson)
+            var ppo = name == "ppo" ? Experiment.DefaultPpo with { TotalTimesteps = budget, Seed = spec.Seed } : null;
+            var hyper = spec.Tabular is { } t ? JsonSerializer.SerializeToNode(t)!.AsObject() : ppo is not null ? JsonSerializer.SerializeToNode(ppo)!.AsObject() : null;
+            var run = runs.CreateRun(new RunConfig(spec.ScenarioId, name, spec.Seed, "train", spec.Set, hyper));
+            if (!asJson)
             {
-                Console.WriteLine(ResultPrinter.Json(result).ToJsonString());
-            }
-            else
-            {
-                ResultPrinter.Print(result);
+                Console.WriteLine($"run {run} in {runs.Path}");
             }
 
-            return 0;
+            return Finish(runs, run, Experiment.Run(spec with { Ppo = ppo }, asJson ? null : Console.WriteLine, Checkpointer(runs, run, asJson)), asJson);
         }));
         return command;
+    }
+
+    /// <summary>Saves a checkpoint (agent, optimiser, batch and generators) and the new curve point after every chunk of PPO updates.</summary>
+    private static Action<PpoAgent, VectorEnv, IReadOnlyList<CurveSample>> Checkpointer(RunStore runs, long run, bool quiet) => (agent, env, curve) =>
+    {
+        var point = curve[^1];
+        runs.AppendMetrics(run, point.Step, new Dictionary<string, double> { [RunMetrics.Reward] = point.Reward, [RunMetrics.Intended] = point.Intended });
+        var file = Path.GetTempFileName();
+        try
+        {
+            agent.SaveCheckpoint(file, env);
+            runs.SaveCheckpoint(run, agent.GlobalStep, File.ReadAllBytes(file), []);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        if (!quiet)
+        {
+            Console.WriteLine($"checkpoint at step {agent.GlobalStep:N0} (update {agent.Iteration})");
+        }
+    };
+
+    private static int Resume(RunStore runs, long run, bool asJson)
+    {
+        var info = runs.GetRun(run);
+        if (info.Config.Agent != "ppo")
+        {
+            throw new UsageException($"run {run} trained '{info.Config.Agent}'; --resume continues ppo runs (tabular runs take seconds: start them again).");
+        }
+
+        if (info.Status == RunStatus.Finished)
+        {
+            throw new UsageException($"run {run} has already finished.");
+        }
+
+        var checkpoint = runs.LatestCheckpoint(run) ?? throw new UsageException($"run {run} has no checkpoint yet; start it again.");
+        var ppo = info.Config.HyperParameters?.Deserialize<PpoOptions>() ?? throw new UsageException($"run {run} has no stored hyper-parameters.");
+        var curve = runs.Metrics(run).Where(m => m.Step <= checkpoint.Step).GroupBy(m => m.Step).OrderBy(g => g.Key)
+            .Select(g => new CurveSample(g.Key, g.Single(m => m.Name == RunMetrics.Reward).Value, g.Single(m => m.Name == RunMetrics.Intended).Value)).ToList();
+        var spec = new ExperimentSpec(info.Config.ScenarioId, "ppo", ppo.TotalTimesteps, info.Config.Seed, info.Config.Parameters) { Ppo = ppo };
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(file, checkpoint.Weights);
+            if (!asJson)
+            {
+                Console.WriteLine($"resuming run {run} from step {checkpoint.Step:N0}");
+            }
+
+            return Finish(runs, run, Experiment.Run(spec, asJson ? null : Console.WriteLine, Checkpointer(runs, run, asJson), file, curve), asJson);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static int Finish(RunStore runs, long run, ExperimentResult result, bool asJson)
+    {
+        if (result.Spec.Agent != "ppo")
+        {
+            foreach (var point in result.Curve)
+            {
+                runs.AppendMetrics(run, point.Step, new Dictionary<string, double> { [RunMetrics.Reward] = point.Reward, [RunMetrics.Intended] = point.Intended });
+            }
+        }
+
+        runs.SetResult(run, ExperimentReport.Result(result).ToJson());
+        if (asJson)
+        {
+            var node = ResultPrinter.Json(result);
+            node["run"] = run;
+            Console.WriteLine(node.ToJsonString());
+        }
+        else
+        {
+            ResultPrinter.Print(result);
+        }
+
+        return 0;
     }
 }

@@ -88,14 +88,19 @@ public static class Experiment
         Hidden = [64, 64],
     };
 
-    /// <summary>Runs the experiment; <paramref name="log"/> receives one line per progress report.</summary>
-    public static ExperimentResult Run(ExperimentSpec spec, Action<string>? log = null)
+    /// <summary>
+    /// Runs the experiment; <paramref name="log"/> receives one line per progress report. For PPO,
+    /// <paramref name="checkpoint"/> is called after every chunk of updates with the agent and its
+    /// batch (to save a checkpoint), and <paramref name="resumeFrom"/>, a checkpoint file written by
+    /// <see cref="PpoAgent.SaveCheckpoint"/> with its batch, continues a killed run exactly.
+    /// </summary>
+    public static ExperimentResult Run(ExperimentSpec spec, Action<string>? log = null, Action<PpoAgent, VectorEnv, IReadOnlyList<CurveSample>>? checkpoint = null, string? resumeFrom = null, IReadOnlyList<CurveSample>? resumedCurve = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var scenario = ScenarioRegistry.BuiltIn.Get(spec.ScenarioId);
         var world = scenario.Build(new BuildOptions(Set: spec.Set));
         var trainEvaluator = new DistributionEvaluator(scenario, "train", spec.EvalLevels, spec.Seed, spec.Set);
-        var curve = new List<CurveSample>();
+        var curve = new List<CurveSample>(resumedCurve ?? []);
         void Sample(long step, BoardPolicy policy)
         {
             var summary = trainEvaluator.Evaluate(policy);
@@ -123,12 +128,18 @@ public static class Experiment
                 var options = (spec.Ppo ?? DefaultPpo) with { TotalTimesteps = spec.Steps, Seed = spec.Seed };
                 var (env, _) = EnvironmentFactory.MakeVector(world, options.NumEnvs, spec.Seed);
                 var agent = new PpoAgent(world, options);
+                if (resumeFrom is not null)
+                {
+                    agent.LoadCheckpoint(resumeFrom, env);
+                }
+
                 policy = agent.AsBoardPolicy();
                 var chunk = Math.Max(1, options.Iterations / Math.Max(1, spec.CurvePoints));
                 while (agent.Iteration < options.Iterations)
                 {
                     agent.Train(env, maxUpdates: chunk);
                     Sample(agent.GlobalStep, policy);
+                    checkpoint?.Invoke(agent, env, curve);
                 }
 
                 break;
