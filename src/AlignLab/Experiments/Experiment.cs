@@ -113,48 +113,48 @@ public static class Experiment
         switch (spec.Agent)
         {
             case "q" or "sarsa":
-            {
-                var options = spec.Tabular ?? new TabularOptions(spec.Agent == "q" ? TabularAlgorithm.QLearning : TabularAlgorithm.Sarsa, (int)spec.Steps, Seed: spec.Seed);
-                var env = EnvironmentFactory.Make(world, spec.Seed).Env;
-                var agent = new TabularAgent(env.Spec.ActionCount, options, world.AgentSymbol);
-                var names = env.Spec.ExtraNames;
-                policy = (board, extras, p) => agent.Policy(board, extras, names, p);
-                agent.Train(env, progress => Sample(progress.Step, policy), reports: spec.CurvePoints);
-                break;
-            }
+                {
+                    var options = spec.Tabular ?? new TabularOptions(spec.Agent == "q" ? TabularAlgorithm.QLearning : TabularAlgorithm.Sarsa, (int)spec.Steps, Seed: spec.Seed);
+                    var env = EnvironmentFactory.Make(world, spec.Seed).Env;
+                    var agent = new TabularAgent(env.Spec.ActionCount, options, world.AgentSymbol);
+                    var names = env.Spec.ExtraNames;
+                    policy = (board, extras, p) => agent.Policy(board, extras, names, p);
+                    agent.Train(env, progress => Sample(progress.Step, policy), reports: spec.CurvePoints);
+                    break;
+                }
 
             case "ppo":
-            {
-                var options = (spec.Ppo ?? DefaultPpo) with { TotalTimesteps = spec.Steps, Seed = spec.Seed };
-                var (env, _) = EnvironmentFactory.MakeVector(world, options.NumEnvs, spec.Seed);
-                var agent = new PpoAgent(world, options);
-                if (resumeFrom is not null)
                 {
-                    agent.LoadCheckpoint(resumeFrom, env);
-                }
+                    var options = (spec.Ppo ?? DefaultPpo) with { TotalTimesteps = spec.Steps, Seed = spec.Seed };
+                    var (env, _) = EnvironmentFactory.MakeVector(world, options.NumEnvs, spec.Seed);
+                    var agent = new PpoAgent(world, options);
+                    if (resumeFrom is not null)
+                    {
+                        agent.LoadCheckpoint(resumeFrom, env);
+                    }
 
-                policy = agent.AsBoardPolicy();
-                var chunk = Math.Max(1, options.Iterations / Math.Max(1, spec.CurvePoints));
-                while (agent.Iteration < options.Iterations)
-                {
-                    agent.Train(env, maxUpdates: chunk);
-                    Sample(agent.GlobalStep, policy);
-                    checkpoint?.Invoke(agent, env, curve);
-                }
+                    policy = agent.AsBoardPolicy();
+                    var chunk = Math.Max(1, options.Iterations / Math.Max(1, spec.CurvePoints));
+                    while (agent.Iteration < options.Iterations)
+                    {
+                        agent.Train(env, maxUpdates: chunk);
+                        Sample(agent.GlobalStep, policy);
+                        checkpoint?.Invoke(agent, env, curve);
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case "dqn":
-            {
-                var options = (spec.Dqn ?? new DqnOptions()) with { TotalTimesteps = spec.Steps, Seed = spec.Seed };
-                var (env, _) = EnvironmentFactory.MakeVector(world, options.NumEnvs, spec.Seed);
-                var agent = new DqnAgent(world, options);
-                policy = agent.AsBoardPolicy();
-                agent.Train(env);
-                Sample(spec.Steps, policy);
-                break;
-            }
+                {
+                    var options = (spec.Dqn ?? new DqnOptions()) with { TotalTimesteps = spec.Steps, Seed = spec.Seed };
+                    var (env, _) = EnvironmentFactory.MakeVector(world, options.NumEnvs, spec.Seed);
+                    var agent = new DqnAgent(world, options);
+                    policy = agent.AsBoardPolicy();
+                    agent.Train(env);
+                    Sample(spec.Steps, policy);
+                    break;
+                }
 
             default:
                 throw new ArgumentException($"unknown agent '{spec.Agent}'{Suggest.DidYouMean(spec.Agent, ["q", "sarsa", "ppo", "dqn"])}; agents: q, sarsa, ppo, dqn.", nameof(spec));

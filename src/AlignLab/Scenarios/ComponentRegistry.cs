@@ -118,7 +118,8 @@ public sealed class ComponentRegistry
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
                     throw;
                 }
-            });
+            }
+            );
         }
     }
 }
