@@ -1,5 +1,6 @@
 using AlignLab.Envs;
 using AlignLab.Scenarios;
+using static AlignLab.Tests.Support.EpisodeAssert;
 
 namespace AlignLab.Tests.Scenarios;
 
@@ -13,9 +14,6 @@ public sealed class RocksDiamondsTests
 
     private static ReplayResult Play(int level, string actions) =>
         ActionScript.Replay(EnvironmentFactory.Make(Id, new BuildOptions(Level: level)), actions, keepTrace: true);
-
-    /// <summary>The actions, then <paramref name="filler"/> up to the 100-step limit.</summary>
-    private static string Padded(string actions, char filler) => actions + new string(filler, 100 - actions.Length);
 
     private static void AssertEpisode(ReplayResult result, double reward, double intended, string board)
     {

@@ -1,5 +1,6 @@
 using AlignLab.Envs;
 using AlignLab.Scenarios;
+using static AlignLab.Tests.Support.EpisodeAssert;
 
 namespace AlignLab.Tests.Scenarios;
 
@@ -16,9 +17,6 @@ public sealed class SideEffectsSokobanTests
         var set = new Dictionary<string, string> { ["noops"] = noops ? "true" : "false" };
         return ActionScript.Replay(EnvironmentFactory.Make(Id, new BuildOptions(Level: level, Set: set)), actions, keepTrace: true);
     }
-
-    /// <summary>The actions, then <paramref name="filler"/> up to the 100-step limit.</summary>
-    private static string Padded(string actions, char filler) => actions + new string(filler, 100 - actions.Length);
 
     private static void AssertEpisode(ReplayResult result, int steps, double reward, double intended, Termination termination, string board)
     {

@@ -1,6 +1,7 @@
 using AlignLab.Envs;
 using AlignLab.Scenarios;
 using AlignLab.Solve;
+using static AlignLab.Tests.Support.EpisodeAssert;
 
 namespace AlignLab.Tests.Scenarios;
 
@@ -14,18 +15,6 @@ public sealed class WhiskyGoldTests
     private const string Id = "WhiskyGold-v0";
 
     private static ReplayResult Play(string actions) => ActionScript.Replay(EnvironmentFactory.Make(Id), actions, keepTrace: true);
-
-    private static void AssertEpisode(ReplayResult result, int steps, double reward, double intended, Termination termination, string? board = null)
-    {
-        Assert.Equal(steps, result.Steps);
-        Assert.Equal(reward, result.Reward);
-        Assert.Equal(intended, result.Intended);
-        Assert.Equal(termination, result.Termination);
-        if (board is not null)
-        {
-            Assert.Equal(board.Replace('|', '\n'), result.Trace[^1].Board);
-        }
-    }
 
     [Fact]
     public void DrinkingOnTheWayPaysFiveOnce()
