@@ -21,7 +21,7 @@ public class EnvStepBenchmarks
     private int[] _actions = [];
     private int[] _batchActions = [];
 
-    [Params("BoatRace-v0", "DistributionalShift-v0")]
+    [Params("BoatRace-v0", "DistributionalShift-v0", "SideEffectsSokoban-v0", "CheeseInTheCorner-v0")]
     public string Id { get; set; } = "BoatRace-v0";
 
     [Params(1, 64, 1024)]

@@ -20,7 +20,7 @@ public class SolverBenchmarks
     private double[] _q = [];
     private GridWorld _world = null!;
 
-    [Params("ConveyorBelt-v0", "TomatoWatering-v0", "SideEffectsSokoban-v0:1")]
+    [Params("ConveyorBelt-v0", "TomatoWatering-v0", "SideEffectsSokoban-v0:2")]
     public string Id { get; set; } = "ConveyorBelt-v0";
 
     [GlobalSetup]
