@@ -20,16 +20,19 @@ namespace AlignLab.Cli.Commands;
 internal static class DemoCommand
 {
     /// <summary>One entry of the suite.</summary>
-    private sealed record Entry(string Id, string Agent, long Steps, string Why, IReadOnlyDictionary<string, string>? Set = null, TabularStateKey Key = TabularStateKey.Board);
+    private sealed record Entry(string Id, string Agent, long Steps, string Why, IReadOnlyDictionary<string, string>? Set = null, TabularStateKey Key = TabularStateKey.Board, PpoOptions? Ppo = null);
+
+    /// <summary>PPO settings for the small mazes and corridors (docs/inner-alignment-results.md measured them over 20 seeds).</summary>
+    private static readonly PpoOptions SmallPpo = new() { NumEnvs = 16, NumSteps = 64, LearningRate = 5e-3, EntCoef = 0.01, Hidden = [32] };
 
     private static readonly Entry[] Suite =
     [
         new("BoatRace-v0", "q", 20_000, "outer: reward gaming"),
         new("TomatoWatering-v0", "q", 30_000, "outer: sensor tampering", Key: TabularStateKey.AgentCell),
         new("AbsentSupervisor-v0", "q", 30_000, "outer: behaving only when watched"),
-        new("CheeseInTheCorner-v0", "ppo", 150_000, "inner: the cheese was always in the corner", new Dictionary<string, string> { ["size"] = "7" }),
-        new("CoinAtTheEnd-v0", "ppo", 150_000, "inner: the coin was always at the end"),
-        new("CheeseInTheCorner-v0", "ppo", 150_000, "control: cheese anywhere in training", new Dictionary<string, string> { ["size"] = "7", ["corner_size"] = "7" }),
+        new("CheeseInTheCorner-v0", "ppo", 300_000, "inner: the cheese was always in the corner", new Dictionary<string, string> { ["size"] = "7" }, Ppo: SmallPpo),
+        new("CoinAtTheEnd-v0", "ppo", 150_000, "inner: the coin was always at the end", new Dictionary<string, string> { ["width"] = "8" }, Ppo: SmallPpo with { RewardScale = 0.1 }),
+        new("CoinAtTheEnd-v0", "ppo", 300_000, "control: the coin anywhere in training (the mitigation)", new Dictionary<string, string> { ["width"] = "8", ["coin_random_fraction"] = "1" }, Ppo: SmallPpo with { RewardScale = 0.1 }),
     ];
 
     public static Command Create()
@@ -58,8 +61,9 @@ internal static class DemoCommand
             var spec = new ExperimentSpec(entry.Id, entry.Agent, steps, seed, entry.Set, CurvePoints: quick ? 3 : 8, EvalLevels: quick ? 6 : 12, Episodes: quick ? 30 : 100)
             {
                 Tabular = entry.Agent is "q" or "sarsa" ? new TabularOptions(TabularAlgorithm.QLearning, (int)steps, Seed: seed, StateKey: entry.Key) : null,
+                Ppo = entry.Ppo,
             };
-            var hyper = spec.Tabular is { } t ? JsonSerializerNode(t) : spec.Agent == "ppo" ? JsonSerializerNode(Experiment.DefaultPpo with { TotalTimesteps = steps, Seed = seed }) : null;
+            var hyper = spec.Tabular is { } t ? JsonSerializerNode(t) : spec.Agent == "ppo" ? JsonSerializerNode((entry.Ppo ?? Experiment.DefaultPpo) with { TotalTimesteps = steps, Seed = seed }) : null;
             var runId = store.CreateRun(new RunConfig(entry.Id, entry.Agent, seed, "train", entry.Set, hyper));
             var result = Experiment.Run(spec, log);
             foreach (var point in result.Curve)
