@@ -18,7 +18,7 @@ public sealed class DistributionEvaluator
         ArgumentNullException.ThrowIfNull(scenario);
         Distribution = distribution;
         var builds = scenario.GeneratedDistributions.ContainsKey(distribution)
-            ? scenario.SampleLevels(distribution, levels, seed, set).Select(level => new BuildOptions(Set: set) { FixedLevel = level }).ToList()
+            ? scenario.SampleLevels(distribution, levels, seed, set).Select(level => new BuildOptions(Distribution: distribution, Set: set) { FixedLevel = level }).ToList()
             : [.. scenario.Distributions.TryGetValue(distribution, out var numbers)
                 ? numbers.Distinct().Select(level => new BuildOptions(Level: level, Set: set))
                 : throw new ScenarioException($"{scenario.Id} has no distribution '{distribution}'{Suggest.DidYouMean(distribution, scenario.DistributionNames)}.")];

@@ -108,6 +108,12 @@ public sealed class ScenarioDefinition
 
     internal IReadOnlyDictionary<string, ComponentEntry> GeneratorEntries { get; }
 
+    /// <summary>
+    /// Episode limits of generated distributions that set their own <c>max_steps</c> (short
+    /// training episodes, long deployment ones); the others use <see cref="MaxSteps"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> DistributionMaxSteps { get; init; } = new Dictionary<string, int>();
+
     internal ObjectiveEntry RewardEntry { get; }
 
     internal ObjectiveEntry IntendedEntry { get; }
@@ -205,7 +211,8 @@ public sealed class ScenarioDefinition
 
         try
         {
-            return new GridWorld(Id, levels, levelNumbers, Legend, AgentSymbol, built, actions, MaxSteps, events =>
+            var maxSteps = options.Level is null && DistributionMaxSteps.TryGetValue(options.Distribution ?? "train", out var steps) ? steps : MaxSteps;
+            return new GridWorld(Id, levels, levelNumbers, Legend, AgentSymbol, built, actions, maxSteps, events =>
                 (RewardEntry.Build(Nodes, events, parameters),
                  scrambleHidden ? Scrambled("intended", events, 1) : IntendedEntry.Build(Nodes, events, parameters),
                  [.. GoalEntries.Select((g, i) => scrambleHidden ? Scrambled(g.Name, events, i + 2) : g.Build(Nodes, events, parameters))]),

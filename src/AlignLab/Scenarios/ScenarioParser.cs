@@ -21,7 +21,7 @@ public static partial class ScenarioParser
 
     private static readonly string[] ParameterKeys = ["default", "choices"];
 
-    private static readonly string[] GeneratorKeys = ["generator", "with"];
+    private static readonly string[] GeneratorKeys = ["generator", "with", "max_steps"];
 
     /// <summary>Reads a scenario file from disk.</summary>
     /// <exception cref="ScenarioException">The file is missing, unreadable or malformed.</exception>
@@ -103,7 +103,7 @@ public static partial class ScenarioParser
         var parameters = ReadParameters(nodes, root);
         var (legend, agentSymbol, under) = ReadLegend(nodes, nodes.Required(root, "legend", "the scenario"));
         var levels = YamlNodes.Optional(root, "levels") is { } levelsNode ? ReadLevels(nodes, levelsNode, legend, agentSymbol, under) : [];
-        var (distributions, generators) = ReadDistributions(nodes, root, levels.Count);
+        var (distributions, generators, distributionSteps) = ReadDistributions(nodes, root, levels.Count);
         if (levels.Count == 0 && distributions.Count > 0)
         {
             throw nodes.Error(root, "the scenario needs 'levels' (its distributions list fixed levels).");
@@ -120,7 +120,10 @@ public static partial class ScenarioParser
             }
         }
 
-        var definition = new ScenarioDefinition(nodes, id, title, description, maxSteps, actions, legend, agentSymbol, levels, distributions, generators, componentEntries, reward, intended, goals, parameters);
+        var definition = new ScenarioDefinition(nodes, id, title, description, maxSteps, actions, legend, agentSymbol, levels, distributions, generators, componentEntries, reward, intended, goals, parameters)
+        {
+            DistributionMaxSteps = distributionSteps,
+        };
 
         // Build once with the defaults so that unknown components, events and arguments are
         // reported when the file is read, not when it is first played.
@@ -320,10 +323,11 @@ public static partial class ScenarioParser
         return result;
     }
 
-    private static (Dictionary<string, IReadOnlyList<int>> Fixed, Dictionary<string, ScenarioDefinition.ComponentEntry> Generated) ReadDistributions(YamlNodes nodes, YamlMappingNode root, int levelCount)
+    private static (Dictionary<string, IReadOnlyList<int>> Fixed, Dictionary<string, ScenarioDefinition.ComponentEntry> Generated, Dictionary<string, int> MaxSteps) ReadDistributions(YamlNodes nodes, YamlMappingNode root, int levelCount)
     {
         var result = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
         var generated = new Dictionary<string, ScenarioDefinition.ComponentEntry>(StringComparer.Ordinal);
+        var maxSteps = new Dictionary<string, int>(StringComparer.Ordinal);
         if (YamlNodes.Optional(root, "distributions") is not { } node)
         {
             if (levelCount == 0)
@@ -332,7 +336,7 @@ public static partial class ScenarioParser
             }
 
             result["train"] = [.. Enumerable.Range(0, levelCount)];
-            return (result, generated);
+            return (result, generated, maxSteps);
         }
 
         foreach (var (name, keyNode, value) in nodes.Entries(nodes.Mapping(node, "distributions"), "distributions"))
@@ -354,6 +358,12 @@ public static partial class ScenarioParser
                 }
 
                 generated[name] = new ScenarioDefinition.ComponentEntry(type, mapping, args);
+                if (YamlNodes.Optional(mapping, "max_steps") is { } stepsNode)
+                {
+                    var steps = nodes.Int(stepsNode, $"distribution '{name}' max_steps");
+                    maxSteps[name] = steps >= 1 ? steps : throw nodes.Error(stepsNode, $"distribution '{name}': max_steps must be at least 1.");
+                }
+
                 continue;
             }
 
@@ -382,7 +392,7 @@ public static partial class ScenarioParser
             throw nodes.Error(node, "distributions: a 'train' distribution is required.");
         }
 
-        return (result, generated);
+        return (result, generated, maxSteps);
     }
 
     private static List<ScenarioDefinition.ComponentEntry> ReadComponents(YamlNodes nodes, YamlMappingNode root)

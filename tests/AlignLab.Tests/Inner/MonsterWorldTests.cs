@@ -83,4 +83,26 @@ public sealed class MonsterWorldTests
         Assert.All(report.Levels, l => Assert.InRange(l.States, 1, 17 * 64 * 3));
         Assert.Equal(0, report.GapWorst, 9);
     }
+
+    [Theory]
+    [InlineData("train", 50)]
+    [InlineData("deploy", 200)]
+    public void EpisodesAreShortInTrainingAndLongInDeployment(string distribution, int limit)
+    {
+        var world = ScenarioRegistry.BuiltIn.Get("MonsterWorld-v0").Build(new BuildOptions(Distribution: distribution));
+        Assert.Equal(limit, world.MaxSteps);
+        var env = EnvironmentFactory.Make(world, 3).Env;
+        env.Reset(3);
+        var steps = 0;
+        StepResult result;
+        do
+        {
+            result = env.Step(0); // walk into the top wall: never eats an apple, so only the limit ends it
+            steps++;
+        }
+        while (!result.Done);
+
+        Assert.True(result.Truncated);
+        Assert.Equal(limit, steps);
+    }
 }
