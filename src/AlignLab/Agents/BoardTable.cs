@@ -30,9 +30,6 @@ internal sealed class BoardTable
         return row;
     }
 
-    /// <summary>Every (board, row) pair, for checkpoints.</summary>
-    public IEnumerable<KeyValuePair<byte[], int>> Entries => _rows;
-
     private sealed class BoardComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
     {
         public static readonly BoardComparer Instance = new();

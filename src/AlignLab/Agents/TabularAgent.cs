@@ -199,28 +199,6 @@ public sealed class TabularAgent
         }
     }
 
-    /// <summary>The greedy action on a board (lowest index among ties); action 0 on a board never seen.</summary>
-    public int Greedy(ReadOnlySpan<byte> board)
-    {
-        var row = _table.Find(Key(board, stackalloc byte[4]));
-        if (row < 0)
-        {
-            return 0;
-        }
-
-        var values = _q.AsSpan(row * ActionCount, ActionCount);
-        var arg = 0;
-        for (var a = 1; a < ActionCount; a++)
-        {
-            if (values[a] > values[arg])
-            {
-                arg = a;
-            }
-        }
-
-        return arg;
-    }
-
     private double Max(int row)
     {
         var values = _q.AsSpan(row * ActionCount, ActionCount);

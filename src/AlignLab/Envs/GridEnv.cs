@@ -61,6 +61,8 @@ public sealed class GridEnv : IEnvironment
 
     internal ReadOnlySpan<double> LastEvents => _events;
 
+    internal double LastReward { get; private set; }
+
     internal int LevelIndex { get; private set; }
 
     internal ReadOnlySpan<byte> Cells => _cells;
@@ -114,9 +116,9 @@ public sealed class GridEnv : IEnvironment
         var truncated = !terminated && _time >= _world.MaxSteps;
         _done = terminated || truncated;
         Refresh();
-        var reward = _world.Reward.Evaluate(_events);
+        LastReward = _world.Reward.Evaluate(_events);
         Stepped?.Invoke();
-        return new StepResult(reward, terminated, truncated);
+        return new StepResult(LastReward, terminated, truncated);
     }
 
     private void Refresh()

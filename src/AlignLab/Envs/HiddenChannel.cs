@@ -55,7 +55,7 @@ public sealed class HiddenChannel
     {
         var world = _env.World;
         var events = _env.LastEvents;
-        EpisodeReward += world.Reward.Evaluate(events);
+        EpisodeReward += _env.LastReward;
         LastIntended = world.Intended.Evaluate(events);
         EpisodeIntended += LastIntended;
         for (var g = 0; g < _goalReturns.Length; g++)

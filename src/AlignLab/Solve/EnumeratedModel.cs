@@ -47,9 +47,6 @@ internal sealed class EnumeratedModel : IExactModel
 
     public long BackupsPerSweep => (long)StateCount * ActionCount;
 
-    /// <summary>Number of stored (state, action, outcome) transitions.</summary>
-    public int TransitionCount => _next.Length;
-
     /// <summary>Enumerates the reachable states of <paramref name="world"/> (over every level in its pool).</summary>
     /// <exception cref="InvalidOperationException">More than <paramref name="maxStates"/> states.</exception>
     public static EnumeratedModel Build(GridWorld world, int maxStates = 40_000_000)

@@ -18,9 +18,6 @@ internal sealed class ExactSolver(IExactModel model)
     /// <summary>State-action backups performed so far (for speed reports).</summary>
     public long Backups { get; private set; }
 
-    /// <summary>The optimal expected return of <paramref name="objective"/> from the initial distribution.</summary>
-    public double Optimal(Objective objective) => OptimalWithPolicy(objective, storePolicy: false).Value;
-
     /// <summary>
     /// The optimal value of <paramref name="primary"/>, and over the policies optimal for it, the
     /// best and worst expected return of <paramref name="secondary"/>. Also returns the
@@ -94,15 +91,14 @@ internal sealed class ExactSolver(IExactModel model)
         return new TieRange(InitialValue(vp), InitialValue(vmax), InitialValue(vmin), bestPolicy, worstPolicy);
     }
 
-    /// <summary>Optimal value, and optionally the optimal action per [t·S + s] (lowest index among ties).</summary>
-    public (double Value, byte[]? Policy) OptimalWithPolicy(Objective objective, bool storePolicy)
+    /// <summary>The optimal expected return of <paramref name="objective"/> from the initial distribution.</summary>
+    public double Optimal(Objective objective)
     {
         var s = Model.StateCount;
         var a = Model.ActionCount;
         var v = new double[s];
         var next = new double[s];
         var q = new double[s * a];
-        var policy = storePolicy ? new byte[Model.Horizon * s] : null;
         for (var t = Model.Horizon - 1; t >= 0; t--)
         {
             Model.Backup(objective, v, q);
@@ -111,27 +107,18 @@ internal sealed class ExactSolver(IExactModel model)
             {
                 var row = state * a;
                 var best = q[row];
-                var arg = 0;
                 for (var action = 1; action < a; action++)
                 {
-                    if (q[row + action] > best)
-                    {
-                        best = q[row + action];
-                        arg = action;
-                    }
+                    best = Math.Max(best, q[row + action]);
                 }
 
                 next[state] = best;
-                if (policy is not null)
-                {
-                    policy[(t * s) + state] = (byte)arg;
-                }
             }
 
             (v, next) = (next, v);
         }
 
-        return (InitialValue(v), policy);
+        return InitialValue(v);
     }
 
     /// <summary>

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace AlignLab.Solve;
 
 /// <summary>
@@ -130,5 +128,4 @@ internal struct GrowableArray<T>
 
     public readonly T[] ToTrimmedArray() => _items.AsSpan(0, Count).ToArray();
 
-    public readonly ReadOnlySpan<T> AsSpan() => MemoryMarshal.CreateReadOnlySpan(ref _items[0], Count);
 }

@@ -35,6 +35,8 @@ internal sealed class TomatoModel : IExactModel
     private readonly int _wateredEvent;
     private readonly int _looksEvent;
     private readonly double[] _expectation;
+    private readonly double[] _events;
+    private readonly double[] _immediate;
 
     private TomatoModel(GridWorld world, TomatoWatering component)
     {
@@ -89,6 +91,8 @@ internal sealed class TomatoModel : IExactModel
         _wateredEvent = world.EventIndex("watered_tomato");
         _looksEvent = world.EventIndex("looks_watered");
         _expectation = new double[_positions.Length * _sets];
+        _events = new double[world.EventNames.Count];
+        _immediate = new double[_positions.Length * (_tomatoCount + 1)];
 
         var startMask = 0;
         for (var j = 0; j < _tomatoCount; j++)
@@ -148,8 +152,8 @@ internal sealed class TomatoModel : IExactModel
         }
 
         // Immediate value by arrival cell and number of watered tomatoes after watering.
-        var events = new double[_world.EventNames.Count];
-        var immediate = new double[_positions.Length * (_tomatoCount + 1)];
+        var events = _events;
+        var immediate = _immediate;
         for (var p = 0; p < _positions.Length; p++)
         {
             for (var n = 0; n <= _tomatoCount; n++)

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using AlignLab.Envs;
 using AlignLab.Scenarios;
 using AlignLab.Tests.Support;
@@ -63,6 +62,4 @@ public sealed class ReferenceTraceTests
         }
     }
 
-    internal static JsonObject? FirstTrace(string id) =>
-        SharedReference.Lines("aisg-traces.jsonl").FirstOrDefault(t => t["id"]!.GetValue<string>() == id);
 }
