@@ -195,45 +195,14 @@ public sealed partial class Graph
         }
     }
 
-    private static unsafe void BackConv(Var v, ReadOnlySpan<float> dy)
+    private static void BackConv(Var v, ReadOnlySpan<float> dy)
     {
         var x = v.A!;
         var w = v.B!;
         int batch = x.Shape[0], c = x.Shape[1], h = x.Shape[2], wd = x.Shape[3];
         int o = w.Shape[0], k = w.Shape[2];
-        int hw = h * wd, ckk = c * k * k, ckkPad = Gemm.PaddedWidth(ckk);
-        var xv = x.Value.Values;
-        var dx = G(x);
-        var dw = G(w);
-        var db = G(v.C);
-        var colT = w.RequiresGrad ? Var.Ensure(ref v.Aux2, hw * ckkPad) : [];
-        var dcol = x.RequiresGrad ? Var.Ensure(ref v.Aux, ckk * hw) : [];
-        for (var b = 0; b < batch; b++)
-        {
-            var dyb = dy.Slice(b * o * hw, o * hw);
-            if (w.RequiresGrad)
-            {
-                Conv.Im2Col(xv.Slice(b * c * hw, c * hw), c, h, wd, k, colT, 1, ckkPad);
-                fixed (float* pdy = dyb, pcol = colT, pdw = dw)
-                {
-                    Gemm.Run(o, ckk, hw, pdy, hw, 1, pcol, ckkPad, pdw, ckk, true, GemmPath.Auto);
-                }
-            }
-
-            if (x.RequiresGrad)
-            {
-                Gemm.Multiply(ckk, hw, o, w.Value.Values, true, dyb, false, dcol, false);
-                Conv.Col2ImAdd(dcol, hw, c, h, wd, k, dx.Slice(b * c * hw, c * hw));
-            }
-
-            if (!db.IsEmpty)
-            {
-                for (var oc = 0; oc < o; oc++)
-                {
-                    db[oc] += TensorPrimitives.Sum(dyb.Slice(oc * hw, hw));
-                }
-            }
-        }
+        var scratch = Var.Ensure(ref v.Aux2, Conv.BackwardScratch(batch, c, h, wd, k, o));
+        Conv.Backward(x.Value.Values, dy, batch, c, h, wd, w.Value.Values, o, k, G(x), G(w), G(v.C), scratch);
     }
 
     private static void BackConcat(Var v, ReadOnlySpan<float> dy)

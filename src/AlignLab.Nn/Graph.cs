@@ -162,8 +162,8 @@ public sealed partial class Graph
         v.B = weight;
         v.C = bias;
         var y = Output(v, [batch, o, h, w]);
-        var col = Var.Ensure(ref v.Aux, c * k * k * Gemm.PaddedWidth(h * w));
-        Conv.Forward(x.Value.Values, batch, c, h, w, weight.Value.Values, o, k, bias is null ? default : bias.Value.Values, W(y), col);
+        var scratch = Var.Ensure(ref v.Aux, Conv.ForwardScratch(batch, c, h, w, k, o));
+        Conv.Forward(x.Value.Values, batch, c, h, w, weight.Value.Values, o, k, bias is null ? default : bias.Value.Values, W(y), scratch);
         return v;
     }
 

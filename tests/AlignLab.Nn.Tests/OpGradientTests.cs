@@ -30,6 +30,7 @@ public class OpGradientTests
     [InlineData(3, 2, 3, 4, 5, 4)]
     [InlineData(1, 2, 3, 3, 6, 5)]
     [InlineData(1, 2, 3, 5, 4, 4)]
+    [InlineData(3, 7, 2, 3, 13, 13)] // 6 images per GEMM chunk: a full and a partial chunk
     public void Conv2d(int k, int batch, int c, int o, int h, int w) =>
         GradCheck.Inputs(
             (g, v) => g.Conv2d(v[0], v[1], v[2]),

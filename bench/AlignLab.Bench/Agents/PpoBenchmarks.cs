@@ -40,15 +40,28 @@ public class PpoBenchmarks
     [Params("DistributionalShift-v0", "CheeseInTheCorner-v0")]
     public string Id { get; set; } = "DistributionalShift-v0";
 
+    /// <summary>
+    /// mlp: CleanRL's classic-control networks. cnn: the network the 13×13 CheeseInTheCorner results use
+    /// (docs/inner-alignment-results.md): 3×3 convolutions 16, 16 with ReLU, a 64-unit ReLU layer, shared by
+    /// the actor and critic heads.
+    /// </summary>
+    [Params("mlp", "cnn")]
+    public string Network { get; set; } = "mlp";
+
     [GlobalSetup]
     public void Setup()
     {
         GridWorld world = ScenarioRegistry.BuiltIn.Get(Id).Build();
         var options = new PpoOptions { NumEnvs = NumEnvs, NumSteps = NumSteps, TotalTimesteps = 1_000_000_000, Seed = 1 };
+        if (Network == "cnn")
+        {
+            options = options with { Network = NetworkKind.Cnn, ConvChannels = [16, 16], Hidden = [64], Activation = AlignLab.Nn.Activation.Relu };
+        }
+
         _agent = new PpoAgent(world, options);
         (_env, _) = EnvironmentFactory.MakeVector(world, NumEnvs, 1);
         _agent.Train(_env, maxUpdates: 2);
-        Console.WriteLine($"// {Id}: {world.Channels}×{world.Height}×{world.Width} observation, {_agent.FlopsPerEnvStep():N0} network FLOP per env step");
+        Console.WriteLine($"// {Id} {Network}: {world.Channels}×{world.Height}×{world.Width} observation, {_agent.FlopsPerEnvStep():N0} network FLOP per env step");
     }
 
     /// <summary>One PPO update: rollout plus optimisation.</summary>

@@ -57,7 +57,7 @@ internal static class DiagnoseCommand
 
                 scenarioId = parse.GetValue(scenarioOption) ?? throw new UsageException("diagnosing a checkpoint file needs --scenario ID.");
                 parameters = CliErrors.ParseSet(parse.GetValue(set));
-                options = Experiments.Experiment.DefaultPpo;
+                options = PpoAgent.ReadCheckpointOptions(value);
                 checkpoint = File.ReadAllBytes(value);
             }
 

@@ -22,8 +22,9 @@ internal static class SweepCommand
         var steps = new Option<long>("--steps") { Description = "Training steps per run.", DefaultValueFactory = _ => 200_000 };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per value (0, 1, ...).", DefaultValueFactory = _ => 3 };
         var set = new Option<string[]>("--set") { Description = "Other scenario parameters, key=value; repeatable." };
+        var network = NetworkOption.Create();
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
-        var command = new Command("sweep", "Train one policy per parameter value and seed; report how the deployment scores move.") { id, param, paramStep, agent, steps, seeds, set, json };
+        var command = new Command("sweep", "Train one policy per parameter value and seed; report how the deployment scores move.") { id, param, paramStep, agent, steps, seeds, set, network, json };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var (name, values) = ParseParam(parse.GetValue(param)!, parse.GetValue(paramStep));
@@ -33,6 +34,8 @@ internal static class SweepCommand
                 throw new UsageException("--seeds must be at least 1.");
             }
 
+            // Validates --network against --agent before anything is printed.
+            NetworkOption.Apply(new ExperimentSpec(parse.GetValue(id)!, parse.GetValue(agent)!, parse.GetValue(steps)), parse.GetValue(network)!);
             var baseSet = CliErrors.ParseSet(parse.GetValue(set));
             var rows = new JsonArray();
             var asJson = parse.GetValue(json);
@@ -47,7 +50,8 @@ internal static class SweepCommand
                 for (var seed = 0; seed < seedCount; seed++)
                 {
                     var runSet = new Dictionary<string, string>(baseSet, StringComparer.Ordinal) { [name] = value };
-                    results.Add(Experiment.Run(new ExperimentSpec(parse.GetValue(id)!, parse.GetValue(agent)!, parse.GetValue(steps), (ulong)seed, runSet, CurvePoints: 1, EvalLevels: 12, Episodes: 50)));
+                    var runSpec = new ExperimentSpec(parse.GetValue(id)!, parse.GetValue(agent)!, parse.GetValue(steps), (ulong)seed, runSet, CurvePoints: 1, EvalLevels: 12, Episodes: 50);
+                    results.Add(Experiment.Run(NetworkOption.Apply(runSpec, parse.GetValue(network)!)));
                 }
 
                 var train = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[0].Reward.Mean));

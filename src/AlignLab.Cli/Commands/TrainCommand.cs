@@ -26,8 +26,9 @@ internal static class TrainCommand
         var stateKey = new Option<string>("--state") { Description = "Tabular state: board (the whole observed board) or cell (the agent's cell only, an abstraction).", DefaultValueFactory = _ => "board" };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
         var store = new Option<string>("--store") { Description = "Run store file (SQLite).", DefaultValueFactory = _ => RunStore.DefaultPath };
+        var network = NetworkOption.Create();
         var resume = new Option<long?>("--resume") { Description = "Continue a killed run (ppo) from its last checkpoint in the store." };
-        var command = new Command("train", "Train an agent, then measure it exactly: specification gap, observed outer gap, goal attribution, verdict.") { id, agent, steps, seed, set, stateKey, store, resume, json };
+        var command = new Command("train", "Train an agent, then measure it exactly: specification gap, observed outer gap, goal attribution, verdict.") { id, agent, steps, seed, set, stateKey, network, store, resume, json };
         id.Arity = ArgumentArity.ZeroOrOne;
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -56,20 +57,25 @@ internal static class TrainCommand
                 "cell" => TabularStateKey.AgentCell,
                 var other => throw new UsageException($"--state must be board or cell, not '{other}'."),
             };
-            var spec = new ExperimentSpec(parse.GetValue(id)!, name, budget, parse.GetValue(seed), CliErrors.ParseSet(parse.GetValue(set)))
-            {
-                Tabular = tabular ? new TabularOptions(name == "q" ? TabularAlgorithm.QLearning : TabularAlgorithm.Sarsa, (int)budget, Seed: parse.GetValue(seed), StateKey: key) : null,
-            };
+            var spec = NetworkOption.Apply(
+                new ExperimentSpec(parse.GetValue(id)!, name, budget, parse.GetValue(seed), CliErrors.ParseSet(parse.GetValue(set)))
+                {
+                    Tabular = tabular ? new TabularOptions(name == "q" ? TabularAlgorithm.QLearning : TabularAlgorithm.Sarsa, (int)budget, Seed: parse.GetValue(seed), StateKey: key) : null,
+                },
+                parse.GetValue(network)!);
             var asJson = parse.GetValue(json);
-            var ppo = name == "ppo" ? Experiment.DefaultPpo with { TotalTimesteps = budget, Seed = spec.Seed } : null;
-            var hyper = spec.Tabular is { } t ? JsonSerializer.SerializeToNode(t)!.AsObject() : ppo is not null ? JsonSerializer.SerializeToNode(ppo)!.AsObject() : null;
+            var ppo = name == "ppo" ? (spec.Ppo ?? Experiment.DefaultPpo) with { TotalTimesteps = budget, Seed = spec.Seed } : null;
+            var dqn = name == "dqn" ? (spec.Dqn ?? new DqnOptions()) with { TotalTimesteps = budget, Seed = spec.Seed } : null;
+            var hyper = spec.Tabular is { } t ? JsonSerializer.SerializeToNode(t)!.AsObject()
+                : ppo is not null ? JsonSerializer.SerializeToNode(ppo)!.AsObject()
+                : dqn is not null ? JsonSerializer.SerializeToNode(dqn)!.AsObject() : null;
             var run = runs.CreateRun(new RunConfig(spec.ScenarioId, name, spec.Seed, "train", spec.Set, hyper));
             if (!asJson)
             {
                 Console.WriteLine($"run {run} in {runs.Path}");
             }
 
-            return Finish(runs, run, Experiment.Run(spec with { Ppo = ppo }, asJson ? null : Console.WriteLine, Checkpointer(runs, run, asJson)), asJson);
+            return Finish(runs, run, Experiment.Run(spec with { Ppo = ppo, Dqn = dqn }, asJson ? null : Console.WriteLine, Checkpointer(runs, run, asJson)), asJson);
         }));
         return command;
     }

@@ -83,7 +83,7 @@ public sealed class Conv2d : Module
     internal override void Infer(ReadOnlySpan<float> x, int batch, int[] inputShape, Span<float> y)
     {
         int h = inputShape[1], w = inputShape[2];
-        var need = InChannels * KernelSize * KernelSize * Gemm.PaddedWidth(h * w);
+        var need = Conv.ForwardScratch(batch, InChannels, h, w, KernelSize, OutChannels);
         if (_col.Length < need)
         {
             _col = new float[need];

@@ -65,7 +65,13 @@ public sealed record DqnOptions
     /// <summary>Multiplies the rewards the agent learns from (not the reported episodic returns).</summary>
     public double RewardScale { get; init; } = 1.0;
 
-    /// <summary>Hidden layer sizes of the Q-network (CleanRL: 120, 84).</summary>
+    /// <summary>The network family of the Q-network: an MLP on the flattened one-hot observation, or a CNN (<see cref="ConvChannels"/>, then an MLP head).</summary>
+    public NetworkKind Network { get; init; } = NetworkKind.Mlp;
+
+    /// <summary>Output channels of each 3×3 convolution when <see cref="Network"/> is <see cref="NetworkKind.Cnn"/> (ignored for an MLP).</summary>
+    public IReadOnlyList<int> ConvChannels { get; init; } = [16, 32];
+
+    /// <summary>Hidden layer sizes of the Q-network's MLP, the head after the convolutions for a CNN (CleanRL: 120, 84).</summary>
     public IReadOnlyList<int> Hidden { get; init; } = [120, 84];
 
     /// <summary>Hidden activation of the Q-network (ReLU in CleanRL).</summary>
@@ -91,11 +97,7 @@ public sealed record DqnOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(TrainFrequency, 1, nameof(TrainFrequency));
         ArgumentOutOfRangeException.ThrowIfLessThan(TargetNetworkFrequency, 1, nameof(TargetNetworkFrequency));
         ArgumentOutOfRangeException.ThrowIfNegative(TotalTimesteps, nameof(TotalTimesteps));
-        if (Hidden is null || Hidden.Count == 0 || Hidden.Any(h => h < 1))
-        {
-            throw new ArgumentException("Hidden must list at least one positive layer size.");
-        }
-
+        AgentNetworks.Validate(Network, ConvChannels, Hidden);
         if (!(Gamma is >= 0 and <= 1) || !(Tau is > 0 and <= 1) || !(LearningRate > 0) || !(HuberDelta > 0))
         {
             throw new ArgumentException("Gamma must be in [0, 1], Tau in (0, 1]; LearningRate and HuberDelta positive.");
@@ -173,9 +175,8 @@ public sealed class DqnAgent
         _actionCount = world.ActionLetters.Length;
 
         var init = NeuralAgentSupport.InitRandom(options.Seed);
-        int[] hidden = [.. options.Hidden];
-        _qNetwork = Nets.Mlp(_obsLength, hidden, _actionCount, options.Activation, init);
-        _targetNetwork = Nets.Mlp(_obsLength, hidden, _actionCount, options.Activation, init);
+        _qNetwork = AgentNetworks.Build(world, options.Network, options.ConvChannels, options.Hidden, options.Activation, _actionCount, init);
+        _targetNetwork = AgentNetworks.Build(world, options.Network, options.ConvChannels, options.Hidden, options.Activation, _actionCount, init);
         UpdateTarget(1.0);
         _optimizer = NewOptimizer();
         _rng = new Rng(options.Seed ^ 0xD0_5EEDUL);
@@ -190,7 +191,7 @@ public sealed class DqnAgent
         _stepQ = new float[n * _actionCount];
         _stepActions = new int[n];
         _episodes = new EpisodeTracker(n);
-        _mbObs = new Tensor(batch, _obsLength);
+        _mbObs = new Tensor(AgentNetworks.BatchShape(world, options.Network, batch));
         _mbNextObs = new float[batch * _obsLength];
         _mbNextQ = new float[batch * _actionCount];
         _mbActions = new int[batch];

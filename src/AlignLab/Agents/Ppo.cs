@@ -85,10 +85,21 @@ public sealed record PpoOptions
     /// </summary>
     public bool BootstrapOnTruncation { get; init; }
 
-    /// <summary>Hidden layer sizes of the actor and of the critic (two separate MLPs, as in CleanRL).</summary>
+    /// <summary>
+    /// The network family of the actor and of the critic. An MLP pair is two separate networks on the
+    /// flattened one-hot observation (CleanRL's ppo.py). A CNN pair (<see cref="ConvChannels"/>, then the
+    /// <see cref="Hidden"/> layers) shares everything but its two linear output heads (CleanRL's
+    /// ppo_atari.py), so the torso runs once per minibatch for both losses.
+    /// </summary>
+    public NetworkKind Network { get; init; } = NetworkKind.Mlp;
+
+    /// <summary>Output channels of each 3×3 convolution when <see cref="Network"/> is <see cref="NetworkKind.Cnn"/> (ignored for an MLP).</summary>
+    public IReadOnlyList<int> ConvChannels { get; init; } = [16, 32];
+
+    /// <summary>Hidden layer sizes of the actor's and of the critic's MLP (the head after the convolutions, for a CNN).</summary>
     public IReadOnlyList<int> Hidden { get; init; } = [64, 64];
 
-    /// <summary>Hidden activation of both MLPs (tanh in CleanRL).</summary>
+    /// <summary>Hidden activation of both networks (tanh in CleanRL's classic-control ppo.py; ReLU suits a CNN).</summary>
     public Activation Activation { get; init; } = Activation.Tanh;
 
     /// <summary>Seed of the initial weights, of action sampling and of minibatch shuffling (the environments have their own seeds).</summary>
@@ -116,11 +127,7 @@ public sealed record PpoOptions
             throw new ArgumentException($"NumMinibatches ({NumMinibatches}) must divide the batch size NumEnvs × NumSteps ({BatchSize}).");
         }
 
-        if (Hidden is null || Hidden.Count == 0 || Hidden.Any(h => h < 1))
-        {
-            throw new ArgumentException("Hidden must list at least one positive layer size.");
-        }
-
+        AgentNetworks.Validate(Network, ConvChannels, Hidden);
         if (!(Gamma is >= 0 and <= 1) || !(GaeLambda is >= 0 and <= 1) || !(ClipCoef > 0) || !(LearningRate > 0) || !(MaxGradNorm > 0))
         {
             throw new ArgumentException("Gamma and GaeLambda must be in [0, 1]; ClipCoef, LearningRate and MaxGradNorm positive.");
@@ -149,6 +156,7 @@ public sealed class PpoAgent
     private readonly GridWorld _world;
     private readonly Sequential _actor;
     private readonly Sequential _critic;
+    private readonly int _sharedLayers;
     private readonly Parameter[] _parameters;
     private readonly Graph _graph = new();
     private readonly int _obsLength;
@@ -202,10 +210,10 @@ public sealed class PpoAgent
         _actionCount = world.ActionLetters.Length;
 
         var init = NeuralAgentSupport.InitRandom(options.Seed);
-        int[] hidden = [.. options.Hidden];
-        _critic = Nets.Mlp(_obsLength, hidden, 1, options.Activation, init, outputGain: 1f);
-        _actor = Nets.Mlp(_obsLength, hidden, _actionCount, options.Activation, init, outputGain: 0.01f);
-        _parameters = [.. _actor.Parameters, .. _critic.Parameters];
+        (_actor, _critic, _sharedLayers) = AgentNetworks.BuildActorCritic(world, options.Network, options.ConvChannels, options.Hidden, options.Activation, _actionCount, init);
+
+        // A shared torso's parameters appear in both networks; each is optimised once.
+        _parameters = [.. _actor.Parameters.Concat(_critic.Parameters).Distinct()];
         _optimizer = NewOptimizer();
         _rng = new Rng(options.Seed ^ 0x9B0_5EEDUL);
 
@@ -226,7 +234,7 @@ public sealed class PpoAgent
         _episodes = new EpisodeTracker(n);
         _indices = new int[batch];
         _mbActions = new int[mb];
-        _mbObs = new Tensor(mb, _obsLength);
+        _mbObs = new Tensor(AgentNetworks.BatchShape(world, options.Network, mb));
         _mbOldLogProbs = new Tensor(mb);
         _mbAdvantages = new Tensor(mb);
         _mbReturns = new Tensor(mb, 1);
@@ -369,6 +377,34 @@ public sealed class PpoAgent
     }
 
     /// <summary>
+    /// The hyper-parameters stored in a checkpoint written by <see cref="SaveCheckpoint"/> (network family,
+    /// layer sizes and all), to build an agent the checkpoint fits.
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <returns>The options the checkpointed agent was created with.</returns>
+    /// <exception cref="InvalidDataException">Not a PPO checkpoint, or its options are unreadable.</exception>
+    public static PpoOptions ReadCheckpointOptions(string path)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        Safetensors.Load(path, metadata);
+        var format = NeuralAgentSupport.Require(metadata, "format", path);
+        if (format != CheckpointFormat)
+        {
+            throw new InvalidDataException($"{path}: this is a '{format}' checkpoint, expected '{CheckpointFormat}'.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<PpoOptions>(NeuralAgentSupport.Require(metadata, "options", path))
+                ?? throw new InvalidDataException($"{path}: the checkpoint's options are empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint's options are not valid: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
     /// Restores a checkpoint written by <see cref="SaveCheckpoint"/> into this agent (built for the same world
     /// and hidden sizes): weights, global step, completed updates, optimiser state and generator state; with
     /// <paramref name="env"/>, also the batch's state, and the next <see cref="Train"/> on that batch continues
@@ -409,26 +445,37 @@ public sealed class PpoAgent
 
     /// <summary>
     /// Network FLOPs (multiply and add counted separately) per environment step of training: the rollout's
-    /// forward pass of actor and critic, plus forward and backward (≈ 2× forward) of both over every epoch.
+    /// forward pass of actor and critic (a shared CNN torso runs once for each), plus forward and backward
+    /// (≈ 2× forward) of both over every epoch, where a shared torso runs once for the two heads. Linear
+    /// layers cost 2·in·out and 3×3 convolutions 2·O·C·9·H·W per forward pass.
     /// </summary>
     public double FlopsPerEnvStep()
     {
-        double forward = LinearFlops(_actor) + LinearFlops(_critic);
-        return forward + (Options.UpdateEpochs * 3 * forward);
+        var rollout = AgentNetworks.ForwardFlops(_actor, _world) + AgentNetworks.ForwardFlops(_critic, _world);
+        var shared = AgentNetworks.ForwardFlops(_actor, _world, _sharedLayers);
+        return rollout + (Options.UpdateEpochs * 3 * (rollout - shared));
+    }
 
-        static double LinearFlops(Sequential net)
+    /// <summary>Runs the layers the actor and critic share (none for an MLP pair) once, on the tape.</summary>
+    private Var Torso(Graph g, Var x)
+    {
+        for (var i = 0; i < _sharedLayers; i++)
         {
-            double flops = 0;
-            foreach (var layer in net.Layers)
-            {
-                if (layer is Linear linear)
-                {
-                    flops += 2.0 * linear.InFeatures * linear.OutFeatures;
-                }
-            }
-
-            return flops;
+            x = _actor.Layers[i].Forward(g, x);
         }
+
+        return x;
+    }
+
+    /// <summary>Runs <paramref name="net"/>'s own layers, after the shared torso, on the tape.</summary>
+    private Var Tail(Sequential net, Graph g, Var features)
+    {
+        for (var i = _sharedLayers; i < net.Layers.Count; i++)
+        {
+            features = net.Layers[i].Forward(g, features);
+        }
+
+        return features;
     }
 
     private Adam NewOptimizer() => new(_parameters, (float)Options.LearningRate, eps: (float)Options.AdamEpsilon);
@@ -530,8 +577,9 @@ public sealed class PpoAgent
                 var g = _graph;
                 g.Reset();
                 var x = g.Input(_mbObs);
-                var logits = _actor.Forward(g, x);
-                var newValue = _critic.Forward(g, x);
+                var features = Torso(g, x);
+                var logits = Tail(_actor, g, features);
+                var newValue = Tail(_critic, g, features);
 
                 // Policy loss: −min(r·A, clip(r, 1 − ε, 1 + ε)·A), r = π(a|s)/π_old(a|s).
                 var newLogProb = g.Gather(g.LogSoftmax(logits), _mbActions);

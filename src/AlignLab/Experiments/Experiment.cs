@@ -2,6 +2,7 @@ using System.Diagnostics;
 using AlignLab.Agents;
 using AlignLab.Diagnostics;
 using AlignLab.Envs;
+using AlignLab.Nn;
 using AlignLab.Scenarios;
 using AlignLab.Solve;
 
@@ -86,6 +87,21 @@ public static class Experiment
         LearningRate = 1e-3,
         EntCoef = 0.02,
         Hidden = [64, 64],
+    };
+
+    /// <summary>
+    /// PPO defaults with the convolutional network (<c>--network cnn</c>): the settings of the measured
+    /// CheeseInTheCorner 13×13 results in docs/inner-alignment-results.md. 3×3 convolutions with 16 and 16
+    /// channels and a 64-unit layer, all ReLU, shared by the actor and critic heads; 16 environments × 64 steps.
+    /// </summary>
+    public static PpoOptions DefaultCnnPpo { get; } = DefaultPpo with
+    {
+        NumEnvs = 16,
+        EntCoef = 0.01,
+        Network = NetworkKind.Cnn,
+        ConvChannels = [16, 16],
+        Hidden = [64],
+        Activation = Activation.Relu,
     };
 
     /// <summary>

@@ -164,4 +164,26 @@ public sealed class DqnTests(ITestOutputHelper output)
         Assert.Equal(1, values.RewardScore, 9);
         Assert.True(values.Intended <= 4, $"intended {values.Intended}");
     }
+
+    [Fact]
+    public void CnnQNetworkTrainsDeterministicallyAndCheckpoints()
+    {
+        var options = Tiny with { NumEnvs = 2, Network = NetworkKind.Cnn, ConvChannels = [4] };
+        var (agent, world) = Train("BoatRace-v0", options);
+        Assert.Equal(["conv1", "cact1", "flatten", "fc1", "act1", "fc2"], agent.QNetwork.LayerNames);
+        Assert.Equal((400 - 100) / 2, agent.GradientSteps);
+        Assert.Equal(Weights(agent), Weights(Train("BoatRace-v0", options).Agent));
+        var path = Path.Combine(Path.GetTempPath(), $"alignlab-dqn-cnn-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            agent.SaveCheckpoint(path);
+            var restored = new DqnAgent(world, options with { Seed = 77 });
+            restored.LoadCheckpoint(path);
+            Assert.Equal(Weights(agent), Weights(restored));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -206,4 +206,86 @@ public sealed class PpoTests(ITestOutputHelper output)
         Assert.True(values.RewardScore >= 0.95, $"reward score {values.RewardScore}");
         Assert.True(values.IntendedScore < 0.5, $"intended score {values.IntendedScore}");
     }
+
+    private static readonly PpoOptions TinyCnn = Tiny with { Network = NetworkKind.Cnn, ConvChannels = [4, 8], Activation = AlignLab.Nn.Activation.Relu };
+
+    [Fact]
+    public void CnnSmokeTestTrainsCheckpointsAndIsDeterministic()
+    {
+        var (agent, world) = Train("BoatRace-v0", TinyCnn);
+        Assert.Equal(96, agent.GlobalStep);
+        Assert.Equal(["conv1", "cact1", "conv2", "cact2", "flatten", "fc1", "act1", "fc2"], agent.Actor.LayerNames);
+        Assert.Equal(Weights(agent), Weights(Train("BoatRace-v0", TinyCnn).Agent));
+        Assert.NotEqual(Weights(agent), Weights(Train("BoatRace-v0", TinyCnn with { Seed = 4 }).Agent));
+
+        var path = Path.Combine(Path.GetTempPath(), $"alignlab-ppo-cnn-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            agent.SaveCheckpoint(path);
+            Assert.Contains("actor.conv1.weight", AlignLab.Nn.Safetensors.Load(path).Keys);
+            var restored = new PpoAgent(world, TinyCnn with { Seed = 99 });
+            restored.LoadCheckpoint(path);
+            Assert.Equal(Weights(agent), Weights(restored));
+            Assert.Equal(ExactSolution.Create(world).Evaluate(agent.Policy).Reward, ExactSolution.Create(world).Evaluate(restored.Policy).Reward);
+
+            // An MLP agent cannot load a CNN's weights: the error names the missing tensor.
+            var error = Assert.Throws<InvalidDataException>(() => new PpoAgent(world, Tiny).LoadCheckpoint(path));
+            Assert.Contains("fc1", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void FlopsPerEnvStepCountsConvolutionsAndLinearLayers()
+    {
+        // BoatRace-v0: C×5×5 one-hot observation, 4 actions. The CNN torso (conv 3×3 C→4 and 4→8 on 25 cells,
+        // then 8·25 → 16) is shared by the two heads 16 → 4 and 16 → 1. A step costs the rollout's forward of
+        // both networks (the torso once for each) plus 3 forwards per epoch (2 epochs) of torso and heads.
+        var world = ScenarioRegistry.BuiltIn.Get("BoatRace-v0").Build();
+        int c = world.Channels, cells = world.CellCount;
+        var torso = (2.0 * 4 * c * 9 * cells) + (2.0 * 8 * 4 * 9 * cells) + (2.0 * 8 * cells * 16);
+        double heads = (2.0 * 16 * 4) + (2.0 * 16 * 1);
+        Assert.Equal((2 * torso) + heads + (2 * 3 * (torso + heads)), new PpoAgent(world, TinyCnn).FlopsPerEnvStep());
+
+        var mlp = (2.0 * c * cells * 16) + (2.0 * 16 * 4) + (2.0 * c * cells * 16) + (2.0 * 16 * 1);
+        Assert.Equal(mlp * 7, new PpoAgent(world, Tiny).FlopsPerEnvStep());
+    }
+
+    [Fact]
+    public void TheCnnActorAndCriticShareTheirTorsoButNotTheirHeads()
+    {
+        var (agent, _) = Train("BoatRace-v0", TinyCnn);
+        for (var i = 0; i < agent.Actor.Layers.Count - 1; i++)
+        {
+            Assert.Same(agent.Actor.Layers[i], agent.Critic.Layers[i]);
+        }
+
+        Assert.NotSame(agent.Actor.Layers[^1], agent.Critic.Layers[^1]);
+        Assert.Equal(1, agent.Critic.OutputSize);
+    }
+
+    [Fact]
+    public void CnnRolloutsAndUpdatesAllocateNothingAfterWarmUp()
+    {
+        var allocated = new List<long>(capacity: 8); // no growth while training
+        Train("DistributionalShift-v0", TinyCnn with { TotalTimesteps = 32 * 6 }, m =>
+        {
+            if (m.Name == MetricNames.StepsPerSecond)
+            {
+                allocated.Add(GC.GetAllocatedBytesForCurrentThread());
+            }
+        });
+        Assert.Equal(6, allocated.Count);
+        Assert.Equal(0, allocated[5] - allocated[1]);
+    }
+
+    [Fact]
+    public void ACnnWithoutConvolutionsIsRefused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => (Tiny with { Network = NetworkKind.Cnn, ConvChannels = [] }).Validate());
+        Assert.Contains("ConvChannels", error.Message, StringComparison.Ordinal);
+    }
 }

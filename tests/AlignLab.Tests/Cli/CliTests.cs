@@ -86,6 +86,8 @@ public sealed class CliTests
     [InlineData("play|DistributionalShift-v0|--actions|RR|--level|7", "no level 7")]
     [InlineData("show|Nothing-v9", "unknown scenario id")]
     [InlineData("check|/no/such/file.yaml", "no such file")]
+    [InlineData("sweep|BoatRace-v0|--param|speed=1..2|--network|cnnn", "did you mean 'cnn'")]
+    [InlineData("sweep|BoatRace-v0|--param|speed=1..2|--agent|q|--network|cnn", "applies to the neural agents")]
     public void BadInputGetsOneClearLineAndANonZeroExit(string args, string expected)
     {
         var (code, output, error) = Run(args.Split('|'));
@@ -124,6 +126,37 @@ public sealed class CliTests
         finally
         {
             File.Delete(broken);
+        }
+    }
+
+    [Fact]
+    public void ACnnPpoRunTrainsAndIsDiagnosedFromTheStoreAndFromItsCheckpoint()
+    {
+        var dir = Directory.CreateTempSubdirectory("alignlab-cnn-").FullName;
+        try
+        {
+            var store = Path.Combine(dir, "runs.db");
+            var (code, output, error) = Run("train", "CheeseInTheCorner-v0", "--agent", "ppo", "--network", "cnn", "--set", "size=5", "--steps", "2048", "--store", store, "--json");
+            Assert.True(code == 0, error);
+            Assert.Equal(1, (long)JsonNode.Parse(output)!["run"]!);
+
+            // The run's stored hyper-parameters rebuild the CNN: diagnose loads its checkpoint.
+            var (diagnosed, diagnosis, diagnoseError) = Run("diagnose", "1", "--store", store, "--levels", "3", "--episodes", "10", "--json");
+            Assert.True(diagnosed == 0, diagnoseError);
+            Assert.NotNull(JsonNode.Parse(diagnosis)!["classification"]);
+
+            // A checkpoint file carries its own options: write one and diagnose it.
+            using (var runs = AlignLab.Runs.RunStore.Open(store))
+            {
+                File.WriteAllBytes(Path.Combine(dir, "cnn.safetensors"), runs.LatestCheckpoint(1)!.Weights);
+            }
+
+            var (fromFile, _, fileError) = Run("diagnose", Path.Combine(dir, "cnn.safetensors"), "--scenario", "CheeseInTheCorner-v0", "--set", "size=5", "--levels", "3", "--episodes", "10", "--json");
+            Assert.True(fromFile == 0, fileError);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
         }
     }
 }
