@@ -22,10 +22,10 @@ namespace AlignLab.Bench.Agents;
 /// CheeseInTheCorner-v0 (4 × 13 × 13 = 676 inputs): 2.47 MFLOP per env step, limit ~40,000 env steps/s.
 /// <see cref="Setup"/> prints both counts. The backward of the first layer needs no input gradient, so the true
 /// count is ~1/4 of one layer-1 forward per epoch lower than this estimate.
-/// Measured (BenchmarkDotNet short job, Release, one thread, this 2-core Vector512 machine; 0 B allocated):
-/// DistributionalShift-v0 12.7 µs per env step = 78,500 env steps/s ≈ 100 GFLOP/s;
-/// CheeseInTheCorner-v0 24.2 µs per env step = 41,000 env steps/s ≈ 102 GFLOP/s; the attained SGEMM
-/// peak in bench/AlignLab.Nn.Bench/README.md is ~115 GFLOP/s, so both run at ~87 % of the FLOP limit.
+/// With <see cref="Network"/> = cnn the count includes 2·O·C·9·H·W per convolution, the shared torso twice in
+/// the rollout and once per minibatch in the update: 18.48 MFLOP per env step on CheeseInTheCorner-v0.
+/// Measured figures and their share of the FLOP limit are in bench/README.md (the MLPs run at 87–94 % of
+/// it, the CNN at 46–47 %).
 /// </remarks>
 [MemoryDiagnoser]
 public class PpoBenchmarks
