@@ -343,7 +343,8 @@ public sealed class PpoAgent
     public BoardPolicy AsBoardPolicy() => Policy;
 
     /// <summary>
-    /// Writes a safetensors checkpoint: the actor (<c>actor.fc1.weight</c>, …) and critic (<c>critic.…</c>) weights,
+    /// Writes a safetensors checkpoint: the actor (<c>actor.fc1.weight</c>, …) and critic (<c>critic.…</c>) weights
+    /// (a CNN pair's shared torso appears under both prefixes, so each network reads as a whole in PyTorch),
     /// and as metadata the format, world, options (JSON), global step, completed updates, the optimiser's state
     /// (step count and Adam moments, base64) and the agent's generator state. With <paramref name="env"/>, the
     /// batch's state (episodes in progress, their generators) is saved too, so that a run resumed from this
