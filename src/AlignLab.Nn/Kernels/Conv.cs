@@ -114,7 +114,7 @@ internal static class Conv
 
     /// <summary>
     /// Forward convolution for a batch: x [B,C,H,W], w [O,C,k,k], optional bias [O], into y [B,O,H,W] (added to y
-    /// when <paramref name="accumulate"/>). The images are unfolded a chunk at a time into one column matrix
+    /// when <paramref name="accumulate"/>, which takes no bias). The images are unfolded a chunk at a time into one column matrix
     /// [C·k·k, chunk·H·W], so each GEMM is [O, C·k·k] · [C·k·k, chunk·H·W] (wide enough to keep the SIMD tiles
     /// full), and its output is scattered back to the NCHW layout with the bias. <paramref name="scratch"/> holds at
     /// least <see cref="ForwardScratch"/> floats.
@@ -123,6 +123,11 @@ internal static class Conv
         ReadOnlySpan<float> x, int batch, int channels, int height, int width, ReadOnlySpan<float> w, int outChannels,
         int k, ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch, bool accumulate = false)
     {
+        if (accumulate && !bias.IsEmpty)
+        {
+            throw new ArgumentException("Conv.Forward: an accumulating convolution takes no bias.", nameof(bias));
+        }
+
         var hw = height * width;
         var ckk = channels * k * k;
         var chunk = ChunkImages(batch, hw);
@@ -208,7 +213,11 @@ internal static class Conv
             var dyT = scratch.Slice(ckk * ld, chunk * hw * ldo);
             var dwT = scratch.Slice((ckk * ld) + (chunk * hw * ldo), ckk * outChannels);
             dwT.Clear();
-            dyT.Clear();
+            if (ldo > outChannels)
+            {
+                dyT.Clear(); // the padding columns of dYᵀ must read as zero; the rest is overwritten per chunk
+            }
+
             fixed (float* pc = col, pt = dyT, pdw = dwT)
             {
                 for (var b0 = 0; b0 < batch; b0 += chunk)

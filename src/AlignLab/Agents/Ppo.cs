@@ -246,7 +246,10 @@ public sealed class PpoAgent
     /// <summary>The hyper-parameters.</summary>
     public PpoOptions Options { get; }
 
-    /// <summary>The policy network: observation → action logits (layers <c>fc1</c>, <c>act1</c>, …).</summary>
+    /// <summary>
+    /// The policy network: observation → action logits (layers <c>fc1</c>, <c>act1</c>, … for an MLP; <c>conv1</c>,
+    /// <c>cact1</c>, …, <c>flatten</c>, <c>fc1</c>, … for a CNN, whose layers but the last are the <see cref="Critic"/>'s too).
+    /// </summary>
     public Sequential Actor => _actor;
 
     /// <summary>The value network: observation → V(s).</summary>
