@@ -202,7 +202,7 @@ public sealed partial class Graph
         int batch = x.Shape[0], c = x.Shape[1], h = x.Shape[2], wd = x.Shape[3];
         int o = w.Shape[0], k = w.Shape[2];
         var scratch = Var.Ensure(ref v.Aux2, Conv.BackwardScratch(batch, c, h, wd, k, o));
-        Conv.Backward(x.Value.Values, dy, batch, c, h, wd, w.Value.Values, o, k, G(x), G(w), G(v.C), scratch);
+        Conv.Backward(x.Value.Values, dy, batch, c, h, wd, w.Value.Values, o, k, G(x), G(w), G(v.C), scratch, v.I0 == 1 ? v.ValueRef.Values : default);
     }
 
     private static void BackConcat(Var v, ReadOnlySpan<float> dy)

@@ -132,7 +132,19 @@ public sealed partial class Graph
     /// <param name="weight">Kernel, [O, C, k, k].</param>
     /// <param name="bias">Optional bias, [O].</param>
     /// <returns>The output, [batch, O, H, W].</returns>
-    public Var Conv2d(Var x, Var weight, Var? bias)
+    public Var Conv2d(Var x, Var weight, Var? bias) => Conv2d(x, weight, bias, relu: false);
+
+    /// <summary>
+    /// <see cref="Conv2d(Var, Var, Var?)"/>, followed by max(·, 0) when <paramref name="relu"/> as one node: the
+    /// same values and gradients as a separate <see cref="Relu"/>, without storing, clearing and re-reading the
+    /// pre-activation (the ReLU is applied as the output is written, and its mask as dy is read).
+    /// </summary>
+    /// <param name="x">Input, [batch, C, H, W].</param>
+    /// <param name="weight">Kernel, [O, C, k, k].</param>
+    /// <param name="bias">Optional bias, [O].</param>
+    /// <param name="relu">Whether the output passes through a ReLU.</param>
+    /// <returns>The output, [batch, O, H, W].</returns>
+    public Var Conv2d(Var x, Var weight, Var? bias, bool relu)
     {
         Check(x, nameof(x));
         Check(weight, nameof(weight));
@@ -161,9 +173,10 @@ public sealed partial class Graph
         v.A = x;
         v.B = weight;
         v.C = bias;
+        v.I0 = relu ? 1 : 0;
         var y = Output(v, [batch, o, h, w]);
         var scratch = Var.Ensure(ref v.Aux, Conv.ForwardScratch(batch, c, h, w, k, o));
-        Conv.Forward(x.Value.Values, batch, c, h, w, weight.Value.Values, o, k, bias is null ? default : bias.Value.Values, W(y), scratch);
+        Conv.Forward(x.Value.Values, batch, c, h, w, weight.Value.Values, o, k, bias is null ? default : bias.Value.Values, W(y), scratch, relu: relu);
         return v;
     }
 

@@ -64,6 +64,29 @@ public class ModelTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void PredictInTwoPartsEqualsPredictInOne(int split)
+    {
+        // The first `split` layers, then the rest from their output, bit for bit (a split between a convolution
+        // and its ReLU must still apply the ReLU).
+        var net = Nets.Cnn(4, 7, 7, [8, 8], 3, [16], 5, Activation.Relu, new Random(4));
+        const int batch = 9;
+        var x = TestData.Uniform(batch, -1, 1, [batch, 4, 7, 7]);
+        var whole = new float[batch * net.OutputSize];
+        net.Predict(x.Values, batch, whole);
+        var middle = new float[batch * net.SizeAfter(split)];
+        net.Predict(x.Values, batch, middle, 0, split);
+        var parts = new float[batch * net.OutputSize];
+        net.Predict(middle, batch, parts, split, net.Layers.Count - split);
+        Assert.Equal(whole, parts);
+        Assert.Equal(4 * 7 * 7, net.SizeAfter(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => net.Predict(x.Values, batch, parts, 0, net.Layers.Count + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => net.SizeAfter(net.Layers.Count + 1));
+    }
+
     [Fact]
     public void PredictSeesWeightChangesThroughSpan()
     {

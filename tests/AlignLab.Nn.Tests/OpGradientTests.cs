@@ -38,6 +38,48 @@ public class OpGradientTests
             TestData.Uniform(2, -1, 1, o, c, k, k),
             TestData.Uniform(3, -1, 1, o));
 
+    [Theory]
+    [InlineData(3, 2, 2, 3, 4, 4)]
+    [InlineData(3, 7, 2, 3, 13, 13)] // a full and a partial chunk
+    public void Conv2dWithFusedRelu(int k, int batch, int c, int o, int h, int w)
+    {
+        // Finite differences need every pre-activation away from the kink: small weights (|Σ w·x| ≤ c·k²·0.02)
+        // and biases at least 0.5 from zero, some positive (active units) and some negative (dead ones).
+        var x = TestData.Uniform(1, -1, 1, batch, c, h, w);
+        var weight = TestData.Uniform(2, -0.02f, 0.02f, o, c, k, k);
+        var bias = TestData.AwayFromZero(3, 0.5f, o);
+        Assert.True(c * k * k * 0.02f < 0.4f);
+        Assert.Contains(bias.Values.ToArray(), b => b > 0);
+        Assert.Contains(bias.Values.ToArray(), b => b < 0);
+        GradCheck.Inputs((g, v) => g.Conv2d(v[0], v[1], v[2], relu: true), x, weight, bias);
+    }
+
+    [Fact]
+    public void FusedConvReluEqualsConvThenReluBitForBit()
+    {
+        var x = TestData.Uniform(31, -1, 1, 7, 3, 13, 13);
+        var weight = TestData.Uniform(32, -1, 1, 4, 3, 3, 3);
+        var bias = TestData.Uniform(33, -1, 1, 4);
+        var upstream = TestData.Uniform(34, -1, 1, 7, 4, 13, 13);
+        (float[] Y, float[][] Grads) Run(bool fused)
+        {
+            var g = new Graph();
+            var vs = new[] { g.Input(x, requiresGrad: true), g.Input(weight, requiresGrad: true), g.Input(bias, requiresGrad: true) };
+            var y = fused ? g.Conv2d(vs[0], vs[1], vs[2], relu: true) : g.Relu(g.Conv2d(vs[0], vs[1], vs[2]));
+            g.Backward(g.Sum(g.Mul(y, g.Input(upstream))));
+            return (y.Value.Values.ToArray(), vs.Select(v => v.Grad!.Values.ToArray()).ToArray());
+        }
+
+        var (separateY, separateGrads) = Run(false);
+        var (fusedY, fusedGrads) = Run(true);
+        Assert.Contains(0f, fusedY);
+        Assert.Equal(separateY, fusedY);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(separateGrads[i], fusedGrads[i]);
+        }
+    }
+
     [Fact]
     public void Relu() => GradCheck.Inputs((g, v) => g.Relu(v[0]), TestData.AwayFromZero(4, 0.1f, 3, 7));
 

@@ -1,168 +1,62 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace AlignLab.Nn.Kernels;
 
 /// <summary>
-/// Convolution helpers (stride 1, zero padding k/2, odd square kernels). A convolution is computed as a GEMM of
-/// the weight [O, C·k·k] with the unfolded input ("im2col") [C·k·k, H·W].
+/// Convolution (stride 1, zero padding k/2, odd square kernels) as an implicit GEMM. A chunk of images is copied
+/// into a "strip": per channel, the images one below the other, each row followed by k/2 zero columns and each
+/// image by k/2 zero rows, so that the input under kernel tap (ky, kx) for every output position is the strip
+/// shifted by one fixed offset. The forward pass is then one GEMM [O, C·k·k] · B, where B's row for (c, ky, kx)
+/// is channel c's plane read at that offset (no unfolded copy: <see cref="Gemm.RunOffsets"/>), computed for
+/// every strip position; positions that fall on the zero border are computed and dropped.
 /// </summary>
 internal static class Conv
 {
-    [ThreadStatic]
-    private static float[]? _padded;
-
-    /// <summary>
-    /// Unfolds one image x [C,H,W] so that element (r, p) with r = (c·k + ky)·k + kx and p = y·W + x is written at
-    /// dst[r·rowStride + p]; out-of-image taps are zero. Each channel is first copied into a zero-bordered
-    /// plane, so every tap row is a plain copy of W floats with no bounds logic.
-    /// </summary>
-    internal static unsafe void Im2Col(ReadOnlySpan<float> x, int channels, int height, int width, int k, Span<float> dst, int rowStride)
-    {
-        var pad = k / 2;
-        int wp = width + (2 * pad), hp = height + (2 * pad), hw = height * width;
-        var padded = PaddedPlane(hp * wp);
-        var rows = (long)((channels * k * k) - 1) * rowStride;
-        if (x.Length < channels * hw || dst.Length < rows + hw)
-        {
-            throw new ArgumentException("Im2Col: a buffer is too small for the requested sizes.");
-        }
-
-        fixed (float* px = x, pd = dst, pp = padded)
-        {
-            for (var c = 0; c < channels; c++)
-            {
-                var plane = px + ((long)c * hw);
-                for (var y = 0; y < height; y++)
-                {
-                    CopyRow(plane + (y * width), pp + ((y + pad) * wp) + pad, width);
-                }
-
-                for (var ky = 0; ky < k; ky++)
-                {
-                    for (var kx = 0; kx < k; kx++)
-                    {
-                        var row = pd + ((long)((((c * k) + ky) * k) + kx) * rowStride);
-                        for (var y = 0; y < height; y++)
-                        {
-                            CopyRow(pp + ((y + ky) * wp) + kx, row + (y * width), width);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Copies a short row (a map width) between non-overlapping buffers with 8-float vectors, the last one
-    /// overlapping the previous; a library memmove costs more in call overhead than the copy itself at these sizes.
-    /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static unsafe void CopyRow(float* src, float* dst, int count)
-    {
-        if (count < 8)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                dst[i] = src[i];
-            }
-
-            return;
-        }
-
-        var j = 0;
-        for (; j + 8 <= count; j += 8)
-        {
-            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256.Load(src + j), dst + j);
-        }
-
-        if (j < count)
-        {
-            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256.Load(src + count - 8), dst + count - 8);
-        }
-    }
-
-    /// <summary>A zeroed scratch plane of at least <paramref name="length"/> floats for this thread (Im2Col writes only its interior, so the border stays zero).</summary>
-    private static float[] PaddedPlane(int length)
-    {
-        var plane = _padded;
-        if (plane is null || plane.Length < length)
-        {
-            plane = new float[Math.Max(length, 256)];
-            _padded = plane;
-        }
-        else
-        {
-            plane.AsSpan(0, length).Clear();
-        }
-
-        return plane;
-    }
-
-    /// <summary>Columns (image positions) one GEMM of a convolution covers: enough images to fill about this many.</summary>
+    /// <summary>Strip positions one GEMM of a convolution covers: enough images to fill about this many.</summary>
     private const int TargetColumns = 1024;
 
-    /// <summary>Images per GEMM for <paramref name="hw"/> positions each (at least one, at most <paramref name="batch"/>).</summary>
-    internal static int ChunkImages(int batch, int hw) => Math.Clamp(TargetColumns / Math.Max(1, hw), 1, Math.Max(1, batch));
+    [ThreadStatic]
+    private static int[]? _offsets;
 
-    /// <summary>Floats of scratch <see cref="Forward"/> needs: the chunk's unfolded input and its GEMM output.</summary>
+    /// <summary>Floats of scratch <see cref="Forward"/> needs: the chunk's strip and its GEMM output.</summary>
     internal static int ForwardScratch(int batch, int channels, int height, int width, int k, int outChannels)
     {
-        var hw = height * width;
-        var cols = ChunkImages(batch, hw) * hw;
-        return (channels * k * k * Gemm.PaddedWidth(cols)) + (outChannels * cols);
+        var s = new Strip(batch, height, width, k);
+        return (channels * s.PlaneStride) + (outChannels * s.MaxColumns);
     }
 
     /// <summary>
-    /// Forward convolution for a batch: x [B,C,H,W], w [O,C,k,k], optional bias [O], into y [B,O,H,W] (added to y
-    /// when <paramref name="accumulate"/>, which takes no bias). The images are unfolded a chunk at a time into one column matrix
-    /// [C·k·k, chunk·H·W], so each GEMM is [O, C·k·k] · [C·k·k, chunk·H·W] (wide enough to keep the SIMD tiles
-    /// full), and its output is scattered back to the NCHW layout with the bias. <paramref name="scratch"/> holds at
-    /// least <see cref="ForwardScratch"/> floats.
+    /// Forward convolution for a batch: x [B,C,H,W], w [O,C,k,k], optional bias [O], into y [B,O,H,W], followed by
+    /// max(·, 0) when <paramref name="relu"/> (or added to y when <paramref name="accumulate"/>, which takes no
+    /// bias and no ReLU). <paramref name="scratch"/> holds at least <see cref="ForwardScratch"/> floats.
     /// </summary>
     internal static unsafe void Forward(
         ReadOnlySpan<float> x, int batch, int channels, int height, int width, ReadOnlySpan<float> w, int outChannels,
-        int k, ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch, bool accumulate = false)
+        int k, ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch, bool accumulate = false, bool relu = false)
     {
-        if (accumulate && !bias.IsEmpty)
+        if (accumulate && (!bias.IsEmpty || relu))
         {
-            throw new ArgumentException("Conv.Forward: an accumulating convolution takes no bias.", nameof(bias));
+            throw new ArgumentException("Conv.Forward: an accumulating convolution takes no bias and no ReLU.", nameof(bias));
         }
 
-        var hw = height * width;
-        var ckk = channels * k * k;
-        var chunk = ChunkImages(batch, hw);
-        var ld = Gemm.PaddedWidth(chunk * hw);
-        var col = scratch[..(ckk * ld)];
-        var product = scratch.Slice(ckk * ld, outChannels * chunk * hw);
-        fixed (float* pw = w, pc = col, pp = product)
+        var s = new Strip(batch, height, width, k);
+        CheckSizes(x.Length, batch * channels * height * width, y.Length, batch * outChannels * height * width);
+        var strip = scratch[..(channels * s.PlaneStride)];
+        var product = scratch.Slice(strip.Length, outChannels * s.MaxColumns);
+        strip.Clear();
+        var offsets = OffsetBuffer(channels * k * k);
+        FillOffsets(s, channels, offsets);
+        fixed (float* px = x, pw = w, ps = strip, pp = product, py = y, pbias = bias)
+        fixed (int* po = offsets)
         {
-            for (var b0 = 0; b0 < batch; b0 += chunk)
+            for (var b0 = 0; b0 < batch; b0 += s.Chunk)
             {
-                var nb = Math.Min(chunk, batch - b0);
-                var cols = nb * hw;
-                var ldb = Unfold(x, b0, nb, channels, height, width, k, col);
-                Gemm.Run(outChannels, cols, ckk, pw, ckk, 1, pc, ldb, pp, cols, false, GemmPath.Auto);
-                for (var j = 0; j < nb; j++)
-                {
-                    var yb = y.Slice((b0 + j) * outChannels * hw, outChannels * hw);
-                    for (var o = 0; o < outChannels; o++)
-                    {
-                        var src = product.Slice((o * cols) + (j * hw), hw);
-                        var dst = yb.Slice(o * hw, hw);
-                        if (accumulate)
-                        {
-                            TensorPrimitives.Add(dst, src, dst);
-                        }
-                        else if (bias.IsEmpty)
-                        {
-                            src.CopyTo(dst);
-                        }
-                        else
-                        {
-                            TensorPrimitives.Add(src, bias[o], dst);
-                        }
-                    }
-                }
+                var nb = Math.Min(s.Chunk, batch - b0);
+                Pack(px, b0, nb, channels, s, ps);
+                Gemm.RunOffsets(outChannels, s.Columns(nb), channels * k * k, pw, channels * k * k, 1, ps, po, pp, s.MaxColumns, false, GemmPath.Auto);
+                Unpack(pp, b0, nb, outChannels, s, py, pbias, accumulate ? RowMode.Add : relu ? RowMode.BiasRelu : RowMode.Bias);
             }
         }
     }
@@ -170,96 +64,49 @@ internal static class Conv
     /// <summary>Floats of scratch <see cref="Backward"/> needs.</summary>
     internal static int BackwardScratch(int batch, int channels, int height, int width, int k, int outChannels)
     {
-        var hw = height * width;
-        var ckk = channels * k * k;
-        var cols = ChunkImages(batch, hw) * hw;
-        var weights = channels * outChannels * k * k;
-        var dwStage = (ckk * Gemm.PaddedWidth(cols)) + (cols * Gemm.PaddedWidth(outChannels)) + (ckk * outChannels);
-        return Math.Max(dwStage, weights + ForwardScratch(batch, outChannels, height, width, k, channels));
+        var s = new Strip(batch, height, width, k);
+        return ((channels + outChannels) * s.PlaneStride) + (channels * outChannels * k * k) + (channels * s.MaxColumns);
     }
 
     /// <summary>
-    /// Backward convolution for a batch. dw (+)= Σ dY·colᵀ, computed as (dwᵀ)[C·k·k, O] = col [C·k·k, cols] ·
-    /// dYᵀ [cols, O] a chunk at a time (the unfolded input keeps the fast forward layout; only the O-channel
-    /// output gradient is transposed). dx (+)= the "full" convolution of dy with the kernel rotated by 180° and
-    /// its channel axes swapped, which for stride 1 and padding k/2 is a forward convolution: no col2im.
-    /// db (+)= Σ dy. dx, dw or db may be empty (no gradient wanted). <paramref name="scratch"/> holds at least
-    /// <see cref="BackwardScratch"/> floats.
+    /// Backward convolution for a batch, a chunk of images at a time, with x and dy both laid out as strips:
+    /// dw[o, (c,ky,kx)] (+)= Σ_positions dy_strip[o, q] · x_strip[c, q + offset(ky,kx)] (dot products of whole
+    /// strip rows; dy is zero on the border, so border positions add nothing); dx (+)= the "full" convolution of dy
+    /// with the kernel rotated by 180° and its channel axes swapped, which for stride 1 and padding k/2 is a forward
+    /// convolution of dy's strip; db (+)= Σ dy. dx, dw or db may be empty (no gradient wanted). When
+    /// <paramref name="reluOutput"/> is given, the convolution was followed by a ReLU whose output it is and dy is
+    /// the gradient with respect to that output: dy is masked by output &gt; 0 as it is copied into its strip.
+    /// <paramref name="scratch"/> holds at least <see cref="BackwardScratch"/> floats.
     /// </summary>
     internal static unsafe void Backward(
         ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int batch, int channels, int height, int width, ReadOnlySpan<float> w,
-        int outChannels, int k, Span<float> dx, Span<float> dw, Span<float> db, Span<float> scratch)
+        int outChannels, int k, Span<float> dx, Span<float> dw, Span<float> db, Span<float> scratch,
+        ReadOnlySpan<float> reluOutput = default)
     {
         var hw = height * width;
         var kk = k * k;
         var ckk = channels * kk;
-        if (!db.IsEmpty)
+        CheckSizes(x.Length, batch * channels * hw, dy.Length, batch * outChannels * hw);
+        if (!reluOutput.IsEmpty && reluOutput.Length < dy.Length)
         {
-            for (var b = 0; b < batch; b++)
-            {
-                for (var o = 0; o < outChannels; o++)
-                {
-                    db[o] += TensorPrimitives.Sum(dy.Slice(((b * outChannels) + o) * hw, hw));
-                }
-            }
+            throw new ArgumentException("Conv.Backward: the ReLU output is smaller than dy.", nameof(reluOutput));
         }
 
-        if (!dw.IsEmpty)
+        if (dw.IsEmpty && dx.IsEmpty && db.IsEmpty)
         {
-            var chunk = ChunkImages(batch, hw);
-            var ld = Gemm.PaddedWidth(chunk * hw);
-            var ldo = Gemm.PaddedWidth(outChannels);
-            var col = scratch[..(ckk * ld)];
-            var dyT = scratch.Slice(ckk * ld, chunk * hw * ldo);
-            var dwT = scratch.Slice((ckk * ld) + (chunk * hw * ldo), ckk * outChannels);
-            dwT.Clear();
-            if (ldo > outChannels)
-            {
-                dyT.Clear(); // the padding columns of dYᵀ must read as zero; the rest is overwritten per chunk
-            }
-
-            fixed (float* pc = col, pt = dyT, pdw = dwT)
-            {
-                for (var b0 = 0; b0 < batch; b0 += chunk)
-                {
-                    var nb = Math.Min(chunk, batch - b0);
-                    var cols = nb * hw;
-                    var ldb = Unfold(x, b0, nb, channels, height, width, k, col);
-                    fixed (float* pdy = dy)
-                    {
-                        // dYᵀ row by row: contiguous writes, one read stream per channel.
-                        for (var j = 0; j < nb; j++)
-                        {
-                            var src = pdy + ((long)(b0 + j) * outChannels * hw);
-                            var dst = pt + ((long)j * hw * ldo);
-                            for (var p = 0; p < hw; p++)
-                            {
-                                var row = dst + ((long)p * ldo);
-                                for (var o = 0; o < outChannels; o++)
-                                {
-                                    row[o] = src[((long)o * hw) + p];
-                                }
-                            }
-                        }
-                    }
-
-                    Gemm.Run(ckk, outChannels, cols, pc, ldb, 1, pt, ldo, pdw, outChannels, true, GemmPath.Auto);
-                }
-            }
-
-            for (var o = 0; o < outChannels; o++)
-            {
-                for (var r = 0; r < ckk; r++)
-                {
-                    dw[(o * ckk) + r] += dwT[(r * outChannels) + o];
-                }
-            }
+            return;
         }
 
+        var s = new Strip(batch, height, width, k);
+        var xStrip = scratch[..(channels * s.PlaneStride)];
+        var dyStrip = scratch.Slice(xStrip.Length, outChannels * s.PlaneStride);
+        var flipped = scratch.Slice(xStrip.Length + dyStrip.Length, channels * outChannels * kk);
+        var product = scratch.Slice(xStrip.Length + dyStrip.Length + flipped.Length, channels * s.MaxColumns);
+        xStrip.Clear();
+        dyStrip.Clear();
         if (!dx.IsEmpty)
         {
             // w' [C, O, k, k] with w'[c, o, ky, kx] = w[o, c, k−1−ky, k−1−kx].
-            var flipped = scratch[..(channels * outChannels * kk)];
             for (var o = 0; o < outChannels; o++)
             {
                 for (var c = 0; c < channels; c++)
@@ -272,31 +119,389 @@ internal static class Conv
                     }
                 }
             }
+        }
 
-            Forward(dy, batch, outChannels, height, width, flipped, channels, k, default, dx, scratch[flipped.Length..], accumulate: true);
+        var offsets = OffsetBuffer(ckk + (outChannels * kk));
+        FillOffsets(s, channels, offsets);
+        FillOffsets(s, outChannels, offsets.AsSpan(ckk));
+        fixed (float* px = x, pdy = dy, pmask = reluOutput, pxs = xStrip, pys = dyStrip, pf = flipped, pp = product, pdx = dx, pdw = dw)
+        fixed (int* pxo = offsets)
+        {
+            for (var b0 = 0; b0 < batch; b0 += s.Chunk)
+            {
+                var nb = Math.Min(s.Chunk, batch - b0);
+                var columns = s.Columns(nb);
+                Pack(pdy, b0, nb, outChannels, s, pys, pmask);
+                for (var o = 0; o < db.Length; o++)
+                {
+                    // The strip is zero off the images, so its sum is the images' sum.
+                    db[o] += TensorPrimitives.Sum(new ReadOnlySpan<float>(pys + ((long)o * s.PlaneStride) + s.Lead, columns));
+                }
+
+                if (pdw != null)
+                {
+                    Pack(px, b0, nb, channels, s, pxs);
+
+                    // Positions past the last image's bottom border may hold an earlier chunk's images; the dot
+                    // products read dy up to the next multiple of 8, so that stretch must read as zero.
+                    var end = (columns + 7) & ~7;
+                    for (var o = 0; o < outChannels; o++)
+                    {
+                        new Span<float>(pys + (long)o * s.PlaneStride + s.Lead + columns, end - columns).Clear();
+                    }
+
+                    WeightGradient(outChannels, ckk, end, pys + s.Lead, s.PlaneStride, pxs, pxo, pdw);
+                }
+
+                if (pdx != null)
+                {
+                    Gemm.RunOffsets(channels, columns, outChannels * kk, pf, outChannels * kk, 1, pys, pxo + ckk, pp, s.MaxColumns, false, GemmPath.Auto);
+                    Unpack(pp, b0, nb, channels, s, pdx, null, RowMode.Add);
+                }
+            }
         }
     }
 
-    /// <summary>Unfolds images b0 … b0+nb−1 side by side into <paramref name="col"/> [C·k·k, ldb] (padding columns zeroed); returns ldb.</summary>
-    private static int Unfold(ReadOnlySpan<float> x, int b0, int nb, int channels, int height, int width, int k, Span<float> col)
+    private static void CheckSizes(int xLength, int xNeed, int yLength, int yNeed)
     {
-        var hw = height * width;
-        var cols = nb * hw;
-        var ldb = Gemm.PaddedWidth(cols);
-        var ckk = channels * k * k;
-        for (var j = 0; j < nb; j++)
+        if (xLength < xNeed || yLength < yNeed)
         {
-            Im2Col(x.Slice((b0 + j) * channels * hw, channels * hw), channels, height, width, k, col[(j * hw)..], ldb);
+            throw new ArgumentException("Conv: a buffer is too small for the requested sizes.");
+        }
+    }
+
+    /// <summary>
+    /// This thread's buffer of B row offsets, at least <paramref name="length"/> long: for a strip of c planes,
+    /// row (c·k + ky)·k + kx reads channel c shifted by (ky − k/2, kx − k/2).
+    /// </summary>
+    private static int[] OffsetBuffer(int length)
+    {
+        var offsets = _offsets;
+        if (offsets is null || offsets.Length < length)
+        {
+            offsets = new int[Math.Max(length, 256)];
+            _offsets = offsets;
         }
 
-        if (ldb > cols)
+        return offsets;
+    }
+
+    /// <summary>Writes the row offsets for a strip of <paramref name="channels"/> planes into <paramref name="dst"/>.</summary>
+    private static void FillOffsets(in Strip s, int channels, Span<int> dst)
+    {
+        var r = 0;
+        for (var c = 0; c < channels; c++)
         {
-            for (var r = 0; r < ckk; r++)
+            for (var ky = 0; ky < s.K; ky++)
             {
-                col.Slice((r * ldb) + cols, ldb - cols).Clear();
+                for (var kx = 0; kx < s.K; kx++)
+                {
+                    dst[r++] = (c * s.PlaneStride) + s.Lead + ((ky - s.Pad) * s.RowStride) + (kx - s.Pad);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies images b0 … b0+nb−1 of src [B, channels, H, W] into the strip's interior (the border is never
+    /// written, so it stays zero); where <paramref name="mask"/> (same layout as src) is given, only the values
+    /// whose mask is positive are copied and the rest become zero.
+    /// </summary>
+    private static unsafe void Pack(float* src, int b0, int nb, int channels, in Strip s, float* strip, float* mask = null)
+    {
+        var hw = s.Height * s.Width;
+        for (var j = 0; j < nb; j++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                var at = ((long)((b0 + j) * channels) + c) * hw;
+                var dst = strip + ((long)c * s.PlaneStride) + s.Lead + ((long)j * s.ImageStride);
+                for (var y = 0; y < s.Height; y++)
+                {
+                    if (mask == null)
+                    {
+                        CopyRow(src + at + (y * s.Width), dst + (y * s.RowStride), s.Width);
+                    }
+                    else
+                    {
+                        MaskRow(src + at + (y * s.Width), mask + at + (y * s.Width), dst + (y * s.RowStride), s.Width);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes (<see cref="RowMode"/>) the image positions of a GEMM output [channels, MaxColumns] over strip positions into dst [B, channels, H, W].</summary>
+    private static unsafe void Unpack(float* product, int b0, int nb, int channels, in Strip s, float* dst, float* bias, RowMode mode)
+    {
+        var hw = s.Height * s.Width;
+        for (var j = 0; j < nb; j++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                var src = product + ((long)c * s.MaxColumns) + ((long)j * s.ImageStride);
+                var plane = dst + ((long)((b0 + j) * channels) + c) * hw;
+                var b = bias == null ? 0f : bias[c];
+                for (var y = 0; y < s.Height; y++)
+                {
+                    switch (mode)
+                    {
+                        case RowMode.Add:
+                            AddRow(src + (y * s.RowStride), plane + (y * s.Width), s.Width);
+                            break;
+                        case RowMode.BiasRelu:
+                            BiasRow(src + (y * s.RowStride), plane + (y * s.Width), s.Width, b, relu: true);
+                            break;
+                        default:
+                            BiasRow(src + (y * s.RowStride), plane + (y * s.Width), s.Width, b, relu: false);
+                            break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dw[o, r] += Σ_{q &lt; n} dy[o·planeStride + q] · x[offsets[r] + q] for o &lt; m, r &lt; rows (n a multiple of
+    /// 8): blocks of 2 output channels × 4 weight rows, eight vector accumulators summed once at the end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void WeightGradient(int m, int rows, int n, float* dy, int planeStride, float* x, int* offsets, float* dw)
+    {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            for (var o = 0; o < m; o++)
+            {
+                for (var r = 0; r < rows; r++)
+                {
+                    float* a = dy + ((long)o * planeStride), b = x + offsets[r];
+                    var sum = 0f;
+                    for (var q = 0; q < n; q++)
+                    {
+                        sum += a[q] * b[q];
+                    }
+
+                    dw[((long)o * rows) + r] += sum;
+                }
+            }
+
+            return;
+        }
+
+        for (var o = 0; o < m; o += 2)
+        {
+            // An odd last channel reads its own row twice and keeps one result.
+            var o1 = Math.Min(o + 1, m - 1);
+            float* a0 = dy + ((long)o * planeStride), a1 = dy + ((long)o1 * planeStride);
+            for (var r = 0; r < rows; r += 4)
+            {
+                int r1 = Math.Min(r + 1, rows - 1), r2 = Math.Min(r + 2, rows - 1), r3 = Math.Min(r + 3, rows - 1);
+                float* b0 = x + offsets[r], b1 = x + offsets[r1], b2 = x + offsets[r2], b3 = x + offsets[r3];
+                Vector256<float> s00 = Vector256<float>.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+                for (var q = 0; q < n; q += 8)
+                {
+                    var u = Vector256.Load(a0 + q);
+                    var v = Vector256.Load(a1 + q);
+                    var t = Vector256.Load(b0 + q);
+                    s00 = Vector256.FusedMultiplyAdd(u, t, s00);
+                    s10 = Vector256.FusedMultiplyAdd(v, t, s10);
+                    t = Vector256.Load(b1 + q);
+                    s01 = Vector256.FusedMultiplyAdd(u, t, s01);
+                    s11 = Vector256.FusedMultiplyAdd(v, t, s11);
+                    t = Vector256.Load(b2 + q);
+                    s02 = Vector256.FusedMultiplyAdd(u, t, s02);
+                    s12 = Vector256.FusedMultiplyAdd(v, t, s12);
+                    t = Vector256.Load(b3 + q);
+                    s03 = Vector256.FusedMultiplyAdd(u, t, s03);
+                    s13 = Vector256.FusedMultiplyAdd(v, t, s13);
+                }
+
+                var row0 = dw + ((long)o * rows);
+                row0[r] += Vector256.Sum(s00);
+                if (r + 1 < rows)
+                {
+                    row0[r + 1] += Vector256.Sum(s01);
+                }
+
+                if (r + 2 < rows)
+                {
+                    row0[r + 2] += Vector256.Sum(s02);
+                }
+
+                if (r + 3 < rows)
+                {
+                    row0[r + 3] += Vector256.Sum(s03);
+                }
+
+                if (o + 1 < m)
+                {
+                    var row1 = dw + ((long)o1 * rows);
+                    row1[r] += Vector256.Sum(s10);
+                    if (r + 1 < rows)
+                    {
+                        row1[r + 1] += Vector256.Sum(s11);
+                    }
+
+                    if (r + 2 < rows)
+                    {
+                        row1[r + 2] += Vector256.Sum(s12);
+                    }
+
+                    if (r + 3 < rows)
+                    {
+                        row1[r + 3] += Vector256.Sum(s13);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies a short row (a map width) between non-overlapping buffers with 8-float vectors, the last one
+    /// overlapping the previous; a library memmove costs more in call overhead than the copy itself at these sizes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyRow(float* src, float* dst, int count) => BiasRow(src, dst, count, 0f, relu: false);
+
+    /// <summary>
+    /// dst[i] = src[i] + bias, or max(src[i] + bias, 0) when <paramref name="relu"/>, for i &lt; count
+    /// (non-overlapping buffers; the last vector may overlap the previous one).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void BiasRow(float* src, float* dst, int count, float bias, bool relu)
+    {
+        if (count < 8 || !Vector256.IsHardwareAccelerated)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var v = src[i] + bias;
+                dst[i] = relu && !(v > 0f) ? 0f : v;
+            }
+
+            return;
+        }
+
+        var b = Vector256.Create(bias);
+        var j = 0;
+        for (; j + 8 <= count; j += 8)
+        {
+            Finish(Vector256.Load(src + j) + b, relu).Store(dst + j);
+        }
+
+        if (j < count)
+        {
+            Finish(Vector256.Load(src + count - 8) + b, relu).Store(dst + count - 8);
+        }
+    }
+
+    /// <summary>v, or max(v, 0) when <paramref name="relu"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Finish(Vector256<float> v, bool relu) =>
+        relu ? Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, Vector256<float>.Zero) : v;
+
+    /// <summary>dst[i] = mask[i] &gt; 0 ? src[i] : 0 for i &lt; count (the last vector may overlap the previous one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MaskRow(float* src, float* mask, float* dst, int count)
+    {
+        if (count < 8 || !Vector256.IsHardwareAccelerated)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                dst[i] = mask[i] > 0f ? src[i] : 0f;
+            }
+
+            return;
+        }
+
+        var j = 0;
+        for (; j + 8 <= count; j += 8)
+        {
+            Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Load(mask + j), Vector256<float>.Zero), Vector256.Load(src + j), Vector256<float>.Zero).Store(dst + j);
+        }
+
+        if (j < count)
+        {
+            var t = count - 8;
+            Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Load(mask + t), Vector256<float>.Zero), Vector256.Load(src + t), Vector256<float>.Zero).Store(dst + t);
+        }
+    }
+
+    /// <summary>dst[i] += src[i] for i &lt; count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddRow(float* src, float* dst, int count)
+    {
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j + 8 <= count; j += 8)
+            {
+                (Vector256.Load(dst + j) + Vector256.Load(src + j)).Store(dst + j);
             }
         }
 
-        return ldb;
+        for (; j < count; j++)
+        {
+            dst[j] += src[j];
+        }
+    }
+
+    /// <summary>How <see cref="Unpack"/> writes a row.</summary>
+    private enum RowMode
+    {
+        /// <summary>dst = src + bias.</summary>
+        Bias,
+
+        /// <summary>dst = max(src + bias, 0).</summary>
+        BiasRelu,
+
+        /// <summary>dst += src.</summary>
+        Add,
+    }
+
+    /// <summary>
+    /// The strip layout for H×W images and k×k kernels: per channel, a plane of <see cref="PlaneStride"/> floats
+    /// holding a chunk of images; row y of image j starts at Lead + j·ImageStride + y·RowStride, each row is
+    /// followed by k/2 zeros and each image by k/2 zero rows (shared with the next image's top border).
+    /// </summary>
+    private readonly struct Strip
+    {
+        public Strip(int batch, int height, int width, int k)
+        {
+            Height = height;
+            Width = width;
+            K = k;
+            Pad = k / 2;
+            RowStride = width + Pad;
+            ImageStride = (height + Pad) * RowStride;
+            Lead = Gemm.PaddedWidth((Pad * RowStride) + Pad);
+            Chunk = Math.Clamp(TargetColumns / ImageStride, 1, Math.Max(1, batch));
+            MaxColumns = Gemm.PaddedWidth(Columns(Chunk));
+
+            // Reads reach MaxColumns − 1 + Lead past a row's start, which may begin Lead before the first image.
+            PlaneStride = Gemm.PaddedWidth(Lead + MaxColumns + Lead);
+        }
+
+        public int Height { get; }
+
+        public int Width { get; }
+
+        public int K { get; }
+
+        public int Pad { get; }
+
+        public int RowStride { get; }
+
+        public int ImageStride { get; }
+
+        public int Lead { get; }
+
+        public int Chunk { get; }
+
+        public int MaxColumns { get; }
+
+        public int PlaneStride { get; }
+
+        /// <summary>Strip positions from the first image's first row to the last image's last row.</summary>
+        public int Columns(int images) => ((images - 1) * ImageStride) + ((Height - 1) * RowStride) + Width;
     }
 }

@@ -136,7 +136,20 @@ internal static unsafe class Gemm
     /// </summary>
     internal static void Run(
         int m, int n, int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool accumulate,
-        GemmPath path)
+        GemmPath path) => Run(m, n, k, a, rsA, csA, new StridedRows(b, ldb), c, ldc, accumulate, path);
+
+    /// <summary>
+    /// C[m,n] (+)= A·B where B's row kk starts at <paramref name="b"/> + <paramref name="rowOffsets"/>[kk] (an
+    /// implicit matrix: a convolution reads its shifted input planes in place). Every row must be readable for
+    /// the width n rounded up to a multiple of 16.
+    /// </summary>
+    internal static void RunOffsets(
+        int m, int n, int k, float* a, int rsA, int csA, float* b, int* rowOffsets, float* c, int ldc, bool accumulate,
+        GemmPath path) => Run(m, n, k, a, rsA, csA, new OffsetRows(b, rowOffsets), c, ldc, accumulate, path);
+
+    private static void Run<TRows>(
+        int m, int n, int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool accumulate, GemmPath path)
+        where TRows : struct, IRows<TRows>
     {
         if (path == GemmPath.Auto)
         {
@@ -146,19 +159,20 @@ internal static unsafe class Gemm
         switch (path)
         {
             case GemmPath.Vector512:
-                Run512(m, n, k, a, rsA, csA, b, ldb, c, ldc, accumulate);
+                Run512(m, n, k, a, rsA, csA, b, c, ldc, accumulate);
                 break;
             case GemmPath.Vector256:
-                Run256(m, n, k, a, rsA, csA, b, ldb, c, ldc, accumulate);
+                Run256(m, n, k, a, rsA, csA, b, c, ldc, accumulate);
                 break;
             default:
-                RunScalar(m, n, k, a, rsA, csA, b, ldb, c, ldc, accumulate);
+                RunScalar(m, n, k, a, rsA, csA, b, c, ldc, accumulate);
                 break;
         }
     }
 
-    private static void RunScalar(
-        int m, int n, int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool accumulate)
+    private static void RunScalar<TRows>(
+        int m, int n, int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool accumulate)
+        where TRows : struct, IRows<TRows>
     {
         for (var i = 0; i < m; i++)
         {
@@ -169,7 +183,7 @@ internal static unsafe class Gemm
                 var ai = a + ((long)i * rsA);
                 for (var kk = 0; kk < k; kk++)
                 {
-                    sum += ai[(long)kk * csA] * b[((long)kk * ldb) + j];
+                    sum += ai[(long)kk * csA] * b.Row(kk)[j];
                 }
 
                 ci[j] = sum;
@@ -177,8 +191,9 @@ internal static unsafe class Gemm
         }
     }
 
-    private static void Run512(
-        int m, int n, int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool accumulate)
+    private static void Run512<TRows>(
+        int m, int n, int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool accumulate)
+        where TRows : struct, IRows<TRows>
     {
         var full = n / Panel;
         var tail = n % Panel;
@@ -191,25 +206,25 @@ internal static unsafe class Gemm
             var p = 0;
             for (; p + 4 <= full; p += 4)
             {
-                K512x4x64(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate);
+                K512x4x64(k, ai, rsA, csA, b.Shift(p * Panel), ci + (p * Panel), ldc, accumulate);
             }
 
             if (p + 2 <= full)
             {
-                K512x4x32(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate);
+                K512x4x32(k, ai, rsA, csA, b.Shift(p * Panel), ci + (p * Panel), ldc, accumulate);
                 p += 2;
             }
 
             for (; p < full; p++)
             {
-                K512x4x16(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate);
+                K512x4x16(k, ai, rsA, csA, b.Shift(p * Panel), ci + (p * Panel), ldc, accumulate);
             }
 
             if (tail > 0)
             {
                 var cp = ci + (full * Panel);
                 TileIn(cp, ldc, tile, 4, tail, accumulate);
-                K512x4x16(k, ai, rsA, csA, b + (full * Panel), ldb, tile, Panel, accumulate);
+                K512x4x16(k, ai, rsA, csA, b.Shift(full * Panel), tile, Panel, accumulate);
                 TileOut(tile, cp, ldc, 4, tail);
             }
         }
@@ -221,26 +236,27 @@ internal static unsafe class Gemm
             var p = 0;
             for (; p + 4 <= full; p += 4)
             {
-                K512x1x64(k, ai, csA, b + (p * Panel), ldb, ci + (p * Panel), accumulate);
+                K512x1x64(k, ai, csA, b.Shift(p * Panel), ci + (p * Panel), accumulate);
             }
 
             for (; p < full; p++)
             {
-                K512x1x16(k, ai, csA, b + (p * Panel), ldb, ci + (p * Panel), accumulate);
+                K512x1x16(k, ai, csA, b.Shift(p * Panel), ci + (p * Panel), accumulate);
             }
 
             if (tail > 0)
             {
                 var cp = ci + (full * Panel);
                 TileIn(cp, ldc, tile, 1, tail, accumulate);
-                K512x1x16(k, ai, csA, b + (full * Panel), ldb, tile, accumulate);
+                K512x1x16(k, ai, csA, b.Shift(full * Panel), tile, accumulate);
                 TileOut(tile, cp, ldc, 1, tail);
             }
         }
     }
 
-    private static void Run256(
-        int m, int n, int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool accumulate)
+    private static void Run256<TRows>(
+        int m, int n, int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool accumulate)
+        where TRows : struct, IRows<TRows>
     {
         var full = n / Panel;
         var tail = n % Panel;
@@ -252,14 +268,14 @@ internal static unsafe class Gemm
             var ci = c + ((long)i * ldc);
             for (var p = 0; p < full; p++)
             {
-                K256x4x16(k, ai, rsA, csA, b + (p * Panel), ldb, ci + (p * Panel), ldc, accumulate);
+                K256x4x16(k, ai, rsA, csA, b.Shift(p * Panel), ci + (p * Panel), ldc, accumulate);
             }
 
             if (tail > 0)
             {
                 var cp = ci + (full * Panel);
                 TileIn(cp, ldc, tile, 4, tail, accumulate);
-                K256x4x16(k, ai, rsA, csA, b + (full * Panel), ldb, tile, Panel, accumulate);
+                K256x4x16(k, ai, rsA, csA, b.Shift(full * Panel), tile, Panel, accumulate);
                 TileOut(tile, cp, ldc, 4, tail);
             }
         }
@@ -270,14 +286,14 @@ internal static unsafe class Gemm
             var ci = c + ((long)i * ldc);
             for (var p = 0; p < full; p++)
             {
-                K256x1x16(k, ai, csA, b + (p * Panel), ldb, ci + (p * Panel), accumulate);
+                K256x1x16(k, ai, csA, b.Shift(p * Panel), ci + (p * Panel), accumulate);
             }
 
             if (tail > 0)
             {
                 var cp = ci + (full * Panel);
                 TileIn(cp, ldc, tile, 1, tail, accumulate);
-                K256x1x16(k, ai, csA, b + (full * Panel), ldb, tile, accumulate);
+                K256x1x16(k, ai, csA, b.Shift(full * Panel), tile, accumulate);
                 TileOut(tile, cp, ldc, 1, tail);
             }
         }
@@ -316,7 +332,8 @@ internal static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void K512x4x64(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc)
+    private static void K512x4x64<TRows>(int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool acc)
+        where TRows : struct, IRows<TRows>
     {
         float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
         Vector512<float> r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33;
@@ -336,10 +353,11 @@ internal static unsafe class Gemm
         float* a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
         for (var kk = 0; kk < k; kk++)
         {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            var b2 = Vector512.Load(b + 32);
-            var b3 = Vector512.Load(b + 48);
+            var bk = b.Row(kk);
+            var b0 = Vector512.Load(bk);
+            var b1 = Vector512.Load(bk + 16);
+            var b2 = Vector512.Load(bk + 32);
+            var b3 = Vector512.Load(bk + 48);
             var x = Vector512.Create(*a0);
             r00 = Vector512.FusedMultiplyAdd(x, b0, r00);
             r01 = Vector512.FusedMultiplyAdd(x, b1, r01);
@@ -361,7 +379,6 @@ internal static unsafe class Gemm
             r32 = Vector512.FusedMultiplyAdd(x, b2, r32);
             r33 = Vector512.FusedMultiplyAdd(x, b3, r33);
             a0 += csA; a1 += csA; a2 += csA; a3 += csA;
-            b += ldb;
         }
 
         r00.Store(c0); r01.Store(c0 + 16); r02.Store(c0 + 32); r03.Store(c0 + 48);
@@ -371,7 +388,8 @@ internal static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void K512x4x32(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc)
+    private static void K512x4x32<TRows>(int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool acc)
+        where TRows : struct, IRows<TRows>
     {
         float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
         Vector512<float> r00, r01, r10, r11, r20, r21, r30, r31;
@@ -390,8 +408,9 @@ internal static unsafe class Gemm
         float* a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
         for (var kk = 0; kk < k; kk++)
         {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
+            var bk = b.Row(kk);
+            var b0 = Vector512.Load(bk);
+            var b1 = Vector512.Load(bk + 16);
             var x = Vector512.Create(*a0);
             r00 = Vector512.FusedMultiplyAdd(x, b0, r00);
             r01 = Vector512.FusedMultiplyAdd(x, b1, r01);
@@ -405,7 +424,6 @@ internal static unsafe class Gemm
             r30 = Vector512.FusedMultiplyAdd(x, b0, r30);
             r31 = Vector512.FusedMultiplyAdd(x, b1, r31);
             a0 += csA; a1 += csA; a2 += csA; a3 += csA;
-            b += ldb;
         }
 
         r00.Store(c0); r01.Store(c0 + 16);
@@ -415,7 +433,8 @@ internal static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void K512x1x64(int k, float* a, int csA, float* b, int ldb, float* c, bool acc)
+    private static void K512x1x64<TRows>(int k, float* a, int csA, TRows b, float* c, bool acc)
+        where TRows : struct, IRows<TRows>
     {
         Vector512<float> r0, r1, r2, r3;
         if (acc)
@@ -429,20 +448,21 @@ internal static unsafe class Gemm
 
         for (var kk = 0; kk < k; kk++)
         {
+            var bk = b.Row(kk);
             var x = Vector512.Create(*a);
-            r0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b), r0);
-            r1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 16), r1);
-            r2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 32), r2);
-            r3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 48), r3);
+            r0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bk), r0);
+            r1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bk + 16), r1);
+            r2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bk + 32), r2);
+            r3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bk + 48), r3);
             a += csA;
-            b += ldb;
         }
 
         r0.Store(c); r1.Store(c + 16); r2.Store(c + 32); r3.Store(c + 48);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void K512x4x16(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc)
+    private static void K512x4x16<TRows>(int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool acc)
+        where TRows : struct, IRows<TRows>
     {
         // Two sets of accumulators (even and odd k) so that eight independent FMA chains hide the FMA latency.
         float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
@@ -461,8 +481,10 @@ internal static unsafe class Gemm
         var kk = 0;
         for (; kk + 2 <= k; kk += 2)
         {
-            var bv = Vector512.Load(b);
-            var bw = Vector512.Load(b + ldb);
+            var bk = b.Row(kk);
+            var bn = b.Row(kk + 1);
+            var bv = Vector512.Load(bk);
+            var bw = Vector512.Load(bn);
             r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a0), bv, r0);
             r1 = Vector512.FusedMultiplyAdd(Vector512.Create(*a1), bv, r1);
             r2 = Vector512.FusedMultiplyAdd(Vector512.Create(*a2), bv, r2);
@@ -472,12 +494,12 @@ internal static unsafe class Gemm
             s2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[csA]), bw, s2);
             s3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[csA]), bw, s3);
             a0 += 2 * csA; a1 += 2 * csA; a2 += 2 * csA; a3 += 2 * csA;
-            b += 2 * ldb;
         }
 
         if (kk < k)
         {
-            var bv = Vector512.Load(b);
+            var bk = b.Row(kk);
+            var bv = Vector512.Load(bk);
             r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a0), bv, r0);
             r1 = Vector512.FusedMultiplyAdd(Vector512.Create(*a1), bv, r1);
             r2 = Vector512.FusedMultiplyAdd(Vector512.Create(*a2), bv, r2);
@@ -488,29 +510,33 @@ internal static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void K512x1x16(int k, float* a, int csA, float* b, int ldb, float* c, bool acc)
+    private static void K512x1x16<TRows>(int k, float* a, int csA, TRows b, float* c, bool acc)
+        where TRows : struct, IRows<TRows>
     {
         var r0 = acc ? Vector512.Load(c) : Vector512<float>.Zero;
         var r1 = Vector512<float>.Zero;
         var kk = 0;
         for (; kk + 2 <= k; kk += 2)
         {
-            r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a), Vector512.Load(b), r0);
-            r1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[csA]), Vector512.Load(b + ldb), r1);
+            var bk = b.Row(kk);
+            var bn = b.Row(kk + 1);
+            r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a), Vector512.Load(bk), r0);
+            r1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[csA]), Vector512.Load(bn), r1);
             a += 2 * csA;
-            b += 2 * ldb;
         }
 
         if (kk < k)
         {
-            r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a), Vector512.Load(b), r0);
+            var bk = b.Row(kk);
+            r0 = Vector512.FusedMultiplyAdd(Vector512.Create(*a), Vector512.Load(bk), r0);
         }
 
         (r0 + r1).Store(c);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void K256x4x16(int k, float* a, int rsA, int csA, float* b, int ldb, float* c, int ldc, bool acc)
+    private static void K256x4x16<TRows>(int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool acc)
+        where TRows : struct, IRows<TRows>
     {
         float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
         Vector256<float> r00, r01, r10, r11, r20, r21, r30, r31;
@@ -529,8 +555,9 @@ internal static unsafe class Gemm
         float* a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
         for (var kk = 0; kk < k; kk++)
         {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
+            var bk = b.Row(kk);
+            var b0 = Vector256.Load(bk);
+            var b1 = Vector256.Load(bk + 8);
             var x = Vector256.Create(*a0);
             r00 = Vector256.FusedMultiplyAdd(x, b0, r00);
             r01 = Vector256.FusedMultiplyAdd(x, b1, r01);
@@ -544,7 +571,6 @@ internal static unsafe class Gemm
             r30 = Vector256.FusedMultiplyAdd(x, b0, r30);
             r31 = Vector256.FusedMultiplyAdd(x, b1, r31);
             a0 += csA; a1 += csA; a2 += csA; a3 += csA;
-            b += ldb;
         }
 
         r00.Store(c0); r01.Store(c0 + 8);
@@ -554,7 +580,8 @@ internal static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void K256x1x16(int k, float* a, int csA, float* b, int ldb, float* c, bool acc)
+    private static void K256x1x16<TRows>(int k, float* a, int csA, TRows b, float* c, bool acc)
+        where TRows : struct, IRows<TRows>
     {
         Vector256<float> r0, r1;
         if (acc)
@@ -568,13 +595,51 @@ internal static unsafe class Gemm
 
         for (var kk = 0; kk < k; kk++)
         {
+            var bk = b.Row(kk);
             var x = Vector256.Create(*a);
-            r0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b), r0);
-            r1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b + 8), r1);
+            r0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bk), r0);
+            r1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bk + 8), r1);
             a += csA;
-            b += ldb;
         }
 
         r0.Store(c); r1.Store(c + 8);
     }
+}
+
+/// <summary>Where the rows of a GEMM's B operand lie; a struct, so each kernel is compiled for one kind.</summary>
+/// <typeparam name="TSelf">The implementing struct.</typeparam>
+internal unsafe interface IRows<TSelf>
+    where TSelf : struct, IRows<TSelf>
+{
+    /// <summary>The first float of row <paramref name="kk"/>.</summary>
+    float* Row(int kk);
+
+    /// <summary>The same rows, each starting <paramref name="columns"/> floats further right.</summary>
+    TSelf Shift(int columns);
+}
+
+/// <summary>A row-major B: row kk at b + kk·ldb.</summary>
+internal readonly unsafe struct StridedRows(float* b, int ldb) : IRows<StridedRows>
+{
+    private readonly float* _b = b;
+    private readonly int _ldb = ldb;
+
+    /// <inheritdoc/>
+    public float* Row(int kk) => _b + ((long)kk * _ldb);
+
+    /// <inheritdoc/>
+    public StridedRows Shift(int columns) => new(_b + columns, _ldb);
+}
+
+/// <summary>An implicit B: row kk at b + offsets[kk] (rows may overlap, as the shifted planes of a convolution do).</summary>
+internal readonly unsafe struct OffsetRows(float* b, int* offsets) : IRows<OffsetRows>
+{
+    private readonly float* _b = b;
+    private readonly int* _offsets = offsets;
+
+    /// <inheritdoc/>
+    public float* Row(int kk) => _b + _offsets[kk];
+
+    /// <inheritdoc/>
+    public OffsetRows Shift(int columns) => new(_b + columns, _offsets);
 }

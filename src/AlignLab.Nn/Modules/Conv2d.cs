@@ -64,10 +64,17 @@ public sealed class Conv2d : Module
     public override IReadOnlyList<Parameter> Parameters => _parameters;
 
     /// <inheritdoc/>
-    public override Var Forward(Graph graph, Var input)
+    public override Var Forward(Graph graph, Var input) => Forward(graph, input, relu: false);
+
+    /// <summary>Records the convolution, followed by a fused ReLU when <paramref name="relu"/> (see <see cref="Graph.Conv2d(Var, Var, Var?, bool)"/>).</summary>
+    /// <param name="graph">The tape.</param>
+    /// <param name="input">[batch, C, H, W].</param>
+    /// <param name="relu">Whether a ReLU follows.</param>
+    /// <returns>The output node, [batch, O, H, W].</returns>
+    public Var Forward(Graph graph, Var input, bool relu)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        return graph.Conv2d(input, graph.Param(Weight), Bias is null ? null : graph.Param(Bias));
+        return graph.Conv2d(input, graph.Param(Weight), Bias is null ? null : graph.Param(Bias), relu);
     }
 
     internal override int[] OutputShape(int[] inputShape)
@@ -80,7 +87,10 @@ public sealed class Conv2d : Module
         return [OutChannels, inputShape[1], inputShape[2]];
     }
 
-    internal override void Infer(ReadOnlySpan<float> x, int batch, int[] inputShape, Span<float> y)
+    internal override void Infer(ReadOnlySpan<float> x, int batch, int[] inputShape, Span<float> y) => Infer(x, batch, inputShape, y, relu: false);
+
+    /// <summary>Inference, followed by max(·, 0) when <paramref name="relu"/>.</summary>
+    internal void Infer(ReadOnlySpan<float> x, int batch, int[] inputShape, Span<float> y, bool relu)
     {
         int h = inputShape[1], w = inputShape[2];
         var need = Conv.ForwardScratch(batch, InChannels, h, w, KernelSize, OutChannels);
@@ -89,6 +99,6 @@ public sealed class Conv2d : Module
             _col = new float[need];
         }
 
-        Conv.Forward(x, batch, InChannels, h, w, Weight.Value.Values, OutChannels, KernelSize, Bias is null ? default : Bias.Value.Values, y, _col);
+        Conv.Forward(x, batch, InChannels, h, w, Weight.Value.Values, OutChannels, KernelSize, Bias is null ? default : Bias.Value.Values, y, _col, relu: relu);
     }
 }

@@ -71,12 +71,36 @@ public sealed class Sequential : Module
     public override IReadOnlyList<Parameter> Parameters => _parameters;
 
     /// <inheritdoc/>
-    public override Var Forward(Graph graph, Var input)
+    public override Var Forward(Graph graph, Var input) => Forward(graph, input, 0, _layers.Length);
+
+    /// <summary>
+    /// Records layers <paramref name="firstLayer"/> … <paramref name="firstLayer"/> + <paramref name="layerCount"/> − 1
+    /// on the tape (a convolution followed by a ReLU becomes one fused node with the same values and gradients).
+    /// </summary>
+    /// <param name="graph">The tape.</param>
+    /// <param name="input">The input of layer <paramref name="firstLayer"/>, with a leading batch axis.</param>
+    /// <param name="firstLayer">The index of the first layer to record.</param>
+    /// <param name="layerCount">How many layers to record.</param>
+    /// <returns>The output node of the last of them.</returns>
+    public Var Forward(Graph graph, Var input, int firstLayer, int layerCount)
     {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstLayer);
+        ArgumentOutOfRangeException.ThrowIfNegative(layerCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstLayer + layerCount, _layers.Length, nameof(layerCount));
         var x = input;
-        foreach (var layer in _layers)
+        var end = firstLayer + layerCount;
+        for (var i = firstLayer; i < end; i++)
         {
-            x = layer.Forward(graph, x);
+            if (_layers[i] is Conv2d conv && i + 1 < end && _layers[i + 1] is Relu)
+            {
+                x = conv.Forward(graph, x, relu: true);
+                i++;
+            }
+            else
+            {
+                x = _layers[i].Forward(graph, x);
+            }
         }
 
         return x;
@@ -93,12 +117,28 @@ public sealed class Sequential : Module
     /// <param name="input">batch × <see cref="InputSize"/> values, sample-major.</param>
     /// <param name="batch">The number of samples.</param>
     /// <param name="output">Receives batch × <see cref="OutputSize"/> values.</param>
-    public void Predict(ReadOnlySpan<float> input, int batch, Span<float> output)
+    public void Predict(ReadOnlySpan<float> input, int batch, Span<float> output) => Predict(input, batch, output, 0, _layers.Length);
+
+    /// <summary>
+    /// Runs only layers <paramref name="firstLayer"/> … <paramref name="firstLayer"/> + <paramref name="layerCount"/> − 1
+    /// without a tape: for networks that share their first layers, the shared part runs once and each network
+    /// continues from its output.
+    /// </summary>
+    /// <param name="input">batch × <see cref="SizeAfter"/>(<paramref name="firstLayer"/>) values, sample-major.</param>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="output">Receives batch × <see cref="SizeAfter"/>(<paramref name="firstLayer"/> + <paramref name="layerCount"/>) values.</param>
+    /// <param name="firstLayer">The index of the first layer to run.</param>
+    /// <param name="layerCount">How many layers to run (at least one).</param>
+    public void Predict(ReadOnlySpan<float> input, int batch, Span<float> output, int firstLayer, int layerCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstLayer);
+        ArgumentOutOfRangeException.ThrowIfLessThan(layerCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstLayer + layerCount, _layers.Length, nameof(layerCount));
         var shapes = _shapes ??= BuildShapes();
-        var inSize = Product(shapes[0]);
-        var outSize = Product(shapes[^1]);
+        var end = firstLayer + layerCount;
+        var inSize = Product(shapes[firstLayer]);
+        var outSize = Product(shapes[end]);
         if (input.Length != batch * inSize)
         {
             throw new ArgumentException($"Predict: shape mismatch: expected {batch}×{inSize} input values, got {input.Length}.", nameof(input));
@@ -112,23 +152,41 @@ public sealed class Sequential : Module
         EnsureBuffers(shapes, batch);
         var src = input;
         var useA = true;
-        for (var i = 0; i < _layers.Length; i++)
+        for (var i = firstLayer; i < end; i++)
         {
             // A Linear or Conv2d followed by ReLU applies the ReLU in place on its own output.
-            var fuse = i + 1 < _layers.Length && _layers[i + 1] is Relu && (_layers[i] is Linear or Conv2d);
-            var last = i + (fuse ? 1 : 0) == _layers.Length - 1;
+            var fuse = i + 1 < end && _layers[i + 1] is Relu && (_layers[i] is Linear or Conv2d);
+            var last = i + (fuse ? 1 : 0) == end - 1;
             var n = batch * Product(shapes[i + 1]);
             Span<float> dst = last ? output[..n] : (useA ? _bufA : _bufB).AsSpan(0, n);
-            _layers[i].Infer(src, batch, shapes[i], dst);
-            if (fuse)
+            if (fuse && _layers[i] is Conv2d conv)
             {
-                Kernels.Vec.Relu(dst, dst);
+                conv.Infer(src, batch, shapes[i], dst, relu: true);
                 i++;
+            }
+            else
+            {
+                _layers[i].Infer(src, batch, shapes[i], dst);
+                if (fuse)
+                {
+                    Kernels.Vec.Relu(dst, dst);
+                    i++;
+                }
             }
 
             src = dst;
             useA = !useA;
         }
+    }
+
+    /// <summary>Values per sample after the first <paramref name="layers"/> layers (the input size for 0).</summary>
+    /// <param name="layers">How many layers have run, 0 … the layer count.</param>
+    /// <returns>The product of that layer output's shape.</returns>
+    public int SizeAfter(int layers)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(layers);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(layers, _layers.Length);
+        return Product((_shapes ??= BuildShapes())[layers]);
     }
 
     /// <summary>Returns a copy of every parameter keyed by its full name.</summary>

@@ -178,6 +178,7 @@ public sealed class PpoAgent
     // Per-step scratch.
     private readonly float[] _stepLogits;
     private readonly float[] _stepValues;
+    private readonly float[] _stepFeatures;
     private readonly float[] _nextDone;
     private readonly float[] _lastGae;
     private readonly int[] _stepActions;
@@ -228,6 +229,7 @@ public sealed class PpoAgent
         _returns = new float[batch];
         _stepLogits = new float[n * _actionCount];
         _stepValues = new float[n];
+        _stepFeatures = new float[_sharedLayers > 0 ? n * _actor.SizeAfter(_sharedLayers) : 0];
         _nextDone = new float[n];
         _lastGae = new float[n];
         _stepActions = new int[n];
@@ -448,39 +450,33 @@ public sealed class PpoAgent
     }
 
     /// <summary>
-    /// Network FLOPs (multiply and add counted separately) per environment step of training: the rollout's
-    /// forward pass of actor and critic (a shared CNN torso runs once for each), plus forward and backward
-    /// (≈ 2× forward) of both over every epoch, where a shared torso runs once for the two heads. Linear
-    /// layers cost 2·in·out and 3×3 convolutions 2·O·C·9·H·W per forward pass.
+    /// Network FLOPs (multiply and add counted separately) per environment step of training, counting only the
+    /// work that training does: the rollout's forward pass (a shared CNN torso once, then each head), the critic
+    /// on the observation after the rollout (once per <see cref="PpoOptions.NumSteps"/> steps), and per epoch
+    /// forward and backward of the networks, where the backward pass costs 2× forward (input gradient and weight
+    /// gradient) except at a first layer, whose input gradient (the observation's) is never computed. Linear
+    /// layers cost 2·in·out and k×k convolutions 2·O·C·k²·H·W per forward pass.
     /// </summary>
     public double FlopsPerEnvStep()
     {
-        var rollout = AgentNetworks.ForwardFlops(_actor, _world) + AgentNetworks.ForwardFlops(_critic, _world);
         var shared = AgentNetworks.ForwardFlops(_actor, _world, _sharedLayers);
-        return rollout + (Options.UpdateEpochs * 3 * (rollout - shared));
+        var actor = AgentNetworks.ForwardFlops(_actor, _world);
+        var critic = AgentNetworks.ForwardFlops(_critic, _world);
+        var forward = actor + critic - shared;
+
+        // First layers: the shared one, or each network's own when nothing is shared.
+        var firstLayers = _sharedLayers > 0
+            ? AgentNetworks.ForwardFlops(_actor, _world, 1)
+            : AgentNetworks.ForwardFlops(_actor, _world, 1) + AgentNetworks.ForwardFlops(_critic, _world, 1);
+        var bootstrap = critic / Options.NumSteps;
+        return forward + bootstrap + (Options.UpdateEpochs * ((3 * forward) - firstLayers));
     }
 
     /// <summary>Runs the layers the actor and critic share (none for an MLP pair) once, on the tape.</summary>
-    private Var Torso(Graph g, Var x)
-    {
-        for (var i = 0; i < _sharedLayers; i++)
-        {
-            x = _actor.Layers[i].Forward(g, x);
-        }
-
-        return x;
-    }
+    private Var Torso(Graph g, Var x) => _actor.Forward(g, x, 0, _sharedLayers);
 
     /// <summary>Runs <paramref name="net"/>'s own layers, after the shared torso, on the tape.</summary>
-    private Var Tail(Sequential net, Graph g, Var features)
-    {
-        for (var i = _sharedLayers; i < net.Layers.Count; i++)
-        {
-            features = net.Layers[i].Forward(g, features);
-        }
-
-        return features;
-    }
+    private Var Tail(Sequential net, Graph g, Var features) => net.Forward(g, features, _sharedLayers, net.Layers.Count - _sharedLayers);
 
     private Adam NewOptimizer() => new(_parameters, (float)Options.LearningRate, eps: (float)Options.AdamEpsilon);
 
@@ -495,8 +491,7 @@ public sealed class PpoAgent
             var obs = _obs.AsSpan(t * n * _obsLength, n * _obsLength);
             env.Observations.CopyTo(obs);
             _nextDone.CopyTo(_dones.AsSpan(t * n, n));
-            _actor.Predict(obs, n, _stepLogits);
-            _critic.Predict(obs, n, _stepValues);
+            PredictStep(obs, n);
             for (var i = 0; i < n; i++)
             {
                 var logits = _stepLogits.AsSpan(i * actions, actions);
@@ -526,6 +521,21 @@ public sealed class PpoAgent
                 _episodes.Add(i, rewards[i], done, GlobalStep, progress);
             }
         }
+    }
+
+    /// <summary>The rollout's forward pass: logits and values for one step of every environment, a shared torso run once.</summary>
+    private void PredictStep(ReadOnlySpan<float> obs, int n)
+    {
+        if (_sharedLayers == 0)
+        {
+            _actor.Predict(obs, n, _stepLogits);
+            _critic.Predict(obs, n, _stepValues);
+            return;
+        }
+
+        _actor.Predict(obs, n, _stepFeatures, 0, _sharedLayers);
+        _actor.Predict(_stepFeatures, n, _stepLogits, _sharedLayers, _actor.Layers.Count - _sharedLayers);
+        _critic.Predict(_stepFeatures, n, _stepValues, _sharedLayers, _critic.Layers.Count - _sharedLayers);
     }
 
     /// <summary>GAE(γ, λ) advantages and λ-returns, bootstrapped with V of the observation after the rollout.</summary>

@@ -242,16 +242,23 @@ public sealed class PpoTests(ITestOutputHelper output)
     public void FlopsPerEnvStepCountsConvolutionsAndLinearLayers()
     {
         // BoatRace-v0: C×5×5 one-hot observation, 4 actions. The CNN torso (conv 3×3 C→4 and 4→8 on 25 cells,
-        // then 8·25 → 16) is shared by the two heads 16 → 4 and 16 → 1. A step costs the rollout's forward of
-        // both networks (the torso once for each) plus 3 forwards per epoch (2 epochs) of torso and heads.
+        // then 8·25 → 16) is shared by the two heads 16 → 4 and 16 → 1. A step costs the rollout's forward (torso
+        // once, both heads), the bootstrap critic once per 16-step rollout, and per epoch (2 epochs) 3 forwards of
+        // torso and heads less the first layer's input gradient, which is never computed.
         var world = ScenarioRegistry.BuiltIn.Get("BoatRace-v0").Build();
         int c = world.Channels, cells = world.CellCount;
-        var torso = (2.0 * 4 * c * 9 * cells) + (2.0 * 8 * 4 * 9 * cells) + (2.0 * 8 * cells * 16);
-        double heads = (2.0 * 16 * 4) + (2.0 * 16 * 1);
-        Assert.Equal((2 * torso) + heads + (2 * 3 * (torso + heads)), new PpoAgent(world, TinyCnn).FlopsPerEnvStep());
+        var conv1 = 2.0 * 4 * c * 9 * cells;
+        var torso = conv1 + (2.0 * 8 * 4 * 9 * cells) + (2.0 * 8 * cells * 16);
+        double actorHead = 2.0 * 16 * 4, criticHead = 2.0 * 16 * 1;
+        var forward = torso + actorHead + criticHead;
+        var expected = forward + ((torso + criticHead) / 16) + (2 * ((3 * forward) - conv1));
+        Assert.Equal(expected, new PpoAgent(world, TinyCnn).FlopsPerEnvStep(), 6);
 
-        var mlp = (2.0 * c * cells * 16) + (2.0 * 16 * 4) + (2.0 * c * cells * 16) + (2.0 * 16 * 1);
-        Assert.Equal(mlp * 7, new PpoAgent(world, Tiny).FlopsPerEnvStep());
+        // The MLP pair shares nothing: each network's first layer skips its input gradient.
+        var first = 2.0 * c * cells * 16;
+        double actor = first + actorHead, critic = first + criticHead;
+        var mlpForward = actor + critic;
+        Assert.Equal(mlpForward + (critic / 16) + (2 * ((3 * mlpForward) - (2 * first))), new PpoAgent(world, Tiny).FlopsPerEnvStep(), 6);
     }
 
     [Fact]
