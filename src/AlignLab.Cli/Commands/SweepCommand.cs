@@ -23,8 +23,9 @@ internal static class SweepCommand
         var seeds = new Option<int>("--seeds") { Description = "Seeds per value (0, 1, ...).", DefaultValueFactory = _ => 3 };
         var set = new Option<string[]>("--set") { Description = "Other scenario parameters, key=value; repeatable." };
         var network = NetworkOption.Create();
+        var ppoOverrides = PpoOption.Create();
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
-        var command = new Command("sweep", "Train one policy per parameter value and seed; report how the deployment scores move.") { id, param, paramStep, agent, steps, seeds, set, network, json };
+        var command = new Command("sweep", "Train one policy per parameter value and seed; report how the deployment scores move.") { id, param, paramStep, agent, steps, seeds, set, network, ppoOverrides, json };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var (name, values) = ParseParam(parse.GetValue(param)!, parse.GetValue(paramStep));
@@ -34,8 +35,8 @@ internal static class SweepCommand
                 throw new UsageException("--seeds must be at least 1.");
             }
 
-            // Validates --network against --agent before anything is printed.
-            NetworkOption.Apply(new ExperimentSpec(parse.GetValue(id)!, parse.GetValue(agent)!, parse.GetValue(steps)), parse.GetValue(network)!);
+            // Validates --network and --ppo against --agent before anything is printed.
+            PpoOption.Apply(NetworkOption.Apply(new ExperimentSpec(parse.GetValue(id)!, parse.GetValue(agent)!, parse.GetValue(steps)), parse.GetValue(network)!), parse.GetValue(ppoOverrides));
             var baseSet = CliErrors.ParseSet(parse.GetValue(set));
             var rows = new JsonArray();
             var asJson = parse.GetValue(json);
@@ -51,7 +52,7 @@ internal static class SweepCommand
                 {
                     var runSet = new Dictionary<string, string>(baseSet, StringComparer.Ordinal) { [name] = value };
                     var runSpec = new ExperimentSpec(parse.GetValue(id)!, parse.GetValue(agent)!, parse.GetValue(steps), (ulong)seed, runSet, CurvePoints: 1, EvalLevels: 12, Episodes: 50);
-                    results.Add(Experiment.Run(NetworkOption.Apply(runSpec, parse.GetValue(network)!)));
+                    results.Add(Experiment.Run(PpoOption.Apply(NetworkOption.Apply(runSpec, parse.GetValue(network)!), parse.GetValue(ppoOverrides))));
                 }
 
                 var train = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[0].Reward.Mean));

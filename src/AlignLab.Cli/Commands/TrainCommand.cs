@@ -14,6 +14,8 @@ namespace AlignLab.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
+    private const string CurvePointsKey = "curve_points";
+    private const string StopAtKey = "stop_at";
     private static readonly string[] Agents = ["q", "sarsa", "dqn", "ppo"];
 
     public static Command Create()
@@ -28,14 +30,17 @@ internal static class TrainCommand
         var store = new Option<string>("--store") { Description = "Run store file (SQLite).", DefaultValueFactory = _ => RunStore.DefaultPath };
         var network = NetworkOption.Create();
         var resume = new Option<long?>("--resume") { Description = "Continue a killed run (ppo) from its last checkpoint in the store." };
-        var command = new Command("train", "Train an agent, then measure it exactly: specification gap, observed outer gap, goal attribution, verdict.") { id, agent, steps, seed, set, stateKey, network, store, resume, json };
+        var ppoOverrides = PpoOption.Create();
+        var curvePoints = new Option<int>("--curve-points") { Description = "Exact evaluations of the policy on the training distribution during training (the learning curve; ppo checkpoints at each).", DefaultValueFactory = _ => 8 };
+        var stopAt = new Option<double?>("--stop-at") { Description = "ppo: stop at the first curve point whose exact train reward score reaches this value, and report the training time (time to threshold)." };
+        var command = new Command("train", "Train an agent, then measure it exactly: specification gap, observed outer gap, goal attribution, verdict.") { id, agent, steps, seed, set, stateKey, network, ppoOverrides, curvePoints, stopAt, store, resume, json };
         id.Arity = ArgumentArity.ZeroOrOne;
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            using var runs = RunStore.Open(parse.GetValue(store));
             if (parse.GetValue(resume) is { } runId)
             {
-                return Resume(runs, runId, parse.GetValue(json));
+                using var stored = RunStore.Open(parse.GetValue(store));
+                return Resume(stored, runId, parse.GetValue(json));
             }
 
             if (parse.GetValue(id) is null)
@@ -57,18 +62,40 @@ internal static class TrainCommand
                 "cell" => TabularStateKey.AgentCell,
                 var other => throw new UsageException($"--state must be board or cell, not '{other}'."),
             };
-            var spec = NetworkOption.Apply(
-                new ExperimentSpec(parse.GetValue(id)!, name, budget, parse.GetValue(seed), CliErrors.ParseSet(parse.GetValue(set)))
-                {
-                    Tabular = tabular ? new TabularOptions(name == "q" ? TabularAlgorithm.QLearning : TabularAlgorithm.Sarsa, (int)budget, Seed: parse.GetValue(seed), StateKey: key) : null,
-                },
-                parse.GetValue(network)!);
+            if (parse.GetValue(curvePoints) < 1)
+            {
+                throw new UsageException($"--curve-points must be at least 1, not {parse.GetValue(curvePoints)}.");
+            }
+
+            if (parse.GetValue(stopAt) is { } target && (name != "ppo" || !double.IsFinite(target)))
+            {
+                throw new UsageException(name != "ppo" ? $"--stop-at applies to the ppo agent, not to '{name}'." : "--stop-at needs a finite score.");
+            }
+
+            var spec = PpoOption.Apply(
+                NetworkOption.Apply(
+                    new ExperimentSpec(parse.GetValue(id)!, name, budget, parse.GetValue(seed), CliErrors.ParseSet(parse.GetValue(set)), CurvePoints: parse.GetValue(curvePoints))
+                    {
+                        Tabular = tabular ? new TabularOptions(name == "q" ? TabularAlgorithm.QLearning : TabularAlgorithm.Sarsa, (int)budget, Seed: parse.GetValue(seed), StateKey: key) : null,
+                        StopAtScore = parse.GetValue(stopAt),
+                    },
+                    parse.GetValue(network)!),
+                parse.GetValue(ppoOverrides));
             var asJson = parse.GetValue(json);
             var ppo = name == "ppo" ? (spec.Ppo ?? Experiment.DefaultPpo) with { TotalTimesteps = budget, Seed = spec.Seed } : null;
             var dqn = name == "dqn" ? (spec.Dqn ?? new DqnOptions()) with { TotalTimesteps = budget, Seed = spec.Seed } : null;
             var hyper = spec.Tabular is { } t ? JsonSerializer.SerializeToNode(t)!.AsObject()
                 : ppo is not null ? JsonSerializer.SerializeToNode(ppo)!.AsObject()
                 : dqn is not null ? JsonSerializer.SerializeToNode(dqn)!.AsObject() : null;
+            if (ppo is not null)
+            {
+                // --resume must chunk the run as it started (a checkpoint at every curve point) and stop as it would have.
+                hyper![CurvePointsKey] = spec.CurvePoints;
+                hyper[StopAtKey] = spec.StopAtScore;
+            }
+
+            // The store is opened only once the whole command line is known to be valid.
+            using var runs = RunStore.Open(parse.GetValue(store));
             var run = runs.CreateRun(new RunConfig(spec.ScenarioId, name, spec.Seed, "train", spec.Set, hyper));
             if (!asJson)
             {
@@ -119,7 +146,10 @@ internal static class TrainCommand
         var ppo = info.Config.HyperParameters?.Deserialize<PpoOptions>() ?? throw new UsageException($"run {run} has no stored hyper-parameters.");
         var curve = runs.Metrics(run).Where(m => m.Step <= checkpoint.Step).GroupBy(m => m.Step).OrderBy(g => g.Key)
             .Select(g => new CurveSample(g.Key, g.Single(m => m.Name == RunMetrics.Reward).Value, g.Single(m => m.Name == RunMetrics.Intended).Value)).ToList();
-        var spec = new ExperimentSpec(info.Config.ScenarioId, "ppo", ppo.TotalTimesteps, info.Config.Seed, info.Config.Parameters) { Ppo = ppo };
+        var stored = info.Config.HyperParameters!;
+        var curvePoints = stored.TryGetPropertyValue(CurvePointsKey, out var points) && points is not null ? points.GetValue<int>() : 8;
+        var stopAt = stored.TryGetPropertyValue(StopAtKey, out var stop) && stop is not null ? stop.GetValue<double>() : (double?)null;
+        var spec = new ExperimentSpec(info.Config.ScenarioId, "ppo", ppo.TotalTimesteps, info.Config.Seed, info.Config.Parameters, CurvePoints: curvePoints) { Ppo = ppo, StopAtScore = stopAt };
         var file = Path.GetTempFileName();
         try
         {

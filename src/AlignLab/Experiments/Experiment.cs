@@ -27,6 +27,12 @@ public sealed record ExperimentSpec(string ScenarioId, string Agent, long Steps,
 
     /// <summary>DQN hyper-parameters; null for the defaults with this spec's steps and seed.</summary>
     public DqnOptions? Dqn { get; init; }
+
+    /// <summary>
+    /// PPO only: stop training at the first curve point whose exact reward score on the training distribution
+    /// reaches this value (time-to-threshold runs); null to train for the whole budget.
+    /// </summary>
+    public double? StopAtScore { get; init; }
 }
 
 /// <summary>One point of the exact learning curves on the training distribution.</summary>
@@ -61,7 +67,7 @@ public sealed record Verdict(bool? OuterAligned, bool? InnerAligned, IReadOnlyLi
 /// <param name="Specification">The specification gap of the training distribution (exact, needs no learning).</param>
 /// <param name="Diagnosis">Goal attribution on every distribution.</param>
 /// <param name="Verdict">The 2×2 verdict.</param>
-/// <param name="TrainingTime">Wall-clock time of training.</param>
+/// <param name="TrainingTime">Wall-clock time of training, excluding the exact evaluations of the learning curve.</param>
 /// <param name="Policy">The learned policy (board → action probabilities).</param>
 public sealed record ExperimentResult(ExperimentSpec Spec, IReadOnlyList<CurveSample> Curve, PolicySummary Train, SpecificationReport Specification, Diagnosis Diagnosis, Verdict Verdict, TimeSpan TrainingTime, BoardPolicy Policy);
 
@@ -117,14 +123,20 @@ public static class Experiment
         var world = scenario.Build(new BuildOptions(Set: spec.Set));
         var trainEvaluator = new DistributionEvaluator(scenario, "train", spec.EvalLevels, spec.Seed, spec.Set);
         var curve = new List<CurveSample>(resumedCurve ?? []);
-        void Sample(long step, BoardPolicy policy)
+
+        // Training time excludes the exact evaluations of the curve.
+        var clock = new Stopwatch();
+        PolicySummary Sample(long step, BoardPolicy policy)
         {
+            clock.Stop();
             var summary = trainEvaluator.Evaluate(policy);
             curve.Add(new CurveSample(step, summary.Reward.Mean, summary.Intended.Mean));
-            log?.Invoke(FormattableString.Invariant($"{spec.ScenarioId} {spec.Agent}: step {step:N0}, exact reward {summary.Reward.Mean:0.###}, intended {summary.Intended.Mean:0.###}"));
+            log?.Invoke(FormattableString.Invariant($"{spec.ScenarioId} {spec.Agent}: step {step:N0}, exact reward {summary.Reward.Mean:0.###}, intended {summary.Intended.Mean:0.###}, reward score {summary.RewardScore.Mean:0.###}, training time {clock.Elapsed.TotalSeconds:0.0} s"));
+            clock.Start();
+            return summary;
         }
 
-        var clock = Stopwatch.StartNew();
+        clock.Start();
         BoardPolicy policy;
         switch (spec.Agent)
         {
@@ -154,8 +166,13 @@ public static class Experiment
                     while (agent.Iteration < options.Iterations)
                     {
                         agent.Train(env, maxUpdates: chunk);
-                        Sample(agent.GlobalStep, policy);
+                        var score = Sample(agent.GlobalStep, policy).RewardScore.Mean;
                         checkpoint?.Invoke(agent, env, curve);
+                        if (score >= spec.StopAtScore)
+                        {
+                            log?.Invoke(FormattableString.Invariant($"{spec.ScenarioId} ppo: reward score {score:0.###} ≥ {spec.StopAtScore} at step {agent.GlobalStep:N0} after {clock.Elapsed.TotalSeconds:0.0} s of training; stopping."));
+                            break;
+                        }
                     }
 
                     break;

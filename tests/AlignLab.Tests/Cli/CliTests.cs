@@ -88,6 +88,16 @@ public sealed class CliTests
     [InlineData("check|/no/such/file.yaml", "no such file")]
     [InlineData("sweep|BoatRace-v0|--param|speed=1..2|--network|cnnn", "did you mean 'cnn'")]
     [InlineData("sweep|BoatRace-v0|--param|speed=1..2|--agent|q|--network|cnn", "applies to the neural agents")]
+    [InlineData("train|BoatRace-v0|--agent|ppo|--ppo|learnin-rate=1e-3", "did you mean 'learning-rate'")]
+    [InlineData("train|BoatRace-v0|--agent|ppo|--ppo|num-envs=four", "'four' is not a valid integer")]
+    [InlineData("train|BoatRace-v0|--agent|ppo|--ppo|num-envs=0", "NumEnvs")]
+    [InlineData("train|BoatRace-v0|--agent|ppo|--ppo|activation=sigmoid", "not one of relu, tanh")]
+    [InlineData("train|BoatRace-v0|--agent|ppo|--ppo|gamma", "expected name=value")]
+    [InlineData("train|BoatRace-v0|--agent|ppo|--ppo|seed=3", "unknown hyper-parameter 'seed'")]
+    [InlineData("train|BoatRace-v0|--ppo|ent-coef=0.1", "applies to the ppo agent")]
+    [InlineData("train|BoatRace-v0|--stop-at|0.9", "applies to the ppo agent")]
+    [InlineData("train|BoatRace-v0|--agent|ppo|--curve-points|0", "at least 1")]
+    [InlineData("sweep|BoatRace-v0|--param|speed=1..2|--agent|ppo|--ppo|ent-coef=x", "not a valid number")]
     public void BadInputGetsOneClearLineAndANonZeroExit(string args, string expected)
     {
         var (code, output, error) = Run(args.Split('|'));
@@ -126,6 +136,35 @@ public sealed class CliTests
         finally
         {
             File.Delete(broken);
+        }
+    }
+
+    [Fact]
+    public void PpoHyperParametersAndAStopScoreAreAppliedAndStored()
+    {
+        var dir = Directory.CreateTempSubdirectory("alignlab-ppo-").FullName;
+        try
+        {
+            // A score every policy reaches: the run stops at its first curve point, after 4·32 of 2,048 steps.
+            var store = Path.Combine(dir, "runs.db");
+            var (code, output, error) = Run(
+                "train", "CheeseInTheCorner-v0", "--agent", "ppo", "--set", "size=5", "--steps", "2048", "--curve-points", "16",
+                "--ppo", "num-envs=4", "--ppo", "num-steps=32", "--ppo", "hidden=8,8", "--ppo", "anneal-learning-rate=false", "--stop-at", "-1000", "--store", store);
+            Assert.True(code == 0, error);
+            Assert.Contains("≥ -1000 at step 128 after", output, StringComparison.Ordinal);
+            using var runs = AlignLab.Runs.RunStore.Open(store);
+            var hyper = runs.GetRun(1).Config.HyperParameters!;
+            Assert.Equal(4, (int)hyper["NumEnvs"]!);
+            Assert.Equal(32, (int)hyper["NumSteps"]!);
+            Assert.Equal("[8,8]", hyper["Hidden"]!.ToJsonString());
+            Assert.False((bool)hyper["AnnealLearningRate"]!);
+            Assert.Equal(16, (int)hyper["curve_points"]!);
+            Assert.Equal(-1000, (double)hyper["stop_at"]!);
+            Assert.Equal(128, runs.LatestCheckpoint(1)!.Step);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
         }
     }
 
