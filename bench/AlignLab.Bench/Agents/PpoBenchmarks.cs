@@ -13,19 +13,17 @@ namespace AlignLab.Bench.Agents;
 /// environment step (<see cref="StepsPerInvoke"/> steps per invocation); steps/s = 1 / that time.
 /// </summary>
 /// <remarks>
-/// Network FLOPs per environment step (<see cref="PpoAgent.FlopsPerEnvStep"/>: the rollout's forward pass of
-/// actor and critic, plus forward and backward ≈ 3 forwards of both over each of the 4 epochs, so 13 forwards;
-/// a forward of one Linear costs 2·in·out):
+/// Network FLOPs per environment step (<see cref="PpoAgent.FlopsPerEnvStep"/>, counting only the work training
+/// does): the rollout's forward pass of actor and critic, the critic on the observation after the rollout (once
+/// per 128 steps), and per epoch (4) forward and backward = 3 forwards of both, less the input gradient of each
+/// first layer (the observation's gradient is never computed); a Linear costs 2·in·out per sample.
 /// DistributionalShift-v0 (5 channels × 7 × 9 = 315 inputs, 4 actions): forward 2·(315·64 + 64·64 + 64·4) +
-/// 2·(315·64 + 64·64 + 64·1) = 97,664 FLOP, × 13 = 1.27 MFLOP per env step; at the ~100 GFLOP/s GEMM speed
-/// measured in bench/AlignLab.Nn.Bench/README.md the limit is ~79,000 env steps/s, the DESIGN.md target half that.
-/// CheeseInTheCorner-v0 (4 × 13 × 13 = 676 inputs): 2.47 MFLOP per env step, limit ~40,000 env steps/s.
-/// <see cref="Setup"/> prints both counts. The backward of the first layer needs no input gradient, so the true
-/// count is ~1/4 of one layer-1 forward per epoch lower than this estimate.
-/// With <see cref="Network"/> = cnn the count includes 2·O·C·9·H·W per convolution, the shared torso twice in
-/// the rollout and once per minibatch in the update: 18.48 MFLOP per env step on CheeseInTheCorner-v0.
-/// Measured figures and their share of the FLOP limit are in bench/README.md (the MLPs run at 87–94 % of
-/// it, the CNN at 46–47 %).
+/// 2·(315·64 + 64·64 + 64·1) = 97,664 FLOP; step = 97,664 + 48,640/128 + 4·(3·97,664 − 2·2·315·64) = 947,452
+/// FLOP. CheeseInTheCorner-v0 (4 × 13 × 13 = 676 inputs): 1,779,557 FLOP. With <see cref="Network"/> = cnn the
+/// count adds 2·O·C·9·H·W per 3×3 convolution; the shared torso runs once per rollout step and once per minibatch,
+/// and its first convolution has no input gradient: 16,394,054 FLOP per env step on CheeseInTheCorner-v0 and
+/// 6,280,050 on DistributionalShift-v0. <see cref="Setup"/> prints the count. Measured figures and their share of
+/// the limit this count and the measured GEMM speed set are in bench/README.md.
 /// </remarks>
 [MemoryDiagnoser]
 public class PpoBenchmarks

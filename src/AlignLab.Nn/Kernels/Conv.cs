@@ -29,18 +29,12 @@ internal static class Conv
 
     /// <summary>
     /// Forward convolution for a batch: x [B,C,H,W], w [O,C,k,k], optional bias [O], into y [B,O,H,W], followed by
-    /// max(·, 0) when <paramref name="relu"/> (or added to y when <paramref name="accumulate"/>, which takes no
-    /// bias and no ReLU). <paramref name="scratch"/> holds at least <see cref="ForwardScratch"/> floats.
+    /// max(·, 0) when <paramref name="relu"/>. <paramref name="scratch"/> holds at least <see cref="ForwardScratch"/> floats.
     /// </summary>
     internal static unsafe void Forward(
         ReadOnlySpan<float> x, int batch, int channels, int height, int width, ReadOnlySpan<float> w, int outChannels,
-        int k, ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch, bool accumulate = false, bool relu = false)
+        int k, ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch, bool relu = false)
     {
-        if (accumulate && (!bias.IsEmpty || relu))
-        {
-            throw new ArgumentException("Conv.Forward: an accumulating convolution takes no bias and no ReLU.", nameof(bias));
-        }
-
         var s = new Strip(batch, height, width, k);
         CheckSizes(x.Length, batch * channels * height * width, y.Length, batch * outChannels * height * width);
         var strip = scratch[..(channels * s.PlaneStride)];
@@ -56,7 +50,7 @@ internal static class Conv
                 var nb = Math.Min(s.Chunk, batch - b0);
                 Pack(px, b0, nb, channels, s, ps);
                 Gemm.RunOffsets(outChannels, s.Columns(nb), channels * k * k, pw, channels * k * k, 1, ps, po, pp, s.MaxColumns, false, GemmPath.Auto);
-                Unpack(pp, b0, nb, outChannels, s, py, pbias, accumulate ? RowMode.Add : relu ? RowMode.BiasRelu : RowMode.Bias);
+                Unpack(pp, b0, nb, outChannels, s, py, pbias, relu ? RowMode.BiasRelu : RowMode.Bias);
             }
         }
     }
@@ -121,11 +115,12 @@ internal static class Conv
             }
         }
 
+        // Row offsets into the input's strip (dw), then into dy's strip (dx).
         var offsets = OffsetBuffer(ckk + (outChannels * kk));
         FillOffsets(s, channels, offsets);
         FillOffsets(s, outChannels, offsets.AsSpan(ckk));
         fixed (float* px = x, pdy = dy, pmask = reluOutput, pxs = xStrip, pys = dyStrip, pf = flipped, pp = product, pdx = dx, pdw = dw)
-        fixed (int* pxo = offsets)
+        fixed (int* po = offsets)
         {
             for (var b0 = 0; b0 < batch; b0 += s.Chunk)
             {
@@ -150,12 +145,12 @@ internal static class Conv
                         new Span<float>(pys + (long)o * s.PlaneStride + s.Lead + columns, end - columns).Clear();
                     }
 
-                    WeightGradient(outChannels, ckk, end, pys + s.Lead, s.PlaneStride, pxs, pxo, pdw);
+                    WeightGradient(outChannels, ckk, end, pys + s.Lead, s.PlaneStride, pxs, po, pdw);
                 }
 
                 if (pdx != null)
                 {
-                    Gemm.RunOffsets(channels, columns, outChannels * kk, pf, outChannels * kk, 1, pys, pxo + ckk, pp, s.MaxColumns, false, GemmPath.Auto);
+                    Gemm.RunOffsets(channels, columns, outChannels * kk, pf, outChannels * kk, 1, pys, po + ckk, pp, s.MaxColumns, false, GemmPath.Auto);
                     Unpack(pp, b0, nb, channels, s, pdx, null, RowMode.Add);
                 }
             }

@@ -93,7 +93,8 @@ internal static class AgentNetworks
     /// <summary>
     /// FLOPs of one forward pass for one observation, multiply and add counted separately: 2·in·out per
     /// linear layer and 2·O·C·k²·H·W per convolution (every output cell of a same-size map, the zero-padded
-    /// taps at the border included, as the im2col GEMM computes them). Activations and biases are not counted.
+    /// taps at the border included). The border positions of the convolution's strip, which its implicit GEMM
+    /// also computes and then drops, are not counted; nor are activations and biases.
     /// With <paramref name="layers"/>, only the first that many layers.
     /// </summary>
     public static double ForwardFlops(Sequential net, GridWorld world, int layers = int.MaxValue)
