@@ -283,6 +283,7 @@ internal static class Conv
             return;
         }
 
+        Span<float> sums = stackalloc float[8];
         for (var o = 0; o < m; o += 2)
         {
             // An odd last channel reads its own row twice and keeps one result.
@@ -311,40 +312,19 @@ internal static class Conv
                     s13 = Vector256.FusedMultiplyAdd(v, t, s13);
                 }
 
-                var row0 = dw + ((long)o * rows);
-                row0[r] += Vector256.Sum(s00);
-                if (r + 1 < rows)
+                sums[0] = Vector256.Sum(s00);
+                sums[1] = Vector256.Sum(s01);
+                sums[2] = Vector256.Sum(s02);
+                sums[3] = Vector256.Sum(s03);
+                sums[4] = Vector256.Sum(s10);
+                sums[5] = Vector256.Sum(s11);
+                sums[6] = Vector256.Sum(s12);
+                sums[7] = Vector256.Sum(s13);
+                for (var i = 0; i < 2 && o + i < m; i++)
                 {
-                    row0[r + 1] += Vector256.Sum(s01);
-                }
-
-                if (r + 2 < rows)
-                {
-                    row0[r + 2] += Vector256.Sum(s02);
-                }
-
-                if (r + 3 < rows)
-                {
-                    row0[r + 3] += Vector256.Sum(s03);
-                }
-
-                if (o + 1 < m)
-                {
-                    var row1 = dw + ((long)o1 * rows);
-                    row1[r] += Vector256.Sum(s10);
-                    if (r + 1 < rows)
+                    for (var j = 0; j < 4 && r + j < rows; j++)
                     {
-                        row1[r + 1] += Vector256.Sum(s11);
-                    }
-
-                    if (r + 2 < rows)
-                    {
-                        row1[r + 2] += Vector256.Sum(s12);
-                    }
-
-                    if (r + 3 < rows)
-                    {
-                        row1[r + 3] += Vector256.Sum(s13);
+                        dw[((long)(o + i) * rows) + r + j] += sums[(i * 4) + j];
                     }
                 }
             }
