@@ -1,0 +1,28 @@
+namespace AlignLab.Errors;
+
+/// <summary>
+/// Bad input from the user of the library or the command line: an unknown id, an out-of-range value, an
+/// option that does not apply. Its message is one line that says where and what (with "did you mean"
+/// suggestions where there are close names). The command line maps it to exit code 2; any other exception
+/// is treated as an internal error.
+/// </summary>
+public class UserInputException : Exception
+{
+    /// <summary>Creates the exception with its one-line message.</summary>
+    public UserInputException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with its one-line message and the error behind it.</summary>
+    public UserInputException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    /// <summary>Creates the exception with a generic message (kept for the analyzers).</summary>
+    public UserInputException()
+        : this("invalid input")
+    {
+    }
+}
