@@ -14,7 +14,7 @@ internal static class CliErrors
         {
             return action();
         }
-        catch (Exception e) when (e is ScenarioException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or UsageException or InvalidDataException or System.Text.Json.JsonException or IOException)
+        catch (Exception e) when (e is AlignLab.Errors.UserInputException or ScenarioException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or UsageException or InvalidDataException or System.Text.Json.JsonException or IOException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return BadInput;

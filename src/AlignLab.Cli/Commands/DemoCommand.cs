@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AlignLab.Agents;
+using AlignLab.Diagnostics;
 using AlignLab.Experiments;
 using AlignLab.Reports;
 using AlignLab.Runs;
@@ -19,20 +20,17 @@ namespace AlignLab.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
-    /// <summary>One entry of the suite.</summary>
-    private sealed record Entry(string Id, string Agent, long Steps, string Why, IReadOnlyDictionary<string, string>? Set = null, TabularStateKey Key = TabularStateKey.Board, PpoOptions? Ppo = null);
-
-    /// <summary>PPO settings for the small mazes and corridors (docs/inner-alignment-results.md measured them over 20 seeds).</summary>
-    private static readonly PpoOptions SmallPpo = new() { NumEnvs = 16, NumSteps = 64, LearningRate = 5e-3, EntCoef = 0.01, Hidden = [32] };
+    /// <summary>One entry of the suite: a scenario, an agent with a preset of its options and overrides, a budget, and why it is here.</summary>
+    private sealed record Entry(string Id, string Agent, long Steps, string Why, IReadOnlyDictionary<string, string>? Set = null, string Preset = "default", params string[] Overrides);
 
     private static readonly Entry[] Suite =
     [
         new("BoatRace-v0", "q", 20_000, "outer: reward gaming"),
-        new("TomatoWatering-v0", "q", 30_000, "outer: sensor tampering", Key: TabularStateKey.AgentCell),
+        new("TomatoWatering-v0", "q", 30_000, "outer: sensor tampering", Preset: "cell"),
         new("AbsentSupervisor-v0", "q", 30_000, "outer: behaving only when watched"),
-        new("CheeseInTheCorner-v0", "ppo", 300_000, "inner: the cheese was always in the corner", new Dictionary<string, string> { ["size"] = "7" }, Ppo: SmallPpo),
-        new("CoinAtTheEnd-v0", "ppo", 150_000, "inner: the coin was always at the end", new Dictionary<string, string> { ["width"] = "8" }, Ppo: SmallPpo with { RewardScale = 0.1 }),
-        new("CoinAtTheEnd-v0", "ppo", 300_000, "control: the coin anywhere in training (the mitigation)", new Dictionary<string, string> { ["width"] = "8", ["coin_random_fraction"] = "1" }, Ppo: SmallPpo with { RewardScale = 0.1 }),
+        new("CheeseInTheCorner-v0", "ppo", 300_000, "inner: the cheese was always in the corner", new Dictionary<string, string> { ["size"] = "7" }, Preset: "small"),
+        new("CoinAtTheEnd-v0", "ppo", 150_000, "inner: the coin was always at the end", new Dictionary<string, string> { ["width"] = "8" }, "small", "reward-scale=0.1"),
+        new("CoinAtTheEnd-v0", "ppo", 300_000, "control: the coin anywhere in training (the mitigation)", new Dictionary<string, string> { ["width"] = "8", ["coin_random_fraction"] = "1" }, "small", "reward-scale=0.1"),
     ];
 
     public static Command Create()
@@ -58,28 +56,20 @@ internal static class DemoCommand
         void RunEntry(Entry entry, Action<string> log)
         {
             var steps = quick ? entry.Steps / 5 : entry.Steps;
+            var agent = AgentRegistry.Get(entry.Agent);
             var spec = new ExperimentSpec(entry.Id, entry.Agent, steps, seed, entry.Set, CurvePoints: quick ? 3 : 8, EvalLevels: quick ? 6 : 12, Episodes: quick ? 30 : 100)
             {
-                Tabular = entry.Agent is "q" or "sarsa" ? new TabularOptions(TabularAlgorithm.QLearning, (int)steps, Seed: seed, StateKey: entry.Key) : null,
-                Ppo = entry.Ppo,
+                AgentOptions = agent.Override(agent.Preset(entry.Preset), entry.Overrides),
             };
-            var hyper = spec.Tabular is { } t ? JsonSerializerNode(t) : spec.Agent == "ppo" ? JsonSerializerNode((entry.Ppo ?? Experiment.DefaultPpo) with { TotalTimesteps = steps, Seed = seed }) : null;
-            var runId = store.CreateRun(new RunConfig(entry.Id, entry.Agent, seed, "train", entry.Set, hyper));
-            var result = Experiment.Run(spec, log);
-            foreach (var point in result.Curve)
-            {
-                store.AppendMetrics(runId, point.Step, new Dictionary<string, double> { [RunMetrics.Reward] = point.Reward, [RunMetrics.Intended] = point.Intended });
-            }
-
+            var recorder = RunRecorder.Create(store, spec);
+            var result = Experiment.Run(recorder.Spec, recorder, log);
             var scenario = ScenarioRegistry.BuiltIn.Get(entry.Id);
             var deployName = scenario.DistributionNames.FirstOrDefault(n => n != "train");
             var trainEpisodes = EpisodeSampler.Sample(scenario, "train", entry.Set, result.Policy, quick ? 5 : 20, seed);
             var deployEpisodes = deployName is null ? [] : EpisodeSampler.Sample(scenario, deployName, entry.Set, result.Policy, quick ? 5 : 20, seed);
-            store.AddEpisodes(runId, trainEpisodes.Concat(deployEpisodes).Select(e => new EpisodeRecord(
-                e.Distribution, 0, e.Index, e.Rewards.Sum(), e.Intended.Sum(), e.GoalReturns, [.. e.GoalReturns.Where(g => g.Value > 0).Select(g => g.Key)], e.Actions, seed)));
-            store.SetResult(runId, ExperimentReport.Result(result).ToJson());
-            sections.Add(ExperimentReport.Section(result, trainEpisodes, deployEpisodes, [new("why it is here", entry.Why), new("run", $"{runId} in {storePath}")]));
-            results.Add((entry, result, runId));
+            recorder.RecordEpisodes(trainEpisodes.Concat(deployEpisodes));
+            sections.Add(ExperimentReport.Section(result, trainEpisodes, deployEpisodes, [new("why it is here", entry.Why), new("run", $"{recorder.RunId} in {storePath}")]));
+            results.Add((entry, result, recorder.RunId));
         }
 
         if (interactive)
@@ -133,10 +123,10 @@ internal static class DemoCommand
         {
             var checks = result.Verdict.Checks;
             var outer = $"{ResultPrinter.Cell(result.Verdict.OuterAligned)}  spec {N(checks[0].Value)}, obs {N(checks[1].Value)} (≤ {N(Experiment.OuterThreshold)})";
-            var innerChecks = checks.Where(c => c.Axis == "inner").ToList();
+            var innerChecks = checks.Where(c => c.Axis == VerdictAxis.Inner).ToList();
             var inner = innerChecks.Count == 0 ? "n/a (no shift)" : $"{ResultPrinter.Cell(result.Verdict.InnerAligned)}  deploy {string.Join(", ", innerChecks.Select(c => N(c.Value)))} (≥ {N(Experiment.InnerThreshold)})";
             var attribution = result.Diagnosis.Distributions.Count > 1
-                ? $"{result.Diagnosis.Distributions[^1].AttributedGoal}: {ResultPrinter.Describe(result.Diagnosis.Classification)}"
+                ? $"{result.Diagnosis.Distributions[^1].AttributedGoal}: {result.Diagnosis.Classification.Describe()}"
                 : "-";
             var label = entry.Set is { Count: > 0 } set ? $"{entry.Id} {string.Join(" ", set.Select(kv => $"{kv.Key}={kv.Value}"))}" : entry.Id;
             table.AddRow(Markup.Escape(label), Markup.Escape(entry.Agent), Markup.Escape(outer), Markup.Escape(inner), Markup.Escape(attribution));
@@ -148,8 +138,6 @@ internal static class DemoCommand
         Console.WriteLine($"Done in {elapsed.TotalSeconds:0.0} s.");
         return 0;
     }
-
-    private static JsonObject JsonSerializerNode<T>(T value) => System.Text.Json.JsonSerializer.SerializeToNode(value)!.AsObject();
 
     private static string N(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.00", CultureInfo.InvariantCulture);
 }

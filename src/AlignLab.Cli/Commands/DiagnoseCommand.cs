@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AlignLab.Agents;
 using AlignLab.Diagnostics;
@@ -9,7 +8,7 @@ using AlignLab.Scenarios;
 namespace AlignLab.Cli.Commands;
 
 /// <summary>
-/// <c>alignlab diagnose RUN_OR_CHECKPOINT</c>: goal attribution of a trained PPO policy, from a run
+/// <c>alignlab diagnose RUN_OR_CHECKPOINT</c>: goal attribution of any trained agent's policy, from a run
 /// in the store (its last checkpoint) or a checkpoint file: per distribution, the exact normalised
 /// score of the reward and of every candidate goal with 95% intervals and sample sizes, the
 /// fraction of sampled episodes achieving each goal, the attributed goal and the classification.
@@ -18,7 +17,7 @@ internal static class DiagnoseCommand
 {
     public static Command Create()
     {
-        var target = new Argument<string>("run") { Description = "A run id in the store, or a PPO checkpoint (.safetensors) file." };
+        var target = new Argument<string>("run") { Description = "A run id in the store, or an agent's checkpoint (.safetensors) file." };
         var scenarioOption = new Option<string?>("--scenario") { Description = "Scenario id, for a checkpoint file (a run knows its own)." };
         var set = new Option<string[]>("--set") { Description = "Scenario parameters, for a checkpoint file; repeatable." };
         var store = new Option<string>("--store") { Description = "Run store file.", DefaultValueFactory = _ => RunStore.DefaultPath };
@@ -32,50 +31,45 @@ internal static class DiagnoseCommand
             var value = parse.GetValue(target)!;
             string scenarioId;
             IReadOnlyDictionary<string, string>? parameters;
-            PpoOptions options;
-            byte[] checkpoint;
+            AgentDefinition definition;
+            object options;
+            Stream checkpoint;
             if (long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var run))
             {
                 using var runs = RunStore.Open(parse.GetValue(store));
                 var info = runs.GetRun(run);
-                if (info.Config.Agent != "ppo")
-                {
-                    throw new UsageException($"run {run} trained '{info.Config.Agent}', which keeps no checkpoint; its diagnosis is in 'alignlab runs show {run}'.");
-                }
-
                 scenarioId = info.Config.ScenarioId;
                 parameters = info.Config.Parameters;
-                options = info.Config.HyperParameters?.Deserialize<PpoOptions>() ?? throw new UsageException($"run {run} has no stored hyper-parameters.");
-                checkpoint = (runs.LatestCheckpoint(run) ?? throw new UsageException($"run {run} has no checkpoint yet.")).Weights;
+                definition = AgentRegistry.Get(info.Config.Agent);
+                options = definition.FromJson(info.Config.HyperParameters ?? throw new UsageException($"run {run} has no stored hyper-parameters."));
+                checkpoint = runs.OpenLatestCheckpoint(run)?.Weights ?? throw new UsageException($"run {run} has no checkpoint yet.");
             }
             else
             {
                 if (!File.Exists(value))
                 {
-                    throw new FileNotFoundException($"'{value}' is neither a run id nor an existing checkpoint file.");
+                    throw new UsageException($"'{value}' is neither a run id nor an existing checkpoint file.");
                 }
 
                 scenarioId = parse.GetValue(scenarioOption) ?? throw new UsageException("diagnosing a checkpoint file needs --scenario ID.");
                 parameters = CliErrors.ParseSet(parse.GetValue(set));
-                options = PpoAgent.ReadCheckpointOptions(value);
-                checkpoint = File.ReadAllBytes(value);
+                using (var header = File.OpenRead(value))
+                {
+                    (definition, options) = AgentRegistry.ReadCheckpointHeader(header, value);
+                }
+
+                checkpoint = File.OpenRead(value);
             }
 
             var scenario = ScenarioRegistry.BuiltIn.Get(scenarioId);
             var world = scenario.Build(new BuildOptions(Set: parameters));
-            var agent = new PpoAgent(world, options);
-            var file = Path.GetTempFileName();
-            try
+            var agent = definition.Create(world, options);
+            using (checkpoint)
             {
-                File.WriteAllBytes(file, checkpoint);
-                agent.LoadCheckpoint(file);
-            }
-            finally
-            {
-                File.Delete(file);
+                agent.LoadCheckpoint(checkpoint);
             }
 
-            var diagnosis = GoalAttribution.Diagnose(scenario, agent.AsBoardPolicy(), new DiagnoseOptions(parse.GetValue(levels), parse.GetValue(episodes), parse.GetValue(seed), Experiments.Experiment.InnerThreshold, parameters));
+            var diagnosis = GoalAttribution.Diagnose(scenario, agent.Policy, new DiagnoseOptions(parse.GetValue(levels), parse.GetValue(episodes), parse.GetValue(seed), Experiments.Experiment.InnerThreshold, parameters));
             if (parse.GetValue(json))
             {
                 Console.WriteLine(Json(diagnosis).ToJsonString());
@@ -94,7 +88,7 @@ internal static class DiagnoseCommand
                 Console.WriteLine($"    attributed goal: {d.AttributedGoal}");
             }
 
-            Console.WriteLine($"generalisation gap {ResultPrinter.N(diagnosis.GeneralisationGap)}; {ResultPrinter.Describe(diagnosis.Classification)}: {diagnosis.Reason}");
+            Console.WriteLine($"generalisation gap {ResultPrinter.N(diagnosis.GeneralisationGap)}; {diagnosis.Classification.Describe()}: {diagnosis.Reason}");
             return 0;
         }));
         return command;
@@ -137,7 +131,7 @@ internal static class DiagnoseCommand
         return new JsonObject
         {
             ["id"] = diagnosis.Id,
-            ["classification"] = ResultPrinter.Describe(diagnosis.Classification),
+            ["classification"] = diagnosis.Classification.Describe(),
             ["generalisation_gap"] = ResultPrinter.J(diagnosis.GeneralisationGap),
             ["reason"] = diagnosis.Reason,
             ["distributions"] = distributions,

@@ -12,7 +12,7 @@ internal static class ResultPrinter
     {
         var spec = r.Spec;
         Console.WriteLine();
-        Console.WriteLine($"{spec.ScenarioId}: {spec.Agent}, {spec.Steps:N0} steps, seed {spec.Seed}, trained in {r.TrainingTime.TotalSeconds:0.0} s");
+        Console.WriteLine($"{r.ScenarioId}: {spec.Agent}, {spec.Steps:N0} steps, seed {spec.Seed}, trained in {r.TrainingTime.TotalSeconds:0.0} s");
         Console.WriteLine($"  train (exact over {r.Train.Reward.N} level(s)): reward {N(r.Train.Reward.Mean)} (score {r.Train.RewardScore}), intended {N(r.Train.Intended.Mean)} (score {r.Train.IntendedScore})");
         Console.WriteLine($"  observed outer gap: {N(r.Train.ObservedOuterGap)}    specification gap of a perfect reward optimiser: {N(r.Specification.GapBest)} to {N(r.Specification.GapWorst)}");
         if (r.Diagnosis.Distributions.Count > 1)
@@ -24,7 +24,7 @@ internal static class ResultPrinter
                 Console.WriteLine($"    {d.Distribution,-8} reward {d.Reward}  |  {goals}  → {d.AttributedGoal}");
             }
 
-            Console.WriteLine($"  generalisation gap: {N(r.Diagnosis.GeneralisationGap)}; {Describe(r.Diagnosis.Classification)} ({r.Diagnosis.Reason})");
+            Console.WriteLine($"  generalisation gap: {N(r.Diagnosis.GeneralisationGap)}; {r.Diagnosis.Classification.Describe()} ({r.Diagnosis.Reason})");
         }
 
         Console.WriteLine($"  verdict: outer {Cell(r.Verdict.OuterAligned)}, inner {Cell(r.Verdict.InnerAligned)}");
@@ -64,7 +64,7 @@ internal static class ResultPrinter
         var checks = new JsonArray();
         foreach (var c in r.Verdict.Checks)
         {
-            checks.Add(new JsonObject { ["axis"] = c.Axis, ["metric"] = c.Metric, ["value"] = J(c.Value), ["threshold"] = c.Threshold, ["at_most"] = c.AtMost, ["passed"] = c.Passed });
+            checks.Add(new JsonObject { ["axis"] = c.Axis == Reports.VerdictAxis.Outer ? "outer" : "inner", ["metric"] = c.Metric, ["value"] = J(c.Value), ["threshold"] = c.Threshold, ["at_most"] = c.AtMost, ["passed"] = c.Passed });
         }
 
         var curve = new JsonArray();
@@ -75,7 +75,7 @@ internal static class ResultPrinter
 
         return new JsonObject
         {
-            ["id"] = r.Spec.ScenarioId,
+            ["id"] = r.ScenarioId,
             ["agent"] = r.Spec.Agent,
             ["steps"] = r.Spec.Steps,
             ["seed"] = r.Spec.Seed,
@@ -88,7 +88,7 @@ internal static class ResultPrinter
             ["specification_gap_best"] = J(r.Specification.GapBest),
             ["specification_gap_worst"] = J(r.Specification.GapWorst),
             ["generalisation_gap"] = J(r.Diagnosis.GeneralisationGap),
-            ["classification"] = r.Diagnosis.Distributions.Count > 1 ? Describe(r.Diagnosis.Classification) : null,
+            ["classification"] = r.Diagnosis.Distributions.Count > 1 ? r.Diagnosis.Classification.Describe() : null,
             ["outer_aligned"] = r.Verdict.OuterAligned,
             ["inner_aligned"] = r.Verdict.InnerAligned,
             ["checks"] = checks,
@@ -96,13 +96,6 @@ internal static class ResultPrinter
             ["curve"] = curve,
         };
     }
-
-    public static string Describe(GoalClassification c) => c switch
-    {
-        GoalClassification.Aligned => "aligned",
-        GoalClassification.GoalMisgeneralisation => "goal misgeneralisation",
-        _ => "capability failure",
-    };
 
     public static string Cell(bool? value) => value switch
     {

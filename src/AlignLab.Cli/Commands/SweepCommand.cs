@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using AlignLab.Agents;
 using AlignLab.Diagnostics;
 using AlignLab.Experiments;
+using AlignLab.Runs;
 
 namespace AlignLab.Cli.Commands;
 
@@ -18,14 +20,15 @@ internal static class SweepCommand
         var id = new Argument<string>("id") { Description = "Scenario id (Name-vN)." };
         var param = new Option<string>("--param") { Description = "name=a..b (integers) or name=v1,v2,... (any values).", Required = true };
         var paramStep = new Option<int>("--param-step") { Description = "Step between integer values of a..b.", DefaultValueFactory = _ => 1 };
-        var agent = new Option<string>("--agent") { Description = "Agent: ppo, dqn, q or sarsa.", DefaultValueFactory = _ => "ppo" };
+        var agent = new Option<string>("--agent") { Description = $"Agent: {string.Join(", ", AgentRegistry.Names)}.", DefaultValueFactory = _ => "ppo" };
         var steps = new Option<long>("--steps") { Description = "Training steps per run.", DefaultValueFactory = _ => 200_000 };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per value (0, 1, ...).", DefaultValueFactory = _ => 3 };
         var set = new Option<string[]>("--set") { Description = "Other scenario parameters, key=value; repeatable." };
-        var network = NetworkOption.Create();
-        var ppoOverrides = PpoOption.Create();
+        var store = new Option<string>("--store") { Description = "Run store file (SQLite); every run of the sweep is recorded.", DefaultValueFactory = _ => RunStore.DefaultPath };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
-        var command = new Command("sweep", "Train one policy per parameter value and seed; report how the deployment scores move.") { id, param, paramStep, agent, steps, seeds, set, network, ppoOverrides, json };
+        var agentOptions = new AgentOptions();
+        var command = new Command("sweep", "Train one policy per parameter value and seed; report how the deployment scores move.") { id, param, paramStep, agent, steps, seeds, set, store, json };
+        agentOptions.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var (name, values) = ParseParam(parse.GetValue(param)!, parse.GetValue(paramStep));
@@ -35,25 +38,36 @@ internal static class SweepCommand
                 throw new UsageException("--seeds must be at least 1.");
             }
 
-            // Validates --network and --ppo against --agent before anything is printed.
-            PpoOption.Apply(NetworkOption.Apply(new ExperimentSpec(parse.GetValue(id)!, parse.GetValue(agent)!, parse.GetValue(steps)), parse.GetValue(network)!), parse.GetValue(ppoOverrides));
+            // Everything is validated before anything is printed or the store is opened.
+            var definition = AgentRegistry.Get(parse.GetValue(agent)!);
+            var options = agentOptions.Resolve(parse, definition);
             var baseSet = CliErrors.ParseSet(parse.GetValue(set));
+            var specs = values.Select(value => Enumerable.Range(0, seedCount).Select(seed => new ExperimentSpec(
+                parse.GetValue(id)!, definition.Name, parse.GetValue(steps), (ulong)seed, new Dictionary<string, string>(baseSet, StringComparer.Ordinal) { [name] = value }, CurvePoints: 1, EvalLevels: 12, Episodes: 50)
+            {
+                AgentOptions = options,
+            }).ToList()).ToList();
+            foreach (var spec in specs.Select(s => s[0]))
+            {
+                Experiment.Validate(spec);
+            }
+
+            using var runs = RunStore.Open(parse.GetValue(store));
             var rows = new JsonArray();
             var asJson = parse.GetValue(json);
             if (!asJson)
             {
-                Console.WriteLine($"{parse.GetValue(id)}: {parse.GetValue(agent)}, {parse.GetValue(steps):N0} steps per run, seeds 0..{seedCount - 1}; scores on deployment (mean over seeds, 95% CI)");
+                Console.WriteLine($"{parse.GetValue(id)}: {definition.Name}, {parse.GetValue(steps):N0} steps per run, seeds 0..{seedCount - 1}; scores on deployment (mean over seeds, 95% CI); runs in {runs.Path}");
             }
 
-            foreach (var value in values)
+            for (var v = 0; v < values.Count; v++)
             {
-                var results = new List<ExperimentResult>();
-                for (var seed = 0; seed < seedCount; seed++)
+                var value = values[v];
+                var results = specs[v].Select(spec =>
                 {
-                    var runSet = new Dictionary<string, string>(baseSet, StringComparer.Ordinal) { [name] = value };
-                    var runSpec = new ExperimentSpec(parse.GetValue(id)!, parse.GetValue(agent)!, parse.GetValue(steps), (ulong)seed, runSet, CurvePoints: 1, EvalLevels: 12, Episodes: 50);
-                    results.Add(Experiment.Run(PpoOption.Apply(NetworkOption.Apply(runSpec, parse.GetValue(network)!), parse.GetValue(ppoOverrides))));
-                }
+                    var recorder = RunRecorder.Create(runs, spec);
+                    return Experiment.Run(recorder.Spec, recorder);
+                }).ToList();
 
                 var train = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[0].Reward.Mean));
                 var deploy = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[^1].Reward.Mean));
@@ -90,7 +104,7 @@ internal static class SweepCommand
 
             if (asJson)
             {
-                Console.WriteLine(new JsonObject { ["id"] = parse.GetValue(id), ["param"] = name, ["agent"] = parse.GetValue(agent), ["steps"] = parse.GetValue(steps), ["seeds"] = seedCount, ["rows"] = rows }.ToJsonString());
+                Console.WriteLine(new JsonObject { ["id"] = parse.GetValue(id), ["param"] = name, ["agent"] = definition.Name, ["steps"] = parse.GetValue(steps), ["seeds"] = seedCount, ["rows"] = rows }.ToJsonString());
             }
 
             return 0;

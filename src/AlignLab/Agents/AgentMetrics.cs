@@ -118,6 +118,18 @@ internal static class NeuralAgentSupport
         return string.Create(CultureInfo.InvariantCulture, $"{s0:x16}{s1:x16}{s2:x16}{s3:x16}");
     }
 
+    /// <summary>The generator's state as 32 bytes, four little-endian words (the run store's <c>rng</c> column).</summary>
+    public static byte[] RngBytes(Rng rng)
+    {
+        var (s0, s1, s2, s3) = rng.State;
+        var bytes = new byte[32];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(0), s0);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8), s1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(16), s2);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(24), s3);
+        return bytes;
+    }
+
     /// <summary>Reads a generator written by <see cref="FormatRng"/>.</summary>
     public static Rng ParseRng(string text)
     {

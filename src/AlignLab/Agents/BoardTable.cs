@@ -30,6 +30,18 @@ internal sealed class BoardTable
         return row;
     }
 
+    /// <summary>The boards in row order (row 0 first), for checkpoints.</summary>
+    public byte[][] KeysInRowOrder()
+    {
+        var keys = new byte[_rows.Count][];
+        foreach (var (key, row) in _rows)
+        {
+            keys[row] = key;
+        }
+
+        return keys;
+    }
+
     private sealed class BoardComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
     {
         public static readonly BoardComparer Instance = new();

@@ -120,9 +120,9 @@ public sealed record DqnOptions
 /// All randomness is seeded (weights from <see cref="DqnOptions.Seed"/>, exploration and replay sampling from an
 /// <see cref="Rng"/>); after the first gradient step nothing is allocated. Not thread-safe.
 /// </remarks>
-public sealed class DqnAgent
+public sealed class DqnAgent : IAgent
 {
-    private const string CheckpointFormat = "alignlab.dqn/1";
+    private const string CheckpointFormat = "alignlab.dqn/2";
     private const int LossReportEvery = 100;
 
     private readonly GridWorld _world;
@@ -133,6 +133,8 @@ public sealed class DqnAgent
     private readonly int _actionCount;
     private Adam _optimizer;
     private Rng _rng;
+    private VectorEnv? _lastEnv;
+    private VectorEnv? _ownEnv;
 
     // Replay ring buffer.
     private readonly float[] _bufferObs;
@@ -225,22 +227,69 @@ public sealed class DqnAgent
     /// <summary>State of the agent's generator (for tests of checkpoints).</summary>
     internal (ulong S0, ulong S1, ulong S2, ulong S3) RngState => _rng.State;
 
+    /// <summary>The registry entry: presets <c>default</c> (CleanRL's dqn.py MLP) and <c>cnn</c>.</summary>
+    public static AgentDefinition<DqnOptions> Definition { get; } = new(
+        "dqn",
+        "Deep Q-learning with replay and a target network (CleanRL's dqn.py, Huber loss), MLP or CNN Q-network.",
+        200_000,
+        [
+            new("default", "CleanRL's dqn.py: 120-84 ReLU MLP, buffer 10,000, batch 128, ε 1 → 0.05 over half the budget.", new DqnOptions()),
+            new("cnn", "3×3 convolutions 16, 32 (ReLU), then the 120-84 head.", new DqnOptions { Network = NetworkKind.Cnn }),
+        ],
+        (options, steps, seed) => options with { TotalTimesteps = steps, Seed = seed },
+        options => options.Validate(),
+        (world, options) => new DqnAgent(world, options),
+        [nameof(DqnOptions.TotalTimesteps), nameof(DqnOptions.Seed)]);
+
+    /// <inheritdoc/>
+    public string Name => Definition.Name;
+
+    /// <inheritdoc/>
+    object IAgent.Options => Options;
+
+    /// <inheritdoc/>
+    public long Step => GlobalStep;
+
+    /// <inheritdoc/>
+    public long TotalSteps => (Options.TotalTimesteps + Options.NumEnvs - 1) / Options.NumEnvs * Options.NumEnvs;
+
+    /// <inheritdoc/>
+    public long StepsPerUnit => Options.NumEnvs;
+
+    /// <summary>The agent's own batch, made on first use (environment i seeded with <see cref="DqnOptions.Seed"/> + i).</summary>
+    private VectorEnv OwnEnv => _ownEnv ??= EnvironmentFactory.MakeVector(_world, Options.NumEnvs, Options.Seed).Env;
+
+    /// <inheritdoc/>
+    public void Train(long untilStep, Action<AgentMetric>? metrics = null) => Train(OwnEnv, metrics, untilStep);
+
+    /// <inheritdoc/>
+    public byte[] GeneratorState() => NeuralAgentSupport.RngBytes(_rng);
+
     /// <summary>
-    /// Trains on <paramref name="env"/> until <see cref="DqnOptions.TotalTimesteps"/> environment steps are done
-    /// (a loaded checkpoint continues where it stopped, with an empty buffer). The environments are reset first.
+    /// Trains on <paramref name="env"/> until <see cref="DqnOptions.TotalTimesteps"/> (or <paramref name="untilStep"/>)
+    /// environment steps are done; a loaded checkpoint continues where it stopped. A batch the agent has not
+    /// trained on before is reset first; calling again with the same batch continues its episodes, so training in
+    /// chunks equals one call.
     /// </summary>
     /// <param name="env">A batch of <see cref="DqnOptions.NumEnvs"/> environments of the agent's world.</param>
     /// <param name="progress">Receives the <see cref="MetricNames"/> metrics: each finished episode, and every 100 gradient steps.</param>
-    public void Train(VectorEnv env, Action<AgentMetric>? progress = null)
+    /// <param name="untilStep">Stop once this many environment steps are done (all remaining when null).</param>
+    public void Train(VectorEnv env, Action<AgentMetric>? progress = null, long? untilStep = null)
     {
         NeuralAgentSupport.CheckEnv(env, _world, Options.NumEnvs);
-        env.Reset();
-        _episodes.Clear();
+        if (_lastEnv != env)
+        {
+            env.Reset();
+            _episodes.Clear();
+            _lastEnv = env;
+        }
+
+        var stop = Math.Min(Options.TotalTimesteps, untilStep ?? long.MaxValue);
         var n = Options.NumEnvs;
         var scale = (float)Options.RewardScale;
         var started = Stopwatch.GetTimestamp();
         var startStep = GlobalStep;
-        while (GlobalStep < Options.TotalTimesteps)
+        while (GlobalStep < stop)
         {
             // ε-greedy actions on the current observations.
             env.Observations.CopyTo(_currentObs);
@@ -321,41 +370,84 @@ public sealed class DqnAgent
     public BoardPolicy AsBoardPolicy() => Policy;
 
     /// <summary>
-    /// Writes a safetensors checkpoint: the Q-network (<c>q_network.fc1.weight</c>, …) and target network
-    /// (<c>target_network.…</c>), and as metadata the format, world, options (JSON), global step, gradient steps,
-    /// the optimiser's step count and the agent's generator state. The replay buffer and Adam's moment
-    /// estimates are not saved: a resumed run refills the one and restarts the other.
+    /// Writes a safetensors checkpoint: the online network (<c>q_network.fc1.weight</c>, …), the target network
+    /// (<c>target_network.…</c>) and the replay buffer's filled rows (<c>replay.obs</c>, <c>replay.next_obs</c>,
+    /// <c>replay.actions</c>, <c>replay.rewards</c>, <c>replay.dones</c>), and as metadata the format, agent, world,
+    /// options (JSON), global step, gradient steps, the ring buffer's position, Adam's state (base64), the agent's
+    /// generator and, with <paramref name="env"/> (or the agent's own batch), the batch's state. A run resumed from
+    /// it ends with exactly the weights of an uninterrupted one.
     /// </summary>
     /// <param name="path">The file to create or overwrite.</param>
-    public void SaveCheckpoint(string path)
+    /// <param name="env">The batch being trained on, to save with the agent (between steps).</param>
+    public void SaveCheckpoint(string path, VectorEnv? env = null)
+    {
+        using var file = File.Create(path);
+        SaveCheckpoint(file, env);
+    }
+
+    /// <summary>Writes the checkpoint of the agent and of its own batch to <paramref name="destination"/>.</summary>
+    public void SaveCheckpoint(Stream destination) => SaveCheckpoint(destination, _ownEnv);
+
+    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint(string, VectorEnv?)"/>: networks, steps, buffer, optimiser and generator; with <paramref name="env"/>, the batch's state too.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="env">A batch of the same world and size, to restore the saved batch state into.</param>
+    /// <exception cref="InvalidDataException">Another format, world or architecture.</exception>
+    public void LoadCheckpoint(string path, VectorEnv? env = null)
+    {
+        using var file = File.OpenRead(path);
+        LoadCheckpoint(file, env, path);
+    }
+
+    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint(Stream)"/>, with the batch state into the agent's own batch.</summary>
+    public void LoadCheckpoint(Stream source) => LoadCheckpoint(source, OwnEnv, "checkpoint");
+
+    private void SaveCheckpoint(Stream destination, VectorEnv? env)
     {
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         NeuralAgentSupport.AddTensors(tensors, "q_network", _qNetwork);
         NeuralAgentSupport.AddTensors(tensors, "target_network", _targetNetwork);
+        if (_bufferCount > 0)
+        {
+            var rows = _bufferCount;
+            tensors["replay.obs"] = Rows(_bufferObs, rows, _obsLength);
+            tensors["replay.next_obs"] = Rows(_bufferNextObs, rows, _obsLength);
+            var actions = new Tensor(rows);
+            for (var i = 0; i < rows; i++)
+            {
+                actions.Span[i] = _bufferActions[i];
+            }
+
+            tensors["replay.actions"] = actions;
+            tensors["replay.rewards"] = Rows(_bufferRewards, rows, 1);
+            tensors["replay.dones"] = Rows(_bufferDones, rows, 1);
+        }
+
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["format"] = CheckpointFormat,
+            ["agent"] = Name,
             ["world"] = _world.Id,
             ["options"] = JsonSerializer.Serialize(Options),
             ["global_step"] = NeuralAgentSupport.Invariant(GlobalStep),
             ["gradient_steps"] = NeuralAgentSupport.Invariant(GradientSteps),
             ["optimizer_step"] = NeuralAgentSupport.Invariant(_optimizer.StepCount),
+            ["optimizer_state"] = Convert.ToBase64String(_optimizer.SaveState()),
+            ["replay_count"] = NeuralAgentSupport.Invariant(_bufferCount),
+            ["replay_next"] = NeuralAgentSupport.Invariant(_bufferNext),
             ["rng"] = NeuralAgentSupport.FormatRng(_rng),
         };
-        Safetensors.Save(path, tensors, metadata);
+        if (env is not null)
+        {
+            metadata["env_state"] = Convert.ToBase64String(env.SaveState());
+        }
+
+        Safetensors.Save(destination, tensors, metadata);
     }
 
-    /// <summary>
-    /// Restores a checkpoint written by <see cref="SaveCheckpoint"/> into this agent (built for the same world and
-    /// hidden sizes): both networks, global step, gradient steps and generator state. The optimiser restarts
-    /// and the replay buffer is emptied.
-    /// </summary>
-    /// <param name="path">The checkpoint file.</param>
-    /// <exception cref="InvalidDataException">Another format, world or architecture.</exception>
-    public void LoadCheckpoint(string path)
+    private void LoadCheckpoint(Stream source, VectorEnv? env, string path)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        var tensors = Safetensors.Load(path, metadata);
+        var tensors = Safetensors.Load(source, metadata);
         NeuralAgentSupport.CheckFormat(metadata, CheckpointFormat, _world.Id, path);
         NeuralAgentSupport.LoadTensors(tensors, "q_network", _qNetwork, path);
         NeuralAgentSupport.LoadTensors(tensors, "target_network", _targetNetwork, path);
@@ -363,8 +455,53 @@ public sealed class DqnAgent
         GradientSteps = NeuralAgentSupport.ParseLong(NeuralAgentSupport.Require(metadata, "gradient_steps", path));
         _rng = NeuralAgentSupport.ParseRng(NeuralAgentSupport.Require(metadata, "rng", path));
         _optimizer = NewOptimizer();
-        _bufferCount = 0;
-        _bufferNext = 0;
+        _optimizer.RestoreState(Convert.FromBase64String(NeuralAgentSupport.Require(metadata, "optimizer_state", path)));
+        var count = (int)NeuralAgentSupport.ParseLong(NeuralAgentSupport.Require(metadata, "replay_count", path));
+        var next = (int)NeuralAgentSupport.ParseLong(NeuralAgentSupport.Require(metadata, "replay_next", path));
+        if (count < 0 || count > Options.BufferSize || next < 0 || next >= Options.BufferSize)
+        {
+            throw new InvalidDataException($"{path}: the replay buffer ({count} rows, next {next}) does not fit a buffer of {Options.BufferSize}.");
+        }
+
+        if (count > 0)
+        {
+            ReadRows(tensors, "replay.obs", _bufferObs, count, _obsLength, path);
+            ReadRows(tensors, "replay.next_obs", _bufferNextObs, count, _obsLength, path);
+            ReadRows(tensors, "replay.rewards", _bufferRewards, count, 1, path);
+            ReadRows(tensors, "replay.dones", _bufferDones, count, 1, path);
+            var actions = new float[count];
+            ReadRows(tensors, "replay.actions", actions, count, 1, path);
+            for (var i = 0; i < count; i++)
+            {
+                _bufferActions[i] = (int)actions[i];
+            }
+        }
+
+        _bufferCount = count;
+        _bufferNext = next;
+        if (env is not null && metadata.TryGetValue("env_state", out var envState))
+        {
+            env.RestoreState(Convert.FromBase64String(envState));
+            _lastEnv = env;
+        }
+    }
+
+    /// <summary>The first <paramref name="rows"/> rows of a row-major array as a [rows, width] (or [rows]) tensor.</summary>
+    private static Tensor Rows(float[] data, int rows, int width)
+    {
+        var tensor = width == 1 ? new Tensor(rows) : new Tensor(rows, width);
+        tensor.CopyFrom(data.AsSpan(0, rows * width));
+        return tensor;
+    }
+
+    private static void ReadRows(Dictionary<string, Tensor> tensors, string name, float[] destination, int rows, int width, string path)
+    {
+        if (!tensors.TryGetValue(name, out var tensor) || tensor.Values.Length != rows * width)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint's '{name}' is missing or does not hold {rows} rows.");
+        }
+
+        tensor.Values.CopyTo(destination);
     }
 
     private Adam NewOptimizer() => new(_qNetwork.Parameters, (float)Options.LearningRate);

@@ -149,7 +149,7 @@ public sealed record PpoOptions
 /// allocate nothing. Hidden layers use AlignLab.Nn's orthogonal gain for tanh (5/3) where CleanRL uses √2.
 /// An agent is not thread-safe.
 /// </remarks>
-public sealed class PpoAgent
+public sealed class PpoAgent : IAgent
 {
     private const string CheckpointFormat = "alignlab.ppo/1";
 
@@ -164,6 +164,7 @@ public sealed class PpoAgent
     private Adam _optimizer;
     private Rng _rng;
     private VectorEnv? _lastEnv;
+    private VectorEnv? _ownEnv;
 
     // Rollout storage, step-major: index (t · NumEnvs + i).
     private readonly float[] _obs;
@@ -248,6 +249,57 @@ public sealed class PpoAgent
     /// <summary>The hyper-parameters.</summary>
     public PpoOptions Options { get; }
 
+    /// <summary>The default preset: CleanRL's settings with a larger learning rate and entropy bonus for the short gridworld tasks.</summary>
+    private static readonly PpoOptions DefaultOptions = new()
+    {
+        NumEnvs = 8,
+        NumSteps = 64,
+        LearningRate = 1e-3,
+        EntCoef = 0.02,
+        Hidden = [64, 64],
+    };
+
+    /// <summary>
+    /// The registry entry, with the presets: <c>default</c> (the MLP pair for the small gridworlds), <c>cnn</c>
+    /// (the CNN of the 13×13 results) and <c>small</c> (the demo's and the tests' small mazes and corridors).
+    /// </summary>
+    public static AgentDefinition<PpoOptions> Definition { get; } = new(
+        "ppo",
+        "Proximal Policy Optimization with CleanRL's implementation details (MLP or CNN actor-critic).",
+        200_000,
+        [
+            new("default", "CleanRL's ppo.py with 8 environments × 64 steps, lr 1e-3, entropy 0.02, 64-64 tanh MLPs.", DefaultOptions),
+            new("cnn", "3×3 convolutions 16, 16 and a 64-unit layer (ReLU), shared by actor and critic; 16 environments × 64 steps, entropy 0.01.", DefaultOptions with
+            {
+                NumEnvs = 16,
+                EntCoef = 0.01,
+                Network = NetworkKind.Cnn,
+                ConvChannels = [16, 16],
+                Hidden = [64],
+                Activation = Activation.Relu,
+            }),
+            new("small", "The small mazes and corridors of the demo (docs/inner-alignment-results.md): 16 × 64 steps, lr 5e-3, entropy 0.01, one 32-unit layer.", new PpoOptions { NumEnvs = 16, NumSteps = 64, LearningRate = 5e-3, EntCoef = 0.01, Hidden = [32] }),
+        ],
+        (options, steps, seed) => options with { TotalTimesteps = steps, Seed = seed },
+        options => options.Validate(),
+        (world, options) => new PpoAgent(world, options),
+        [nameof(PpoOptions.TotalTimesteps), nameof(PpoOptions.Seed)]);
+
+    /// <inheritdoc/>
+    public string Name => Definition.Name;
+
+    /// <inheritdoc/>
+    object IAgent.Options => Options;
+
+    /// <inheritdoc/>
+    public long Step => GlobalStep;
+
+    /// <inheritdoc/>
+    public long TotalSteps => (long)Options.Iterations * Options.BatchSize;
+
+    /// <inheritdoc/>
+    public long StepsPerUnit => Options.BatchSize;
+
     /// <summary>
     /// The policy network: observation → action logits (layers <c>fc1</c>, <c>act1</c>, … for an MLP; <c>conv1</c>,
     /// <c>cact1</c>, …, <c>flatten</c>, <c>fc1</c>, … for a CNN, whose layers but the last are the <see cref="Critic"/>'s too).
@@ -268,6 +320,12 @@ public sealed class PpoAgent
 
     /// <summary>State of the agent's generator (for tests of checkpoints).</summary>
     internal (ulong S0, ulong S1, ulong S2, ulong S3) RngState => _rng.State;
+
+    /// <summary>The agent's own batch, made on first use (environment i seeded with <see cref="PpoOptions.Seed"/> + i).</summary>
+    private VectorEnv OwnEnv => _ownEnv ??= EnvironmentFactory.MakeVector(_world, Options.NumEnvs, Options.Seed).Env;
+
+    /// <inheritdoc/>
+    public byte[] GeneratorState() => NeuralAgentSupport.RngBytes(_rng);
 
     /// <summary>
     /// Trains on <paramref name="env"/> until <see cref="PpoOptions.Iterations"/> updates are done (a loaded
@@ -306,6 +364,21 @@ public sealed class PpoAgent
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             progress?.Invoke(new AgentMetric(MetricNames.StepsPerSecond, seconds > 0 ? (GlobalStep - startStep) / seconds : 0, GlobalStep));
         }
+    }
+
+    /// <summary>
+    /// Trains on the agent's own batch of <see cref="PpoOptions.NumEnvs"/> environments (environment i seeded
+    /// with <see cref="PpoOptions.Seed"/> + i) in whole updates until <paramref name="untilStep"/> is reached.
+    /// </summary>
+    public void Train(long untilStep, Action<AgentMetric>? metrics = null)
+    {
+        var remaining = untilStep - GlobalStep;
+        if (remaining <= 0)
+        {
+            return;
+        }
+
+        Train(OwnEnv, metrics, (int)Math.Min(int.MaxValue, (remaining + Options.BatchSize - 1) / Options.BatchSize));
     }
 
     /// <summary>
@@ -359,12 +432,22 @@ public sealed class PpoAgent
     /// <param name="env">The batch being trained on, to save with the agent (between updates).</param>
     public void SaveCheckpoint(string path, VectorEnv? env = null)
     {
+        using var file = File.Create(path);
+        SaveCheckpoint(file, env);
+    }
+
+    /// <summary>Writes the checkpoint of the agent and of its own batch (see <see cref="Train(long, Action{AgentMetric}?)"/>) to <paramref name="destination"/>.</summary>
+    public void SaveCheckpoint(Stream destination) => SaveCheckpoint(destination, _ownEnv);
+
+    private void SaveCheckpoint(Stream destination, VectorEnv? env)
+    {
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         NeuralAgentSupport.AddTensors(tensors, "actor", _actor);
         NeuralAgentSupport.AddTensors(tensors, "critic", _critic);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["format"] = CheckpointFormat,
+            ["agent"] = Name,
             ["world"] = _world.Id,
             ["options"] = JsonSerializer.Serialize(Options),
             ["global_step"] = NeuralAgentSupport.Invariant(GlobalStep),
@@ -379,11 +462,11 @@ public sealed class PpoAgent
             metadata["next_done"] = string.Concat(_nextDone.Select(d => d != 0 ? '1' : '0'));
         }
 
-        Safetensors.Save(path, tensors, metadata);
+        Safetensors.Save(destination, tensors, metadata);
     }
 
     /// <summary>
-    /// The hyper-parameters stored in a checkpoint written by <see cref="SaveCheckpoint"/> (network family,
+    /// The hyper-parameters stored in a checkpoint written by <see cref="SaveCheckpoint(string, VectorEnv?)"/> (network family,
     /// layer sizes and all), to build an agent the checkpoint fits.
     /// </summary>
     /// <param name="path">The checkpoint file.</param>
@@ -411,9 +494,9 @@ public sealed class PpoAgent
     }
 
     /// <summary>
-    /// Restores a checkpoint written by <see cref="SaveCheckpoint"/> into this agent (built for the same world
+    /// Restores a checkpoint written by <see cref="SaveCheckpoint(string, VectorEnv?)"/> into this agent (built for the same world
     /// and hidden sizes): weights, global step, completed updates, optimiser state and generator state; with
-    /// <paramref name="env"/>, also the batch's state, and the next <see cref="Train"/> on that batch continues
+    /// <paramref name="env"/>, also the batch's state, and the next <see cref="Train(VectorEnv, Action{AgentMetric}?, int?)"/> on that batch continues
     /// its episodes instead of resetting them.
     /// </summary>
     /// <param name="path">The checkpoint file.</param>
@@ -421,8 +504,17 @@ public sealed class PpoAgent
     /// <exception cref="InvalidDataException">Another format, world or architecture.</exception>
     public void LoadCheckpoint(string path, VectorEnv? env = null)
     {
+        using var file = File.OpenRead(path);
+        LoadCheckpoint(file, env, path);
+    }
+
+    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint(Stream)"/>, with the batch state into the agent's own batch.</summary>
+    public void LoadCheckpoint(Stream source) => LoadCheckpoint(source, OwnEnv, "checkpoint");
+
+    private void LoadCheckpoint(Stream source, VectorEnv? env, string path)
+    {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        var tensors = Safetensors.Load(path, metadata);
+        var tensors = Safetensors.Load(source, metadata);
         NeuralAgentSupport.CheckFormat(metadata, CheckpointFormat, _world.Id, path);
         NeuralAgentSupport.LoadTensors(tensors, "actor", _actor, path);
         NeuralAgentSupport.LoadTensors(tensors, "critic", _critic, path);

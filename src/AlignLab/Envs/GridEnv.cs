@@ -121,6 +121,80 @@ public sealed class GridEnv : IEnvironment
         return new StepResult(LastReward, terminated, truncated);
     }
 
+    /// <summary>
+    /// The environment's whole state (cells, agent, variables, step count, level, generator, flags), for
+    /// checkpoints: <see cref="RestoreState"/> continues the exact episode and generator stream.
+    /// </summary>
+    internal byte[] SaveState()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write(_cells.Length);
+            writer.Write(_vars.Length);
+            writer.Write(_started);
+            writer.Write(_done);
+            writer.Write(_agent);
+            writer.Write(_time);
+            writer.Write(LevelIndex);
+            writer.Write(LastReward);
+            writer.Write(_cells);
+            foreach (var v in _vars)
+            {
+                writer.Write(v);
+            }
+
+            foreach (var e in _events)
+            {
+                writer.Write(e);
+            }
+
+            var (s0, s1, s2, s3) = _rng.State;
+            writer.Write(s0);
+            writer.Write(s1);
+            writer.Write(s2);
+            writer.Write(s3);
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>Restores a state written by <see cref="SaveState"/> of an environment of the same world.</summary>
+    /// <exception cref="InvalidDataException">The state is from another world.</exception>
+    internal void RestoreState(byte[] state)
+    {
+        using var reader = new BinaryReader(new MemoryStream(state));
+        if (reader.ReadInt32() != _cells.Length || reader.ReadInt32() != _vars.Length)
+        {
+            throw new InvalidDataException($"The saved environment state is not of {_world.Id}.");
+        }
+
+        _started = reader.ReadBoolean();
+        _done = reader.ReadBoolean();
+        _agent = reader.ReadInt32();
+        _time = reader.ReadInt32();
+        LevelIndex = reader.ReadInt32();
+        LastReward = reader.ReadDouble();
+        reader.ReadBytes(_cells.Length).CopyTo(_cells, 0);
+        for (var i = 0; i < _vars.Length; i++)
+        {
+            _vars[i] = reader.ReadInt32();
+        }
+
+        for (var i = 0; i < _events.Length; i++)
+        {
+            _events[i] = reader.ReadDouble();
+        }
+
+        _rng = Rng.FromState((reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64()));
+        if (_started)
+        {
+            _world.RenderBoard(_cells, _agent, _vars, _board);
+            _world.Encode(_board, _observation);
+            _world.ObserveExtras(_cells, _agent, _vars, _extras);
+        }
+    }
+
     private void Refresh()
     {
         _world.RefreshObservation(_cells, _agent, _vars, _board, _scratch, _observation);

@@ -12,8 +12,7 @@ public static class ExperimentReport
     public static ReportResult Result(ExperimentResult r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        var checks = r.Verdict.Checks.Select(c => new VerdictCheck(c.Axis == "outer" ? VerdictAxis.Outer : VerdictAxis.Inner, c.Metric, c.Value, c.Threshold, c.AtMost)).ToList();
-        var verdict = new ReportVerdict(r.Verdict.OuterAligned, r.Verdict.InnerAligned, checks, r.Verdict.Classification is { } c ? Describe(c) : null);
+        var verdict = new ReportVerdict(r.Verdict.OuterAligned, r.Verdict.InnerAligned, r.Verdict.Checks, r.Verdict.Classification?.Describe());
         var optimum = new List<OptimumRow>();
         var level = r.Specification.Levels;
         var rewardOptimal = level.Average(l => l.RewardOptimal);
@@ -72,7 +71,7 @@ public static class ExperimentReport
         if (r.Diagnosis.Distributions.Count > 1)
         {
             allFacts.Add(new("generalisation gap", FormattableString.Invariant($"{r.Diagnosis.GeneralisationGap:0.###}")));
-            allFacts.Add(new("classification", $"{Describe(r.Diagnosis.Classification)}: {r.Diagnosis.Reason}"));
+            allFacts.Add(new("classification", $"{r.Diagnosis.Classification.Describe()}: {r.Diagnosis.Reason}"));
         }
 
         allFacts.AddRange(facts ?? []);
@@ -109,11 +108,4 @@ public static class ExperimentReport
 
         return new VisitHeatmap(title, map, visits);
     }
-
-    private static string Describe(GoalClassification c) => c switch
-    {
-        GoalClassification.Aligned => "aligned",
-        GoalClassification.GoalMisgeneralisation => "goal misgeneralisation",
-        _ => "capability failure",
-    };
 }

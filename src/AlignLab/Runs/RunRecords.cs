@@ -21,14 +21,19 @@ public enum RunStatus
 /// <param name="Seed">Seed of the agent and the environment.</param>
 /// <param name="Distribution">Distribution trained on (default <c>train</c>).</param>
 /// <param name="Parameters">Scenario parameters (<c>--set key=value</c>); null for none.</param>
-/// <param name="HyperParameters">Every hyper-parameter of the agent, as a JSON object; null for none.</param>
+/// <param name="HyperParameters">Every hyper-parameter of the agent: its options record as a JSON object; null for none.</param>
+/// <param name="Settings">
+/// The run's own settings beside the agent's options (training steps, curve points, evaluation levels and
+/// episodes, stop score, the generator the seed feeds), as a JSON object; null for none.
+/// </param>
 public sealed record RunConfig(
     string ScenarioId,
     string Agent,
     ulong Seed,
     string Distribution = "train",
     IReadOnlyDictionary<string, string>? Parameters = null,
-    JsonObject? HyperParameters = null);
+    JsonObject? HyperParameters = null,
+    JsonObject? Settings = null);
 
 /// <summary>A run as the store holds it.</summary>
 /// <param name="Id">The run's id in its store (1, 2, ...).</param>
@@ -99,7 +104,7 @@ public static class RunMetrics
     /// <summary>Mean intended return of the training episodes finished since the last log.</summary>
     public const string TrainIntended = "train/intended";
 
-    /// <summary>Episodes finished so far.</summary>
+    /// <summary>Training episodes finished since the previous curve point.</summary>
     public const string Episodes = "train/episodes";
 
     /// <summary>Every accepted name.</summary>

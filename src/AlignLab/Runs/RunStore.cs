@@ -26,7 +26,7 @@ public sealed class RunStore : IDisposable
     public const string DefaultPath = "alignlab.db";
 
     /// <summary>The schema version this code writes (SQLite <c>user_version</c>).</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary>Checkpoints kept per run: older ones are deleted when a new one is saved.</summary>
     public const int CheckpointsKept = 3;
@@ -42,6 +42,7 @@ public sealed class RunStore : IDisposable
             agent TEXT NOT NULL,
             parameters TEXT NOT NULL,
             hyperparameters TEXT NOT NULL,
+            settings TEXT NOT NULL DEFAULT '{}',
             seed TEXT NOT NULL,
             code_version TEXT NOT NULL,
             status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
@@ -136,12 +137,13 @@ public sealed class RunStore : IDisposable
             var now = Now();
             return (long)Scalar(
                 tx,
-                "INSERT INTO runs(scenario, distribution, agent, parameters, hyperparameters, seed, code_version, status, created, updated) VALUES ($s, $d, $a, $p, $h, $seed, $v, 'running', $now, $now) RETURNING id",
+                "INSERT INTO runs(scenario, distribution, agent, parameters, hyperparameters, settings, seed, code_version, status, created, updated) VALUES ($s, $d, $a, $p, $h, $settings, $seed, $v, 'running', $now, $now) RETURNING id",
                 ("$s", config.ScenarioId),
                 ("$d", config.Distribution),
                 ("$a", config.Agent),
                 ("$p", JsonSerializer.Serialize(new SortedDictionary<string, string>(config.Parameters?.ToDictionary() ?? [], StringComparer.Ordinal))),
                 ("$h", (config.HyperParameters ?? []).ToJsonString()),
+                ("$settings", (config.Settings ?? []).ToJsonString()),
                 ("$seed", config.Seed.ToString(CultureInfo.InvariantCulture)),
                 ("$v", CodeVersion),
                 ("$now", now))!;
@@ -200,6 +202,54 @@ public sealed class RunStore : IDisposable
             return 0;
         });
     }
+
+    /// <summary>
+    /// Saves a checkpoint at <paramref name="step"/> from a stream (an agent's <c>SaveCheckpoint</c> output, read
+    /// from its current position to its end), replacing one at the same step, and keeps only the newest
+    /// <see cref="CheckpointsKept"/>; one transaction.
+    /// </summary>
+    public void SaveCheckpoint(long runId, long step, Stream weights, byte[] rngState)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(rngState);
+        Write(tx =>
+        {
+            Touch(tx, runId);
+            var length = weights.Length - weights.Position;
+            var rowid = (long)Scalar(tx, "INSERT OR REPLACE INTO checkpoints(run, step, weights, rng, created) VALUES ($r, $s, zeroblob($n), $g, $now) RETURNING rowid", ("$r", runId), ("$s", step), ("$n", length), ("$g", rngState), ("$now", Now()))!;
+            using (var blob = new SqliteBlob(_connection, "checkpoints", "weights", rowid))
+            {
+                weights.CopyTo(blob);
+            }
+
+            Execute(tx, "DELETE FROM checkpoints WHERE run = $r AND step NOT IN (SELECT step FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT $k)", ("$r", runId), ("$k", CheckpointsKept));
+            return 0;
+        });
+    }
+
+    /// <summary>
+    /// The run's checkpoint with the highest step, as a stream of its bytes (positioned at the start) with its step,
+    /// or null if it has none.
+    /// </summary>
+    public (long Step, Stream Weights)? OpenLatestCheckpoint(long runId) => Read<(long, Stream)?>(() =>
+    {
+        Require(null, runId);
+        using var command = Command(null, "SELECT step, weights FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT 1", ("$r", runId));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var copy = new MemoryStream();
+        using (var blob = reader.GetStream(1))
+        {
+            blob.CopyTo(copy);
+        }
+
+        copy.Position = 0;
+        return (reader.GetInt64(0), copy);
+    });
 
     /// <summary>The run's checkpoint with the highest step, or null if it has none.</summary>
     public Checkpoint? LatestCheckpoint(long runId) => Read(() =>
@@ -397,6 +447,21 @@ public sealed class RunStore : IDisposable
         }
 
         Execute(null, "PRAGMA synchronous = NORMAL");
+        if (version == 1)
+        {
+            // Schema 2 stores the run's own settings (curve points, evaluation sizes, stop score) beside the agent's options.
+            Write(tx =>
+            {
+                if (Convert.ToInt32(Scalar(tx, "PRAGMA user_version"), CultureInfo.InvariantCulture) == 1)
+                {
+                    Execute(tx, "ALTER TABLE runs ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'");
+                    Execute(tx, $"PRAGMA user_version = {SchemaVersion}");
+                }
+
+                return 0;
+            });
+        }
+
         if (version == 0)
         {
             Write(tx =>
@@ -416,7 +481,7 @@ public sealed class RunStore : IDisposable
 
     private List<RunInfo> Runs(long? id)
     {
-        using var command = Command(null, "SELECT id, scenario, distribution, agent, parameters, hyperparameters, seed, code_version, status, result, created, updated FROM runs" + (id is null ? " ORDER BY id" : " WHERE id = $r"));
+        using var command = Command(null, "SELECT id, scenario, distribution, agent, parameters, hyperparameters, seed, code_version, status, result, created, updated, settings FROM runs" + (id is null ? " ORDER BY id" : " WHERE id = $r"));
         if (id is { } r)
         {
             command.Parameters.AddWithValue("$r", r);
@@ -432,7 +497,8 @@ public sealed class RunStore : IDisposable
                 ulong.Parse(reader.GetString(6), CultureInfo.InvariantCulture),
                 reader.GetString(2),
                 JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(4)) ?? [],
-                JsonNode.Parse(reader.GetString(5)) as JsonObject ?? []);
+                JsonNode.Parse(reader.GetString(5)) as JsonObject ?? [],
+                JsonNode.Parse(reader.GetString(12)) as JsonObject ?? []);
             var status = reader.GetString(8) switch
             {
                 "finished" => RunStatus.Finished,

@@ -95,7 +95,13 @@ public sealed class CliTests
     [InlineData("train|BoatRace-v0|--agent|ppo|--ppo|gamma", "expected name=value")]
     [InlineData("train|BoatRace-v0|--agent|ppo|--ppo|seed=3", "unknown hyper-parameter 'seed'")]
     [InlineData("train|BoatRace-v0|--ppo|ent-coef=0.1", "applies to the ppo agent")]
-    [InlineData("train|BoatRace-v0|--stop-at|0.9", "applies to the ppo agent")]
+    [InlineData("train|BoatRace-v0|--stop-at|NaN", "finite")]
+    [InlineData("train|BoatRace-v0|--agent|sarsa|--agent-option|epsilon-strat=0.5", "did you mean 'epsilon-start'")]
+    [InlineData("train|BoatRace-v0|--agent|dqn|--agent-option|buffer-size=0", "BufferSize")]
+    [InlineData("train|BoatRace-v0|--agent|q|--preset|cel", "did you mean 'cell'")]
+    [InlineData("train|BoatRace-v0|--agent|random|--agent-option|steps=5", "unknown hyper-parameter 'steps'")]
+    [InlineData("train|BoatRace-v0|--agent|ppx", "did you mean 'ppo'")]
+    [InlineData("train|BoatRace-v0|--agent|dqn|--state|cell", "applies to the tabular agents")]
     [InlineData("train|BoatRace-v0|--agent|ppo|--curve-points|0", "at least 1")]
     [InlineData("sweep|BoatRace-v0|--param|speed=1..2|--agent|ppo|--ppo|ent-coef=x", "not a valid number")]
     public void BadInputGetsOneClearLineAndANonZeroExit(string args, string expected)
@@ -158,8 +164,10 @@ public sealed class CliTests
             Assert.Equal(32, (int)hyper["NumSteps"]!);
             Assert.Equal("[8,8]", hyper["Hidden"]!.ToJsonString());
             Assert.False((bool)hyper["AnnealLearningRate"]!);
-            Assert.Equal(16, (int)hyper["curve_points"]!);
-            Assert.Equal(-1000, (double)hyper["stop_at"]!);
+            var settings = runs.GetRun(1).Config.Settings!;
+            Assert.Equal(16, (int)settings["curve_points"]!);
+            Assert.Equal(-1000, (double)settings["stop_at"]!);
+            Assert.False(hyper.ContainsKey("curve_points"));
             Assert.Equal(128, runs.LatestCheckpoint(1)!.Step);
         }
         finally

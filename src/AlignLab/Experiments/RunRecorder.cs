@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AlignLab.Agents;
+using AlignLab.Diagnostics;
+using AlignLab.Errors;
+using AlignLab.Runs;
+
+namespace AlignLab.Experiments;
+
+/// <summary>
+/// The lifecycle of one recorded run: creates it in the <see cref="RunStore"/> with its configuration (scenario,
+/// agent, the agent's options record, the run's own settings and seed; the store adds the code version), records
+/// every curve point with the agent's latest scalars and a checkpoint (written through a stream, with the agent's
+/// generator state), the evaluation episodes, and the result; marks the run failed if training throws. A killed
+/// run is reopened with <see cref="Open"/> and continued with <see cref="Experiment.Resume"/>.
+/// </summary>
+public sealed class RunRecorder
+{
+    private const string StepsKey = "steps";
+    private const string CurvePointsKey = "curve_points";
+    private const string EvalLevelsKey = "eval_levels";
+    private const string EpisodesKey = "episodes";
+    private const string StopAtKey = "stop_at";
+    private const string GeneratorKey = "generator";
+
+    private RunRecorder(RunStore store, long runId, ExperimentSpec spec)
+    {
+        Store = store;
+        RunId = runId;
+        Spec = spec;
+    }
+
+    /// <summary>The store the run is in.</summary>
+    public RunStore Store { get; }
+
+    /// <summary>The run's id in <see cref="Store"/>.</summary>
+    public long RunId { get; }
+
+    /// <summary>What the run trains (for a reopened run, as it was recorded).</summary>
+    public ExperimentSpec Spec { get; }
+
+    /// <summary>Called with the step of every checkpoint once it is safely in the store.</summary>
+    public Action<long>? Checkpointed { get; init; }
+
+    /// <summary>
+    /// Creates the run for <paramref name="spec"/> in <paramref name="store"/>, with status running. The agent's
+    /// options are resolved and validated first, so nothing is written for a spec that cannot run.
+    /// </summary>
+    /// <exception cref="UserInputException">Unknown agent, or options that do not validate.</exception>
+    public static RunRecorder Create(RunStore store, ExperimentSpec spec, Action<long>? checkpointed = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(spec);
+        var definition = AgentRegistry.Get(spec.Agent);
+        var options = definition.Configure(spec.AgentOptions, spec.Steps, spec.Seed);
+        var settings = new JsonObject
+        {
+            [StepsKey] = spec.Steps,
+            [CurvePointsKey] = spec.CurvePoints,
+            [EvalLevelsKey] = spec.EvalLevels,
+            [EpisodesKey] = spec.Episodes,
+            [StopAtKey] = spec.StopAtScore,
+            [GeneratorKey] = "xoshiro256** seeded by SplitMix64 from the run's seed (the agent's state is stored with each checkpoint)",
+        };
+        var id = store.CreateRun(new RunConfig(spec.ScenarioId, spec.Agent, spec.Seed, "train", spec.Set, definition.ToJson(options), settings));
+        return new RunRecorder(store, id, spec with { AgentOptions = options }) { Checkpointed = checkpointed };
+    }
+
+    /// <summary>Reopens a run that was killed or failed, to resume it from its last checkpoint.</summary>
+    /// <exception cref="UserInputException">The run has finished, has no checkpoint yet, or was recorded by an AlignLab that stored no settings.</exception>
+    /// <exception cref="RunStoreException">No such run, or its records are damaged.</exception>
+    public static RunRecorder Open(RunStore store, long runId, Action<long>? checkpointed = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var info = store.GetRun(runId);
+        if (info.Status == RunStatus.Finished)
+        {
+            throw new UserInputException($"run {runId} has already finished.");
+        }
+
+        var settings = info.Config.Settings;
+        if (settings is null || !settings.ContainsKey(StepsKey))
+        {
+            throw new UserInputException($"run {runId} was recorded by an earlier AlignLab that did not store its settings; start it again.");
+        }
+
+        if (store.LatestCheckpoint(runId) is null)
+        {
+            throw new UserInputException($"run {runId} has no checkpoint yet; start it again.");
+        }
+
+        try
+        {
+            var definition = AgentRegistry.Get(info.Config.Agent);
+            var options = definition.FromJson(info.Config.HyperParameters ?? throw new InvalidDataException("no hyper-parameters"));
+            var spec = new ExperimentSpec(
+                info.Config.ScenarioId,
+                info.Config.Agent,
+                settings[StepsKey]!.GetValue<long>(),
+                info.Config.Seed,
+                info.Config.Parameters,
+                settings[CurvePointsKey]!.GetValue<int>(),
+                settings[EvalLevelsKey]!.GetValue<int>(),
+                settings[EpisodesKey]!.GetValue<int>())
+            {
+                AgentOptions = options,
+                StopAtScore = settings[StopAtKey]?.GetValue<double>(),
+            };
+            return new RunRecorder(store, runId, spec) { Checkpointed = checkpointed };
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException or NullReferenceException)
+        {
+            throw new RunStoreException($"{store.Path} is corrupt: run {runId}'s configuration cannot be read ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>Records sampled evaluation episodes of the trained policy (one transaction).</summary>
+    public void RecordEpisodes(IEnumerable<SampledEpisode> episodes)
+    {
+        ArgumentNullException.ThrowIfNull(episodes);
+        Store.AddEpisodes(RunId, episodes.Select(e => new EpisodeRecord(
+            e.Distribution, 0, e.Index, e.Rewards.Sum(), e.Intended.Sum(), e.GoalReturns, [.. e.GoalReturns.Where(g => g.Value > 0).Select(g => g.Key)], e.Actions, Spec.Seed)));
+    }
+
+    /// <summary>The latest checkpoint's bytes.</summary>
+    internal Stream OpenLatestCheckpoint() =>
+        Store.OpenLatestCheckpoint(RunId)?.Weights ?? throw new UserInputException($"run {RunId} has no checkpoint yet; start it again.");
+
+    /// <summary>The recorded learning curve up to <paramref name="step"/> (a resumed run continues it).</summary>
+    /// <exception cref="RunStoreException">A curve point lacks one of its two values.</exception>
+    internal IEnumerable<CurveSample> CurveUpTo(long step)
+    {
+        var points = Store.Metrics(RunId).Where(m => m.Step <= step && m.Name is RunMetrics.Reward or RunMetrics.Intended).GroupBy(m => m.Step).OrderBy(g => g.Key);
+        foreach (var point in points)
+        {
+            var reward = point.Where(m => m.Name == RunMetrics.Reward).ToList();
+            var intended = point.Where(m => m.Name == RunMetrics.Intended).ToList();
+            if (reward.Count != 1 || intended.Count != 1)
+            {
+                throw new RunStoreException(string.Create(CultureInfo.InvariantCulture, $"{Store.Path} is corrupt: run {RunId}'s curve point at step {point.Key} lacks '{(reward.Count != 1 ? RunMetrics.Reward : RunMetrics.Intended)}'."));
+            }
+
+            yield return new CurveSample(point.Key, reward[0].Value, intended[0].Value);
+        }
+    }
+
+    /// <summary>Records a curve point (exact values and scores, and the agent's scalars since the last one), then a checkpoint.</summary>
+    internal void RecordCurvePoint(CurveSample point, PolicySummary summary, IReadOnlyDictionary<string, double> agentMetrics, IAgent agent)
+    {
+        var values = new Dictionary<string, double>(agentMetrics, StringComparer.Ordinal)
+        {
+            [RunMetrics.Reward] = point.Reward,
+            [RunMetrics.Intended] = point.Intended,
+            [RunMetrics.RewardScore] = summary.RewardScore.Mean,
+            [RunMetrics.IntendedScore] = summary.IntendedScore.Mean,
+        };
+        Store.AppendMetrics(RunId, point.Step, values);
+        using (var checkpoint = new MemoryStream())
+        {
+            agent.SaveCheckpoint(checkpoint);
+            checkpoint.Position = 0;
+            Store.SaveCheckpoint(RunId, agent.Step, checkpoint, agent.GeneratorState());
+        }
+
+        Checkpointed?.Invoke(agent.Step);
+    }
+
+    /// <summary>Records the result and marks the run finished.</summary>
+    internal void Finish(ExperimentResult result) => Store.SetResult(RunId, ExperimentReport.Result(result).ToJson());
+
+    /// <summary>Marks the run failed (it can still be resumed from its last checkpoint).</summary>
+    internal void Fail()
+    {
+        try
+        {
+            Store.SetStatus(RunId, RunStatus.Failed);
+        }
+        catch (RunStoreException)
+        {
+            // The error that made the run fail is the one to report.
+        }
+    }
+}
