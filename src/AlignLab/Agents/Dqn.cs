@@ -113,10 +113,11 @@ public sealed record DqnOptions
 /// after <see cref="DqnOptions.LearningStarts"/>.
 /// </summary>
 /// <remarks>
-/// The vectorised environment resets in the same step, so after a truncation the observation that followed
-/// the last action is lost. Such transitions are not stored (CleanRL stores the true final observation; we
-/// cannot, and storing the reset observation would bootstrap from the wrong state). Terminal transitions are
-/// stored with done = 1, so the reset observation stored with them is never bootstrapped from.
+/// Every transition is stored, as in CleanRL. The vectorised environment resets an ended episode in the same
+/// step, so the next observation of a transition that ended its episode is the final observation it keeps
+/// (<see cref="VectorEnv.FinalObservations"/>), not the reset one. A terminated transition is stored with
+/// done = 1 (no bootstrap); a truncated one with done = 0, so its target bootstraps from the state the step
+/// limit cut off.
 /// All randomness is seeded (weights from <see cref="DqnOptions.Seed"/>, exploration and replay sampling from an
 /// <see cref="Rng"/>); after the first gradient step nothing is allocated. Not thread-safe.
 /// </remarks>
@@ -308,12 +309,10 @@ public sealed class DqnAgent : IAgent
             var truncated = env.Truncated;
             for (var i = 0; i < n; i++)
             {
-                if (!truncated[i])
-                {
-                    Store(_currentObs.AsSpan(i * _obsLength, _obsLength), _stepActions[i], (float)rewards[i] * scale, env.Observations.Slice(i * _obsLength, _obsLength), terminated[i]);
-                }
-
-                _episodes.Add(i, rewards[i], terminated[i] || truncated[i], GlobalStep, progress);
+                var ended = terminated[i] || truncated[i];
+                var nextObs = (ended ? env.FinalObservations : env.Observations).Slice(i * _obsLength, _obsLength);
+                Store(_currentObs.AsSpan(i * _obsLength, _obsLength), _stepActions[i], (float)rewards[i] * scale, nextObs, terminated[i]);
+                _episodes.Add(i, rewards[i], ended, GlobalStep, progress);
             }
 
             if (GlobalStep <= Options.LearningStarts)
@@ -505,6 +504,18 @@ public sealed class DqnAgent : IAgent
     }
 
     private Adam NewOptimizer() => new(_qNetwork.Parameters, (float)Options.LearningRate);
+
+    /// <summary>The replay buffer's observations, slot after slot (slots 0 … <see cref="BufferCount"/> − 1 are filled), for tests.</summary>
+    internal ReadOnlySpan<float> BufferObservations => _bufferObs;
+
+    /// <summary>The replay buffer's next observations, slot after slot, for tests.</summary>
+    internal ReadOnlySpan<float> BufferNextObservations => _bufferNextObs;
+
+    /// <summary>The replay buffer's actions, for tests.</summary>
+    internal ReadOnlySpan<int> BufferActions => _bufferActions;
+
+    /// <summary>The replay buffer's done flags (1 terminated, 0 otherwise, truncated included), for tests.</summary>
+    internal ReadOnlySpan<float> BufferDones => _bufferDones;
 
     private void Store(ReadOnlySpan<float> obs, int action, float reward, ReadOnlySpan<float> nextObs, bool done)
     {

@@ -78,10 +78,11 @@ public sealed record PpoOptions
     public double RewardScale { get; init; } = 1.0;
 
     /// <summary>
-    /// What to do when an episode is cut off by the step limit. The vectorised environment resets in the same
-    /// step, so the observation that followed the last action is lost. False (CleanRL): treat truncation like
-    /// termination, no bootstrap. True: add γ·V(s_t) to the truncated step's reward, with the value of the
-    /// last observed state standing in for the lost next state (as SB3 does with the real next state).
+    /// What to do when an episode is cut off by the step limit. False (CleanRL): treat truncation like
+    /// termination, no bootstrap. True (as SB3 does): add γ·V(s′) to the truncated step's reward, where s′ is
+    /// the real next state, the final observation the vectorised environment keeps for the episode it reset
+    /// (<see cref="VectorEnv.FinalObservations"/>), valued by the current critic in one batch over the
+    /// environments truncated in that step. (Earlier versions used V(s_t) as a stand-in.)
     /// </summary>
     public bool BootstrapOnTruncation { get; init; }
 
@@ -185,6 +186,11 @@ public sealed class PpoAgent : IAgent
     private readonly int[] _stepActions;
     private readonly EpisodeTracker _episodes;
 
+    // Bootstrap-on-truncation scratch: the final observations of one step's truncated environments and their values.
+    private readonly float[] _truncatedObs;
+    private readonly float[] _truncatedValues;
+    private readonly int[] _truncatedEnvs;
+
     // Minibatch tensors (fed to the tape by reference) and the shuffled sample order.
     private readonly int[] _indices;
     private readonly int[] _mbActions;
@@ -235,6 +241,9 @@ public sealed class PpoAgent : IAgent
         _lastGae = new float[n];
         _stepActions = new int[n];
         _episodes = new EpisodeTracker(n);
+        _truncatedObs = new float[options.BootstrapOnTruncation ? n * _obsLength : 0];
+        _truncatedValues = new float[options.BootstrapOnTruncation ? n : 0];
+        _truncatedEnvs = new int[options.BootstrapOnTruncation ? n : 0];
         _indices = new int[batch];
         _mbActions = new int[mb];
         _mbObs = new Tensor(AgentNetworks.BatchShape(world, options.Network, mb));
@@ -572,6 +581,12 @@ public sealed class PpoAgent : IAgent
 
     private Adam NewOptimizer() => new(_parameters, (float)Options.LearningRate, eps: (float)Options.AdamEpsilon);
 
+    /// <summary>The last rollout's actions, step-major (index t · NumEnvs + i), for tests.</summary>
+    internal ReadOnlySpan<int> RolloutActions => _actions;
+
+    /// <summary>The last rollout's rewards as learned from (scaled, bootstrapped on truncation), step-major, for tests.</summary>
+    internal ReadOnlySpan<float> RolloutRewards => _rewards;
+
     /// <summary>Plays <see cref="PpoOptions.NumSteps"/> steps in every environment, storing the transitions.</summary>
     private void Rollout(VectorEnv env, Action<AgentMetric>? progress)
     {
@@ -602,16 +617,44 @@ public sealed class PpoAgent : IAgent
             for (var i = 0; i < n; i++)
             {
                 var done = terminated[i] || truncated[i];
-                var reward = (float)rewards[i] * scale;
-                if (truncated[i] && Options.BootstrapOnTruncation)
-                {
-                    reward += gamma * _stepValues[i];
-                }
-
-                _rewards[(t * n) + i] = reward;
+                _rewards[(t * n) + i] = (float)rewards[i] * scale;
                 _nextDone[i] = done ? 1f : 0f;
                 _episodes.Add(i, rewards[i], done, GlobalStep, progress);
             }
+
+            if (Options.BootstrapOnTruncation)
+            {
+                BootstrapTruncated(env, _rewards.AsSpan(t * n, n), gamma);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds γ·V(s′) to the rewards of the environments the last step truncated, s′ being each one's final
+    /// observation; the critic runs once on all of them, without allocating.
+    /// </summary>
+    private void BootstrapTruncated(VectorEnv env, Span<float> rewards, float gamma)
+    {
+        var truncated = env.Truncated;
+        var count = 0;
+        for (var i = 0; i < truncated.Length; i++)
+        {
+            if (truncated[i])
+            {
+                env.FinalObservations.Slice(i * _obsLength, _obsLength).CopyTo(_truncatedObs.AsSpan(count * _obsLength, _obsLength));
+                _truncatedEnvs[count++] = i;
+            }
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        _critic.Predict(_truncatedObs.AsSpan(0, count * _obsLength), count, _truncatedValues);
+        for (var j = 0; j < count; j++)
+        {
+            rewards[_truncatedEnvs[j]] += gamma * _truncatedValues[j];
         }
     }
 

@@ -8,9 +8,22 @@ namespace AlignLab.Envs;
 /// (all cells, all agents, all variables, all observations in flat arrays), each environment has
 /// its own generator (environment <c>i</c> is seeded with <c>seed + i</c>, so it plays exactly the
 /// episodes of a single <see cref="GridEnv"/> made with that seed), and an environment whose
-/// episode ends is reset in the same step: its observation is then the new episode's first.
-/// Stepping allocates nothing.
+/// episode ends is reset in the same step: its observation is then the new episode's first, and the
+/// observation its last action led to is kept in <see cref="FinalObservations"/> (with
+/// <see cref="FinalBoards"/> and <see cref="FinalExtras"/>), as Gymnasium's vector environments do
+/// with same-step autoreset (<c>final_obs</c> in the info). Stepping allocates nothing.
 /// </summary>
+/// <remarks>
+/// The final-observation contract: after <see cref="Step"/>, for every environment <c>i</c> with
+/// <c>Terminated[i] || Truncated[i]</c>, slot <c>i</c> of <see cref="FinalObservations"/>,
+/// <see cref="FinalBoards"/> and <see cref="FinalExtras"/> holds what a single <see cref="GridEnv"/>
+/// shows right after the step that ended its episode (the terminal state, or the state the step
+/// limit cut off), while <see cref="Observations"/>, <see cref="Boards"/> and <see cref="Extras"/>
+/// hold the next episode's first. The slots of the other environments are not written by the step
+/// and hold a stale earlier final observation (or zeros): read a slot only when its flag is set.
+/// The spans alias internal buffers, overwritten by the next <see cref="Step"/>, <see cref="Reset"/>
+/// or <see cref="RestoreState"/>; copy what must outlive that. <see cref="Reset"/> clears the flags.
+/// </remarks>
 public sealed class VectorEnv
 {
     private readonly GridWorld _world;
@@ -25,12 +38,16 @@ public sealed class VectorEnv
     private readonly byte[] _boards;
     private readonly byte[] _scratch;
     private readonly float[] _observations;
+    private readonly byte[] _finalBoards;
+    private readonly float[] _finalObservations;
+    private readonly double[] _finalExtras;
     private readonly double[] _rewards;
     private readonly bool[] _terminated;
     private readonly bool[] _truncated;
     private readonly double[] _intended;
     private readonly Rng[] _rngs;
     private readonly double[] _extras;
+    private readonly int _extraCount;
     private bool _started;
 
     internal VectorEnv(GridWorld world, int count, ulong seed)
@@ -49,12 +66,16 @@ public sealed class VectorEnv
         _boards = new byte[count * _cellCount];
         _scratch = new byte[_cellCount];
         _observations = new float[count * _obsLength];
+        _finalBoards = new byte[count * _cellCount];
+        _finalObservations = new float[count * _obsLength];
         _rewards = new double[count];
         _terminated = new bool[count];
         _truncated = new bool[count];
         _intended = new double[count];
         _rngs = new Rng[count];
-        _extras = new double[count * world.ExtraNames.Count];
+        _extraCount = world.ExtraNames.Count;
+        _extras = new double[count * _extraCount];
+        _finalExtras = new double[count * _extraCount];
         for (var i = 0; i < count; i++)
         {
             _rngs[i] = new Rng(seed + (ulong)i);
@@ -79,18 +100,31 @@ public sealed class VectorEnv
     /// <summary>All extra observations, environment after environment (see <see cref="EnvSpec.ExtraNames"/>).</summary>
     public ReadOnlySpan<double> Extras => _extras;
 
+    /// <summary>
+    /// The final observations, environment after environment, each C×H×W one-hot: slot <c>i</c> is the
+    /// observation that environment <c>i</c>'s last action led to when that action ended its episode
+    /// (<c>Terminated[i] || Truncated[i]</c>); undefined for the other environments (see the class remarks).
+    /// </summary>
+    public ReadOnlySpan<float> FinalObservations => _finalObservations;
+
+    /// <summary>The final symbolic boards (H×W each) of the environments whose episode ended in the last step; as <see cref="FinalObservations"/>.</summary>
+    public ReadOnlySpan<byte> FinalBoards => _finalBoards;
+
+    /// <summary>The final extra observations of the environments whose episode ended in the last step; as <see cref="FinalObservations"/>.</summary>
+    public ReadOnlySpan<double> FinalExtras => _finalExtras;
+
     /// <summary>The visible reward of each environment's last step.</summary>
     public ReadOnlySpan<double> Rewards => _rewards;
 
-    /// <summary>Whether each environment's last step ended its episode by the task (it has since been reset).</summary>
+    /// <summary>Whether each environment's last step ended its episode by the task (it has since been reset; its final observation is in <see cref="FinalObservations"/>).</summary>
     public ReadOnlySpan<bool> Terminated => _terminated;
 
-    /// <summary>Whether each environment's last step hit the step limit (it has since been reset).</summary>
+    /// <summary>Whether each environment's last step hit the step limit (it has since been reset; its final observation is in <see cref="FinalObservations"/>).</summary>
     public ReadOnlySpan<bool> Truncated => _truncated;
 
     internal ReadOnlySpan<double> LastIntended => _intended;
 
-    /// <summary>Starts a fresh episode in every environment.</summary>
+    /// <summary>Starts a fresh episode in every environment and clears the <see cref="Terminated"/> and <see cref="Truncated"/> flags.</summary>
     public void Reset()
     {
         for (var i = 0; i < Count; i++)
@@ -98,10 +132,16 @@ public sealed class VectorEnv
             ResetOne(i);
         }
 
+        Array.Clear(_terminated);
+        Array.Clear(_truncated);
+
         _started = true;
     }
 
-    /// <summary>Steps every environment with its action; finished episodes restart at once.</summary>
+    /// <summary>
+    /// Steps every environment with its action; finished episodes restart at once, their last
+    /// observation kept in <see cref="FinalObservations"/>, <see cref="FinalBoards"/> and <see cref="FinalExtras"/>.
+    /// </summary>
     /// <exception cref="InvalidOperationException">Before <see cref="Reset"/>.</exception>
     /// <exception cref="ArgumentException">Not one action per environment, or an action out of range.</exception>
     public void Step(ReadOnlySpan<int> actions)
@@ -138,6 +178,7 @@ public sealed class VectorEnv
             _truncated[i] = truncated;
             if (terminated || truncated)
             {
+                KeepFinal(i);
                 ResetOne(i);
             }
             else
@@ -150,8 +191,8 @@ public sealed class VectorEnv
 
     /// <summary>
     /// The whole batch state (cells, agents, variables, step counters, generators, last step's
-    /// flags), for checkpoints: restoring it with <see cref="RestoreState"/> continues the exact
-    /// same episodes and random streams.
+    /// flags and final observations), for checkpoints: restoring it with <see cref="RestoreState"/>
+    /// continues the exact same episodes and random streams.
     /// </summary>
     public byte[] SaveState()
     {
@@ -187,12 +228,28 @@ public sealed class VectorEnv
                 writer.Write(_terminated[i]);
                 writer.Write(_truncated[i]);
             }
+
+            // The final boards and extras of the environments the last step ended (the observation is their encoding).
+            for (var i = 0; i < Count; i++)
+            {
+                if (_terminated[i] || _truncated[i])
+                {
+                    writer.Write(_finalBoards, i * _cellCount, _cellCount);
+                    for (var e = 0; e < _extraCount; e++)
+                    {
+                        writer.Write(_finalExtras[(i * _extraCount) + e]);
+                    }
+                }
+            }
         }
 
         return stream.ToArray();
     }
 
-    /// <summary>Restores a state saved by <see cref="SaveState"/> from a batch of the same world and size.</summary>
+    /// <summary>
+    /// Restores a state saved by <see cref="SaveState"/> from a batch of the same world and size. A state
+    /// saved before final observations were kept restores everything else; its final observations are then undefined.
+    /// </summary>
     /// <exception cref="ArgumentException">The state is from a batch of another size or world.</exception>
     public void RestoreState(byte[] state)
     {
@@ -231,6 +288,39 @@ public sealed class VectorEnv
             _truncated[i] = reader.ReadBoolean();
             Render(i);
         }
+
+        if (reader.BaseStream.Position == reader.BaseStream.Length)
+        {
+            return;
+        }
+
+        for (var i = 0; i < Count; i++)
+        {
+            if (_terminated[i] || _truncated[i])
+            {
+                var board = _finalBoards.AsSpan(i * _cellCount, _cellCount);
+                reader.ReadBytes(_cellCount).CopyTo(board);
+                _world.Encode(board, _finalObservations.AsSpan(i * _obsLength, _obsLength));
+                for (var e = 0; e < _extraCount; e++)
+                {
+                    _finalExtras[(i * _extraCount) + e] = reader.ReadDouble();
+                }
+            }
+        }
+    }
+
+    /// <summary>Draws environment <paramref name="i"/>'s current state into its final board, observation and extras.</summary>
+    private void KeepFinal(int i)
+    {
+        var board = _finalBoards.AsSpan(i * _cellCount, _cellCount);
+        var cells = _cells.AsSpan(i * _cellCount, _cellCount);
+        var vars = _vars.AsSpan(i * _world.VarCount, _world.VarCount);
+        _world.RenderBoard(cells, _agents[i], vars, board);
+        _world.Encode(board, _finalObservations.AsSpan(i * _obsLength, _obsLength));
+        if (_extraCount > 0)
+        {
+            _world.ObserveExtras(cells, _agents[i], vars, _finalExtras.AsSpan(i * _extraCount, _extraCount));
+        }
     }
 
     private void ResetOne(int i)
@@ -251,7 +341,7 @@ public sealed class VectorEnv
 
     private void ObserveExtras(int i)
     {
-        var extraCount = _world.ExtraNames.Count;
+        var extraCount = _extraCount;
         if (extraCount == 0)
         {
             return;

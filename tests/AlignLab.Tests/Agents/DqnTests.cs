@@ -60,6 +60,45 @@ public sealed class DqnTests(ITestOutputHelper output)
         Assert.False(double.IsNaN(values.Reward));
     }
 
+    [Theory]
+    [InlineData("BoatRace-v0")]
+    [InlineData("DistributionalShift-v0")]
+    public void EveryTransitionIsStoredWithItsTrueNextObservation(string id)
+    {
+        // 200 steps of 2 environments, no wrap-around: slot t·2 + i holds environment i's step t.
+        var options = Tiny with { NumEnvs = 2, BufferSize = 512 };
+        var (agent, world) = Train(id, options);
+        Assert.Equal(400, agent.BufferCount);
+        var singles = Enumerable.Range(0, 2).Select(i => EnvironmentFactory.Make(world, options.Seed + (ulong)i).Env).ToArray();
+        foreach (var s in singles)
+        {
+            s.Reset();
+        }
+
+        var obsLength = world.Channels * world.CellCount;
+        int terminations = 0, truncations = 0;
+        for (var k = 0; k < 400; k++)
+        {
+            var single = singles[k % 2];
+            Assert.True(single.Observation.SequenceEqual(agent.BufferObservations.Slice(k * obsLength, obsLength)), $"slot {k}: observation");
+            var result = single.Step(agent.BufferActions[k]);
+
+            // The next observation is the one the action led to: for an ended episode its final one, not the reset one.
+            Assert.True(single.Observation.SequenceEqual(agent.BufferNextObservations.Slice(k * obsLength, obsLength)), $"slot {k}: next observation");
+
+            // Terminated: done = 1. Truncated: done = 0, so the target bootstraps from the state that was cut off.
+            Assert.Equal(result.Terminated ? 1f : 0f, agent.BufferDones[k]);
+            terminations += result.Terminated ? 1 : 0;
+            truncations += result.Truncated ? 1 : 0;
+            if (result.Done)
+            {
+                single.Reset();
+            }
+        }
+
+        Assert.True(id == "BoatRace-v0" ? truncations == 4 : terminations > 0, $"{terminations} terminations, {truncations} truncations");
+    }
+
     [Fact]
     public void EpsilonFallsLinearlyThenStays()
     {

@@ -75,6 +75,71 @@ public sealed class PpoTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void BootstrapOnTruncationAddsTheValueOfTheFinalObservation(bool bootstrap)
+    {
+        // BoatRace-v0 never terminates and truncates after 100 steps: in a 100-step rollout from a fresh
+        // reset, step 99 truncates both environments. The rollout's critic is the untrained one.
+        var options = new PpoOptions { NumEnvs = 2, NumSteps = 100, NumMinibatches = 2, UpdateEpochs = 1, TotalTimesteps = 200, Hidden = [16], RewardScale = 0.5, Seed = 7, BootstrapOnTruncation = bootstrap };
+        var world = ScenarioRegistry.BuiltIn.Get("BoatRace-v0").Build();
+        var rolloutCritic = new PpoAgent(world, options).Critic;
+        var (env, _) = EnvironmentFactory.MakeVector(world, options.NumEnvs, options.Seed);
+        var agent = new PpoAgent(world, options);
+        agent.Train(env);
+
+        // Replay the rollout's actions on a batch with the same seed.
+        var (replay, _) = EnvironmentFactory.MakeVector(world, options.NumEnvs, options.Seed);
+        replay.Reset();
+        var obsLength = replay.Spec.ObservationLength;
+        var gamma = (float)options.Gamma;
+        var value = new float[1];
+        float Value(ReadOnlySpan<float> observation)
+        {
+            rolloutCritic.Predict(observation, value);
+            return value[0];
+        }
+
+        int truncations = 0, finalDiffersFromLast = 0;
+        for (var t = 0; t < options.NumSteps; t++)
+        {
+            var last = replay.Observations.ToArray();
+            replay.Step(agent.RolloutActions.Slice(t * options.NumEnvs, options.NumEnvs));
+            for (var i = 0; i < options.NumEnvs; i++)
+            {
+                var reward = (float)replay.Rewards[i] * (float)options.RewardScale;
+                var learned = agent.RolloutRewards[(t * options.NumEnvs) + i];
+                Assert.False(replay.Terminated[i]);
+                if (!replay.Truncated[i] || !bootstrap)
+                {
+                    Assert.Equal(reward, learned);
+                    truncations += replay.Truncated[i] ? 1 : 0;
+                    continue;
+                }
+
+                // γ·V(s′) of the real next state, not of the last observed one nor of the reset one.
+                truncations++;
+                var final = replay.FinalObservations.Slice(i * obsLength, obsLength);
+                var lastObs = last.AsSpan(i * obsLength, obsLength);
+                Assert.Equal(reward + (gamma * Value(final)), learned, 5);
+                if (!final.SequenceEqual(lastObs))
+                {
+                    finalDiffersFromLast++;
+                    Assert.NotEqual(reward + (gamma * Value(lastObs)), learned, 5);
+                }
+
+                Assert.NotEqual(reward + (gamma * Value(replay.Observations.Slice(i * obsLength, obsLength))), learned, 5);
+            }
+        }
+
+        Assert.Equal(options.NumEnvs, truncations);
+        if (bootstrap)
+        {
+            Assert.True(finalDiffersFromLast > 0, "the test needs a final observation other than the last observed one");
+        }
+    }
+
     [Fact]
     public void PolicyIsAProbabilityDistributionNearUniformBeforeTraining()
     {
