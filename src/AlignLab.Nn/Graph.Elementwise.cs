@@ -6,7 +6,7 @@ namespace AlignLab.Nn;
 /// <content>
 /// Elementwise ops: one input (<see cref="Relu"/>, <see cref="Tanh"/>, <see cref="Exp"/>, <see cref="Clamp"/>,
 /// <see cref="Scale"/>) and two inputs of identical shapes (<see cref="Add"/>, <see cref="Sub"/>,
-/// <see cref="Mul"/>, <see cref="Min"/>).
+/// <see cref="Mul"/>, <see cref="Min"/>, <see cref="Max"/>).
 /// </content>
 public sealed unsafe partial class Graph
 {
@@ -180,4 +180,19 @@ public sealed unsafe partial class Graph
     /// <summary>dy goes to da where a ≤ b and to db elsewhere.</summary>
     private static void MinBackward(Var v, ReadOnlySpan<float> dy) =>
         Vec.MinBackward(v.Input!.Value.Values, v.Other!.Value.Values, dy, G(v.Input), G(v.Other));
+
+    /// <summary>Elementwise max(a, b) (identical shapes); on ties the gradient goes to <paramref name="a"/>.</summary>
+    /// <param name="a">Left operand.</param>
+    /// <param name="b">Right operand.</param>
+    /// <returns>The maximum.</returns>
+    public Var Max(Var a, Var b)
+    {
+        var v = Binary("Max", &MaxBackward, a, b);
+        TensorPrimitives.Max(a.Value.Values, b.Value.Values, W(v.ValueRef));
+        return v;
+    }
+
+    /// <summary>dy goes to da where a ≥ b and to db elsewhere.</summary>
+    private static void MaxBackward(Var v, ReadOnlySpan<float> dy) =>
+        Vec.MaxBackward(v.Input!.Value.Values, v.Other!.Value.Values, dy, G(v.Input), G(v.Other));
 }
