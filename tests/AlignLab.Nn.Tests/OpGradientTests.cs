@@ -112,6 +112,70 @@ public class OpGradientTests
     }
 
     [Fact]
+    public void Max()
+    {
+        var a = TestData.Uniform(9, -1, 1, 4, 6);
+        var b = a.Clone();
+        for (var i = 0; i < b.Length; i++)
+        {
+            b[i] += i % 2 == 0 ? 0.3f : -0.3f;
+        }
+
+        GradCheck.Inputs((g, v) => g.Max(v[0], v[1]), a, b);
+    }
+
+    [Fact]
+    public void MaxSendsTheGradientToTheFirstOperandOnTies()
+    {
+        var g = new Graph();
+        var a = g.Input(new Tensor([1f, 2f, -0f, 0f, 3f], [5]), requiresGrad: true);
+        var b = g.Input(new Tensor([1f, 5f, 0f, -0f, -3f], [5]), requiresGrad: true);
+        var max = g.Max(a, b);
+        g.Backward(g.Sum(g.Mul(max, g.Input(new Tensor([1f, 2f, 3f, 4f, 5f], [5])))));
+        Assert.Equal([1f, 5f, 0f, 0f, 3f], max.Value.Values.ToArray());
+        Assert.Equal([1f, 0f, 3f, 4f, 5f], a.Grad!.Values.ToArray());
+        Assert.Equal([0f, 2f, 0f, 0f, 0f], b.Grad!.Values.ToArray());
+    }
+
+    [Fact]
+    public void MaxEqualsNegatedMinOfNegationsBitForBit()
+    {
+        // PPO's clipped value loss used max(a, b) = −min(−a, −b) before Max existed; Max must give the same
+        // values (signed zeros included) and route the gradient the same way on ties, so training is unchanged.
+        var a = TestData.Uniform(35, -1, 1, 8, 9);
+        var b = TestData.Uniform(36, -1, 1, 8, 9);
+        for (var i = 0; i < a.Length; i += 3)
+        {
+            b[i] = a[i];
+        }
+
+        a[1] = 0f;
+        b[1] = -0f;
+        a[2] = -0f;
+        b[2] = 0f;
+        var upstream = TestData.Uniform(37, -1, 1, 8, 9);
+        (float[] Y, float[] Da, float[] Db) Run(bool viaMin)
+        {
+            var g = new Graph();
+            var va = g.Input(a, requiresGrad: true);
+            var vb = g.Input(b, requiresGrad: true);
+            var y = viaMin ? g.Scale(g.Min(g.Scale(va, -1f), g.Scale(vb, -1f)), -1f) : g.Max(va, vb);
+            g.Backward(g.Sum(g.Mul(y, g.Input(upstream))));
+            return (y.Value.Values.ToArray(), va.Grad!.Values.ToArray(), vb.Grad!.Values.ToArray());
+        }
+
+        var old = Run(viaMin: true);
+        var max = Run(viaMin: false);
+        Assert.Equal(Bits(old.Y), Bits(max.Y));
+        Assert.Equal(Bits(old.Da), Bits(max.Da));
+        Assert.Equal(Bits(old.Db), Bits(max.Db));
+        Assert.Contains(max.Da, d => d != 0f);
+        Assert.Contains(max.Db, d => d != 0f);
+
+        static int[] Bits(float[] values) => [.. values.Select(BitConverter.SingleToInt32Bits)];
+    }
+
+    [Fact]
     public void Clamp()
     {
         // Values in ±[0.1, 1.1) clamped to [-0.5, 0.5], kept ≥ 0.05 away from the bounds.

@@ -93,4 +93,26 @@ internal static class Vec
             }
         }
     }
+
+    /// <summary>
+    /// Routes dy to da where a ≥ b and to db elsewhere (either may be empty when it needs no gradient): the routing
+    /// of −min(−a, −b), so ties go to a as in <see cref="MinBackward"/>.
+    /// </summary>
+    internal static void MaxBackward(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> dy, Span<float> da, Span<float> db)
+    {
+        for (var i = 0; i < dy.Length; i++)
+        {
+            if (a[i] >= b[i])
+            {
+                if (!da.IsEmpty)
+                {
+                    da[i] += dy[i];
+                }
+            }
+            else if (!db.IsEmpty)
+            {
+                db[i] += dy[i];
+            }
+        }
+    }
 }

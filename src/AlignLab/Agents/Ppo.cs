@@ -749,9 +749,7 @@ public sealed class PpoAgent : IAgent
                     var clipped = g.Add(oldValues, g.Clamp(g.Sub(newValue, oldValues), -clip, clip));
                     var clippedError = g.Sub(clipped, returns);
                     var clippedSquared = g.Mul(clippedError, clippedError);
-
-                    // max(a, b) = −min(−a, −b).
-                    var max = g.Scale(g.Min(g.Scale(squared, -1f), g.Scale(clippedSquared, -1f)), -1f);
+                    var max = g.Max(squared, clippedSquared);
                     vLoss = g.Scale(g.Mean(max), 0.5f);
                 }
                 else
