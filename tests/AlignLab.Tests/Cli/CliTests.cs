@@ -176,6 +176,36 @@ public sealed class CliTests
         }
     }
 
+    [Theory]
+    [InlineData("q", "learning-rate=0.25", "LearningRate", "0.25")]
+    [InlineData("sarsa", "epsilon-end=0.2", "EpsilonEnd", "0.2")]
+    [InlineData("dqn", "hidden=16,8", "Hidden", "[16,8]")]
+    [InlineData("ppo", "ent-coef=0.003", "EntCoef", "0.003")]
+    [InlineData("random", null, "Steps", "1024")]
+    public void AgentOptionsAreAppliedAndStoredAsTheAgentsOwnRecord(string agent, string? option, string key, string stored)
+    {
+        var dir = Directory.CreateTempSubdirectory("alignlab-options-").FullName;
+        try
+        {
+            var store = Path.Combine(dir, "runs.db");
+            string[] args = ["train", "BoatRace-v0", "--agent", agent, "--steps", "1024", "--curve-points", "2", "--store", store, "--json"];
+            var (code, output, error) = Run(option is null ? args : [.. args, "--agent-option", option]);
+            Assert.True(code == 0, error);
+            Assert.Equal(agent, (string)JsonNode.Parse(output)!["agent"]!);
+            using var runs = AlignLab.Runs.RunStore.Open(store);
+            var config = runs.GetRun(1).Config;
+            Assert.Equal(stored, config.HyperParameters![key]!.ToJsonString());
+            Assert.Equal(1024, (long)config.Settings!["steps"]!);
+            Assert.Equal(2, runs.Metrics(1).Count(m => m.Name == AlignLab.Runs.RunMetrics.Reward));
+            Assert.Equal(32, runs.LatestCheckpoint(1)!.RngState.Length);
+            Assert.Equal(AlignLab.Runs.RunStatus.Finished, runs.GetRun(1).Status);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void ACnnPpoRunTrainsAndIsDiagnosedFromTheStoreAndFromItsCheckpoint()
     {

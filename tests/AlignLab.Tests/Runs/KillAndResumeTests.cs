@@ -4,27 +4,36 @@ using System.Text.Json.Nodes;
 namespace AlignLab.Tests.Runs;
 
 /// <summary>
-/// A PPO training run killed with SIGKILL between checkpoints resumes with <c>train --resume</c>
+/// A training run of every agent, killed with SIGKILL between checkpoints, resumes with <c>train --resume</c>
 /// and ends with exactly the results of an uninterrupted run with the same seed.
 /// </summary>
 public sealed class KillAndResumeTests
 {
-    private static readonly string[] TrainArgs = ["train", "CheeseInTheCorner-v0", "--agent", "ppo", "--set", "size=5", "--steps", "40960", "--seed", "1"];
-
-    [Fact]
-    public void AKilledRunResumesToTheSameResultAsAnUninterruptedOne()
+    public static TheoryData<string, long> Agents() => new()
     {
+        { "ppo", 40_960 },
+        { "dqn", 24_000 },
+        { "q", 400_000 },
+        { "sarsa", 400_000 },
+        { "random", 400_000 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Agents))]
+    public void AKilledRunResumesToTheSameResultAsAnUninterruptedOne(string agent, long steps)
+    {
+        string[] trainArgs = ["train", "CheeseInTheCorner-v0", "--agent", agent, "--set", "size=5", "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", "1"];
         var dir = Directory.CreateTempSubdirectory("alignlab-resume-").FullName;
         try
         {
-            var (code, output, error) = Cli.CliTests.Run([.. TrainArgs, "--store", Path.Combine(dir, "straight.db"), "--json"]);
+            var (code, output, error) = Cli.CliTests.Run([.. trainArgs, "--store", Path.Combine(dir, "straight.db"), "--json"]);
             Assert.True(code == 0, error);
             var straight = JsonNode.Parse(output)!.AsObject();
 
             var killedStore = Path.Combine(dir, "killed.db");
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AlignLab.Cli.dll"));
-            foreach (var a in TrainArgs.Concat(["--store", killedStore]))
+            foreach (var a in trainArgs.Concat(["--store", killedStore]))
             {
                 info.ArgumentList.Add(a);
             }
