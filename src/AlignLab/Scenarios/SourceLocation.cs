@@ -12,8 +12,3 @@ internal readonly record struct SourceLocation(string File, int Line, int Column
     /// <summary>A problem at this location: <c>file:line:column: problem</c>.</summary>
     public ScenarioException Error(string problem) => new(File, Line, Column, problem);
 }
-
-/// <summary>A value as written in a scenario file, with where it was written.</summary>
-/// <param name="Value">The value.</param>
-/// <param name="At">Where it was written.</param>
-internal readonly record struct Located<T>(T Value, SourceLocation At);
