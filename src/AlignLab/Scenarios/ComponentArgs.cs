@@ -1,5 +1,4 @@
 using System.Globalization;
-using YamlDotNet.RepresentationModel;
 
 namespace AlignLab.Scenarios;
 
@@ -10,18 +9,17 @@ namespace AlignLab.Scenarios;
 /// </summary>
 public sealed class ComponentArgs
 {
-    private readonly YamlNodes _nodes;
-    private readonly YamlNode _at;
-    private readonly Dictionary<string, YamlNode> _values;
+    private readonly SourceLocation _at;
+    private readonly IReadOnlyList<ComponentArgument> _values;
     private readonly IReadOnlyDictionary<string, string> _parameters;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
-    internal ComponentArgs(YamlNodes nodes, YamlNode at, string type, Dictionary<string, YamlNode> values, IReadOnlyDictionary<string, string> parameters)
+    /// <summary>The arguments of <paramref name="entry"/>, with <c>$name</c> resolved from <paramref name="parameters"/>.</summary>
+    internal ComponentArgs(ComponentEntry entry, IReadOnlyDictionary<string, string> parameters)
     {
-        _nodes = nodes;
-        _at = at;
-        Type = type;
-        _values = values;
+        _at = entry.At;
+        Type = entry.Type;
+        _values = entry.Arguments;
         _parameters = parameters;
     }
 
@@ -31,7 +29,7 @@ public sealed class ComponentArgs
     /// <summary>A number argument, or <paramref name="fallback"/> when absent.</summary>
     public double Double(string name, double fallback)
     {
-        var text = Text(name, out var node);
+        var text = Text(name, out var at);
         if (text is null)
         {
             return fallback;
@@ -39,13 +37,13 @@ public sealed class ComponentArgs
 
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
             ? value
-            : throw _nodes.Error(node!, $"component '{Type}': '{name}' must be a number, not '{text}'.");
+            : throw at.Error($"component '{Type}': '{name}' must be a number, not '{text}'.");
     }
 
     /// <summary>An integer argument, or <paramref name="fallback"/> when absent.</summary>
     public int Int(string name, int fallback)
     {
-        var text = Text(name, out var node);
+        var text = Text(name, out var at);
         if (text is null)
         {
             return fallback;
@@ -53,19 +51,19 @@ public sealed class ComponentArgs
 
         return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw _nodes.Error(node!, $"component '{Type}': '{name}' must be an integer, not '{text}'.");
+            : throw at.Error($"component '{Type}': '{name}' must be an integer, not '{text}'.");
     }
 
     /// <summary>A true/false argument, or <paramref name="fallback"/> when absent.</summary>
     public bool Bool(string name, bool fallback)
     {
-        var text = Text(name, out var node);
+        var text = Text(name, out var at);
         return text switch
         {
             null => fallback,
             "true" or "True" => true,
             "false" or "False" => false,
-            _ => throw _nodes.Error(node!, $"component '{Type}': '{name}' must be true or false, not '{text}'."),
+            _ => throw at.Error($"component '{Type}': '{name}' must be true or false, not '{text}'."),
         };
     }
 
@@ -75,46 +73,47 @@ public sealed class ComponentArgs
     /// <summary>A one-character argument (a map symbol), or <paramref name="fallback"/> when absent.</summary>
     public char Char(string name, char fallback)
     {
-        var text = Text(name, out var node);
+        var text = Text(name, out var at);
         if (text is null)
         {
             return fallback;
         }
 
-        return text.Length == 1 ? text[0] : throw _nodes.Error(node!, $"component '{Type}': '{name}' must be one map character, not '{text}'.");
+        return text.Length == 1 ? text[0] : throw at.Error($"component '{Type}': '{name}' must be one map character, not '{text}'.");
     }
 
     /// <summary>A failure located at this component entry, for checks a component makes itself.</summary>
-    public ScenarioException Error(string problem) => _nodes.Error(_at, $"component '{Type}': {problem}");
+    public ScenarioException Error(string problem) => _at.Error($"component '{Type}': {problem}");
 
-    internal void RejectUnread(IReadOnlyCollection<string> known)
+    /// <summary>
+    /// Rejects the first argument the component did not read (after it was created from these
+    /// arguments), suggesting the names it does read.
+    /// </summary>
+    internal void RejectUnread()
     {
-        foreach (var (key, node) in _values)
+        foreach (var argument in _values)
         {
-            if (!_read.Contains(key))
-            {
-                throw _nodes.Error(node, $"component '{Type}' has no argument '{key}'{Suggest.DidYouMean(key, known)}.");
-            }
+            UnknownKeys.Reject(argument.Name, _read, didYouMean => argument.At.Error($"component '{Type}' has no argument '{argument.Name}'{didYouMean}."));
         }
     }
 
-    internal IReadOnlyCollection<string> ReadNames => _read;
-
-    private string? Text(string name, out YamlNode? node)
+    private string? Text(string name, out SourceLocation at)
     {
         _read.Add(name);
-        if (!_values.TryGetValue(name, out node))
+        var argument = _values.FirstOrDefault(a => a.Name == name);
+        at = argument?.At ?? _at;
+        if (argument is null)
         {
             return null;
         }
 
-        var text = _nodes.Scalar(node, $"component '{Type}' argument '{name}'");
+        var text = argument.Text ?? throw at.Error($"component '{Type}' argument '{name}' must be a single value.");
         if (text.StartsWith('$'))
         {
             var parameter = text[1..];
             return _parameters.TryGetValue(parameter, out var value)
                 ? value
-                : throw _nodes.Error(node, $"component '{Type}': unknown parameter '${parameter}'{Suggest.DidYouMean(parameter, _parameters.Keys)}.");
+                : throw at.Error($"component '{Type}': unknown parameter '${parameter}'{Suggest.DidYouMean(parameter, _parameters.Keys)}.");
         }
 
         return text;

@@ -1,19 +1,19 @@
 using System.Globalization;
 using AlignLab.Grid;
 using AlignLab.Objectives;
-using YamlDotNet.RepresentationModel;
 
 namespace AlignLab.Scenarios;
 
 /// <summary>
-/// A scenario as read from its YAML file, before it is built for play: maps, legend,
-/// components, objectives, goals, distributions and parameters. Building turns it into
+/// A scenario as compiled from its file (<see cref="ScenarioParser"/>), before it is built for play:
+/// maps, legend, components, objectives, goals, distributions and parameters, each with the file
+/// location that later errors point at. Building turns it into
 /// a <see cref="GridWorld"/> for one choice of level or distribution and parameter values (see <c>Build</c>).
 /// </summary>
 public sealed class ScenarioDefinition
 {
     internal ScenarioDefinition(
-        YamlNodes nodes,
+        string source,
         string id,
         string title,
         string description,
@@ -21,7 +21,7 @@ public sealed class ScenarioDefinition
         string actions,
         IReadOnlyDictionary<char, Tile> legend,
         char agentSymbol,
-        IReadOnlyList<LevelEntry> levels,
+        IReadOnlyList<GridLevel> levels,
         IReadOnlyDictionary<string, IReadOnlyList<int>> distributions,
         IReadOnlyDictionary<string, ComponentEntry> generators,
         IReadOnlyList<ComponentEntry> components,
@@ -30,7 +30,7 @@ public sealed class ScenarioDefinition
         IReadOnlyList<ObjectiveEntry> goals,
         IReadOnlyDictionary<string, ParameterEntry> parameters)
     {
-        Nodes = nodes;
+        Source = source;
         Id = id;
         Title = title;
         Description = description;
@@ -38,7 +38,7 @@ public sealed class ScenarioDefinition
         Actions = actions;
         Legend = legend;
         AgentSymbol = agentSymbol;
-        LevelEntries = levels;
+        Levels = levels;
         Distributions = distributions;
         GeneratorEntries = generators;
         ComponentEntries = components;
@@ -70,10 +70,10 @@ public sealed class ScenarioDefinition
     public char AgentSymbol { get; }
 
     /// <summary>Number of fixed levels.</summary>
-    public int LevelCount => LevelEntries.Count;
+    public int LevelCount => Levels.Count;
 
     /// <summary>A level's map as ASCII art, with the agent at its start.</summary>
-    public string LevelArt(int level) => LevelEntries[level].Level.ToAscii(AgentSymbol);
+    public string LevelArt(int level) => Levels[level].ToAscii(AgentSymbol);
 
     /// <summary>The named distributions over fixed levels and the level numbers each draws from (uniformly).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<int>> Distributions { get; }
@@ -91,18 +91,20 @@ public sealed class ScenarioDefinition
     public IReadOnlyDictionary<string, string> ParameterDefaults => ParameterEntries.ToDictionary(p => p.Key, p => p.Value.Default, StringComparer.Ordinal);
 
     /// <summary>The reward terms as written (event → weight).</summary>
-    public IReadOnlyList<(string Event, string Weight)> RewardTerms => RewardEntry.Terms.Select(t => (t.Event, t.Weight)).ToList();
+    public IReadOnlyList<(string Event, string Weight)> RewardTerms => RewardEntry.Terms.Select(t => (t.Event.Value, t.Weight.Value)).ToList();
 
     /// <summary>The intended-objective terms as written.</summary>
-    public IReadOnlyList<(string Event, string Weight)> IntendedTerms => IntendedEntry.Terms.Select(t => (t.Event, t.Weight)).ToList();
+    public IReadOnlyList<(string Event, string Weight)> IntendedTerms => IntendedEntry.Terms.Select(t => (t.Event.Value, t.Weight.Value)).ToList();
 
     /// <summary>The candidate goals and their terms as written.</summary>
     public IReadOnlyList<(string Name, IReadOnlyList<(string Event, string Weight)> Terms)> GoalTerms =>
-        [.. GoalEntries.Select(g => (g.Name, (IReadOnlyList<(string, string)>)[.. g.Terms.Select(t => (t.Event, t.Weight))]))];
+        [.. GoalEntries.Select(g => (g.Name, (IReadOnlyList<(string, string)>)[.. g.Terms.Select(t => (t.Event.Value, t.Weight.Value))]))];
 
-    internal YamlNodes Nodes { get; }
+    /// <summary>The file (or resource) the scenario was read from, named in errors found when it is built.</summary>
+    internal string Source { get; }
 
-    internal IReadOnlyList<LevelEntry> LevelEntries { get; }
+    /// <summary>The fixed levels, with the agent's start cell holding the tile beneath it.</summary>
+    internal IReadOnlyList<GridLevel> Levels { get; }
 
     internal IReadOnlyList<ComponentEntry> ComponentEntries { get; }
 
@@ -149,26 +151,26 @@ public sealed class ScenarioDefinition
         }
         else if (options.Level is null && GeneratorEntries.TryGetValue(options.Distribution ?? "train", out var generatorEntry))
         {
-            var args = new ComponentArgs(Nodes, generatorEntry.At, generatorEntry.Type, generatorEntry.Args, parameters);
+            var args = new ComponentArgs(generatorEntry, parameters);
             if (!components.TryCreateGenerator(generatorEntry.Type, args, out generator))
             {
-                throw Nodes.Error(generatorEntry.At, $"unknown level generator '{generatorEntry.Type}'{Suggest.DidYouMean(generatorEntry.Type, components.GeneratorNames)}.");
+                throw generatorEntry.At.Error($"unknown level generator '{generatorEntry.Type}'{Suggest.DidYouMean(generatorEntry.Type, components.GeneratorNames)}.");
             }
 
-            args.RejectUnread(args.ReadNames);
+            args.RejectUnread();
             var missing = generator!.Symbols.Where(c => !Legend.ContainsKey(c)).Distinct().ToList();
             if (missing.Count > 0)
             {
-                throw Nodes.Error(generatorEntry.At, $"generator '{generatorEntry.Type}' writes {string.Join(", ", missing.Select(c => $"'{c}'"))}, which the legend does not define.");
+                throw generatorEntry.At.Error($"generator '{generatorEntry.Type}' writes {string.Join(", ", missing.Select(c => $"'{c}'"))}, which the legend does not define.");
             }
 
             levelNumbers = [];
         }
         else if (options.Level is { } level)
         {
-            if (level < 0 || level >= LevelEntries.Count)
+            if (level < 0 || level >= Levels.Count)
             {
-                throw new ScenarioException(Id, 0, 0, $"there is no level {level}; levels are 0..{LevelEntries.Count - 1}.");
+                throw new ScenarioException(Id, 0, 0, $"there is no level {level}; levels are 0..{Levels.Count - 1}.");
             }
 
             levelNumbers = [level];
@@ -184,7 +186,7 @@ public sealed class ScenarioDefinition
             levelNumbers = numbers;
         }
 
-        var levels = options.FixedLevel is { } fixedLevel ? [fixedLevel] : levelNumbers.Select(n => LevelEntries[n].Level).ToList();
+        var levels = options.FixedLevel is { } fixedLevel ? [fixedLevel] : levelNumbers.Select(n => Levels[n]).ToList();
         if (levels.Any(l => l.Height != levels[0].Height || l.Width != levels[0].Width))
         {
             throw new ScenarioException(Id, 0, 0, $"levels {string.Join(", ", levelNumbers)} differ in size and cannot share one environment; pick one with --level.");
@@ -193,13 +195,13 @@ public sealed class ScenarioDefinition
         var built = new List<GridComponent>();
         foreach (var entry in ComponentEntries)
         {
-            var args = new ComponentArgs(Nodes, entry.At, entry.Type, entry.Args, parameters);
+            var args = new ComponentArgs(entry, parameters);
             if (!components.TryCreate(entry.Type, args, out var component))
             {
-                throw Nodes.Error(entry.At, $"unknown component '{entry.Type}'{Suggest.DidYouMean(entry.Type, components.Names)}.");
+                throw entry.At.Error($"unknown component '{entry.Type}'{Suggest.DidYouMean(entry.Type, components.Names)}.");
             }
 
-            args.RejectUnread(args.ReadNames);
+            args.RejectUnread();
             built.Add(component!);
         }
 
@@ -213,14 +215,14 @@ public sealed class ScenarioDefinition
         {
             var maxSteps = options.Level is null && DistributionMaxSteps.TryGetValue(options.Distribution ?? "train", out var steps) ? steps : MaxSteps;
             return new GridWorld(Id, levels, levelNumbers, Legend, AgentSymbol, built, actions, maxSteps, events =>
-                (RewardEntry.Build(Nodes, events, parameters),
-                 scrambleHidden ? Scrambled("intended", events, 1) : IntendedEntry.Build(Nodes, events, parameters),
-                 [.. GoalEntries.Select((g, i) => scrambleHidden ? Scrambled(g.Name, events, i + 2) : g.Build(Nodes, events, parameters))]),
+                (RewardEntry.Build(events, parameters),
+                 scrambleHidden ? Scrambled("intended", events, 1) : IntendedEntry.Build(events, parameters),
+                 [.. GoalEntries.Select((g, i) => scrambleHidden ? Scrambled(g.Name, events, i + 2) : g.Build(events, parameters))]),
                 generator);
         }
         catch (ArgumentException e)
         {
-            throw new ScenarioException(Nodes.Source, 0, 0, e.Message);
+            throw new ScenarioException(Source, 0, 0, e.Message);
         }
     }
 
@@ -252,38 +254,40 @@ public sealed class ScenarioDefinition
             return values;
         }
 
+        string[] names = [.. ParameterEntries.Keys];
+        var known = names.Length == 0 ? "it has none" : $"parameters: {string.Join(", ", names)}";
         foreach (var (key, raw) in set)
         {
-            if (!ParameterEntries.TryGetValue(key, out var parameter))
-            {
-                var known = ParameterEntries.Count == 0 ? "it has none" : $"parameters: {string.Join(", ", ParameterEntries.Keys)}";
-                throw new ScenarioException($"--set {key}={raw}: {Id} has no parameter '{key}'{Suggest.DidYouMean(key, ParameterEntries.Keys)}; {known}.");
-            }
-
-            values[key] = parameter.Check(key, raw, Id);
+            UnknownKeys.Reject(key, names, didYouMean => new ScenarioException($"--set {key}={raw}: {Id} has no parameter '{key}'{didYouMean}; {known}."));
+            values[key] = ParameterEntries[key].Check(key, raw, Id);
         }
 
         return values;
     }
 
-    internal sealed record LevelEntry(GridLevel Level, YamlNode At);
-
-    internal sealed record ComponentEntry(string Type, YamlNode At, Dictionary<string, YamlNode> Args);
-
-    internal sealed record ParameterEntry(string Default, string Kind, IReadOnlyList<string>? Choices)
+    /// <summary>A parameter settable with <c>--set</c>: its default, the kind of value it takes and, when restricted, its choices.</summary>
+    internal sealed record ParameterEntry(string Default, ParameterKind Kind, IReadOnlyList<string>? Choices)
     {
+        /// <summary>Checks a <c>--set</c> value for this parameter and returns it.</summary>
         public string Check(string key, string raw, string id)
         {
             var ok = Kind switch
             {
-                "bool" => raw is "true" or "false",
-                "int" => int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
-                "number" => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d),
-                _ => true,
+                ParameterKind.Bool => raw is "true" or "false",
+                ParameterKind.Int => int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
+                ParameterKind.Number => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d),
+                ParameterKind.Text => true,
+                _ => throw new InvalidOperationException($"Unknown parameter kind {Kind}."),
             };
             if (!ok)
             {
-                throw new ScenarioException($"--set {key}={raw}: {id}'s parameter '{key}' takes {(Kind == "bool" ? "true or false" : Kind == "int" ? "an integer" : "a number")}.");
+                var takes = Kind switch
+                {
+                    ParameterKind.Bool => "true or false",
+                    ParameterKind.Int => "an integer",
+                    _ => "a number",
+                };
+                throw new ScenarioException($"--set {key}={raw}: {id}'s parameter '{key}' takes {takes}.");
             }
 
             if (Choices is not null && !Choices.Contains(raw))
@@ -295,28 +299,30 @@ public sealed class ScenarioDefinition
         }
     }
 
-    internal sealed record ObjectiveEntry(string Name, YamlNode At, IReadOnlyList<(string Event, string Weight, YamlNode KeyAt, YamlNode WeightAt)> Terms)
+    /// <summary>An objective as compiled: its name and its terms, resolved against the built world's events when built.</summary>
+    internal sealed record ObjectiveEntry(string Name, IReadOnlyList<ObjectiveTerm> Terms)
     {
-        public Objective Build(YamlNodes nodes, IReadOnlyList<string> events, IReadOnlyDictionary<string, string> parameters)
+        /// <summary>The objective over <paramref name="events"/>, with <c>$parameter</c> weights resolved from <paramref name="parameters"/>.</summary>
+        public Objective Build(IReadOnlyList<string> events, IReadOnlyDictionary<string, string> parameters)
         {
             var terms = new List<(int, double)>();
-            foreach (var (name, weightText, keyAt, weightAt) in Terms)
+            foreach (var ((name, keyAt), (weightText, weightAt)) in Terms)
             {
                 var index = events.ToList().IndexOf(name);
                 if (index < 0)
                 {
-                    throw nodes.Error(keyAt, $"{Name}: no tile or component emits event '{name}'{Suggest.DidYouMean(name, events)}; events: {string.Join(", ", events)}.");
+                    throw keyAt.Error($"{Name}: no tile or component emits event '{name}'{Suggest.DidYouMean(name, events)}; events: {string.Join(", ", events)}.");
                 }
 
                 var text = weightText;
                 if (text.StartsWith('$'))
                 {
-                    text = parameters.TryGetValue(text[1..], out var value) ? value : throw nodes.Error(weightAt, $"{Name}: unknown parameter '{text}'.");
+                    text = parameters.TryGetValue(text[1..], out var value) ? value : throw weightAt.Error($"{Name}: unknown parameter '{text}'.");
                 }
 
                 if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) || !double.IsFinite(weight))
                 {
-                    throw nodes.Error(weightAt, $"{Name}: the weight of '{name}' must be a number, not '{text}'.");
+                    throw weightAt.Error($"{Name}: the weight of '{name}' must be a number, not '{text}'.");
                 }
 
                 terms.Add((index, weight));

@@ -1,10 +1,13 @@
+using AlignLab.Errors;
+
 namespace AlignLab.Scenarios;
 
 /// <summary>
 /// A problem with a scenario file or with the options used to build a scenario, located as
 /// precisely as possible. Its message is one line meant for the user: <c>file:line:col: what</c>.
+/// It is bad user input, so the command line reports it with exit code 2.
 /// </summary>
-public sealed class ScenarioException : Exception
+public sealed class ScenarioException : UserInputException
 {
     /// <summary>Creates an error at a location; <paramref name="line"/> and <paramref name="column"/> are 1-based, 0 when unknown.</summary>
     public ScenarioException(string source, int line, int column, string problem)
