@@ -17,9 +17,9 @@ public sealed class GridWorld
     private readonly int[] _touchEvent = new int[256];
     private readonly sbyte[] _channelOf = new sbyte[256];
     private readonly GridComponent[] _components;
-    private readonly GridComponent[] _entryHandlers;
-    private readonly GridComponent[] _renderers;
-    private readonly GridComponent[] _observers;
+    private readonly IEntryHandler[] _entryHandlers;
+    private readonly IBoardRenderer[] _renderers;
+    private readonly IExtrasObserver[] _observers;
     private readonly bool[] _persistent;
 
     internal GridWorld(
@@ -83,13 +83,13 @@ public sealed class GridWorld
             component.Bind(binder);
         }
 
-        _entryHandlers = [.. _components.Where(c => c.HandlesEntry)];
-        _renderers = [.. _components.Where(c => c.Renders)];
+        _entryHandlers = [.. _components.OfType<IEntryHandler>()];
+        _renderers = [.. _components.OfType<IBoardRenderer>()];
         EventNames = events;
         VarNames = vars;
         ExtraNames = extras;
         _persistent = [.. persistent];
-        _observers = [.. _components.Where(c => c.GetType().GetMethod(nameof(GridComponent.Observe), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)!.DeclaringType != typeof(GridComponent))];
+        _observers = [.. _components.OfType<IExtrasObserver>()];
 
         Array.Fill(_channelOf, (sbyte)-1);
         var channels = legend.Keys.Order().ToList();
