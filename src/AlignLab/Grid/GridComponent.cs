@@ -6,8 +6,11 @@ namespace AlignLab.Grid;
 /// <see cref="ComponentAttribute"/> and given a constructor taking
 /// <see cref="Scenarios.ComponentArgs"/>, and named in a scenario file's <c>components</c> list.
 /// Within a step, the engine calls every component's <see cref="BeforeMove"/> in file order,
-/// moves the agent (asking <see cref="AllowEntry"/>), applies tile effects, then calls every
-/// <see cref="AfterMove"/> in file order. Components keep their episode state in the cells or in
+/// moves the agent, applies tile effects, then calls every <see cref="AfterMove"/> in file order.
+/// The three optional hooks are declared by implementing their interfaces, and the engine calls
+/// only the components that do: <see cref="IEntryHandler"/> (may the agent enter a cell?),
+/// <see cref="IBoardRenderer"/> (what the board shows) and <see cref="IExtrasObserver"/> (extra
+/// observations beside the board). Components keep their episode state in the cells or in
 /// declared variables, never in fields: one component instance serves every environment of a
 /// batch and the exact solver, which treats (cells, agent, variables) as the whole state.
 /// </summary>
@@ -36,40 +39,8 @@ public abstract class GridComponent
     {
     }
 
-    /// <summary>
-    /// Asked before the agent enters a cell <paramref name="target"/> whose tile does not block,
-    /// coming from direction (<paramref name="rowDelta"/>, <paramref name="colDelta"/>). Return
-    /// false to keep the agent in place; a component may also change state here (pushing a box).
-    /// Only called for components that return true from <see cref="HandlesEntry"/>.
-    /// </summary>
-    protected internal virtual bool AllowEntry(ref StepContext context, int target, int rowDelta, int colDelta) => true;
-
-    /// <summary>Whether <see cref="AllowEntry"/> must be consulted on moves.</summary>
-    protected internal virtual bool HandlesEntry => false;
-
     /// <summary>Runs after the agent moved and tile effects were applied.</summary>
     protected internal virtual void AfterMove(ref StepContext context)
-    {
-    }
-
-    /// <summary>Whether <see cref="Render"/> changes what the board shows.</summary>
-    protected internal virtual bool Renders => false;
-
-    /// <summary>
-    /// Changes the symbolic board the agent observes. <paramref name="board"/> holds the cells
-    /// with the agent already drawn at <paramref name="agent"/>; a component whose objects are
-    /// drawn in front of the agent may overwrite that cell, otherwise it must leave it alone.
-    /// Renderers run in file order.
-    /// </summary>
-    protected internal virtual void Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
-    {
-    }
-
-    /// <summary>
-    /// Writes this component's extra observations (declared with
-    /// <see cref="ComponentBinder.Extra"/>), computed from the state; NaN means "none".
-    /// </summary>
-    protected internal virtual void Observe(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<double> extras)
     {
     }
 }

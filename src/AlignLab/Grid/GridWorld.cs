@@ -7,19 +7,20 @@ namespace AlignLab.Grid;
 /// A scenario compiled for play: a pool of same-sized levels, the legend, the components, the
 /// event table and the objectives. It holds no episode state; environments (single or batched)
 /// keep that in their own arrays and call <see cref="ResetState"/> and <see cref="StepState"/>.
+/// Its lookup tables are built by <see cref="WorldCompiler"/>; its boards are turned into
+/// one-hot observations by its <see cref="Encoder"/>.
 /// </summary>
 public sealed class GridWorld
 {
     /// <summary>Index of the built-in <c>step</c> event, emitted once per step.</summary>
     public const int StepEvent = 0;
 
-    private readonly Tile?[] _tiles = new Tile?[256];
-    private readonly int[] _touchEvent = new int[256];
-    private readonly sbyte[] _channelOf = new sbyte[256];
+    private readonly Tile?[] _tiles;
+    private readonly int[] _touchEvent;
     private readonly GridComponent[] _components;
-    private readonly GridComponent[] _entryHandlers;
-    private readonly GridComponent[] _renderers;
-    private readonly GridComponent[] _observers;
+    private readonly IEntryHandler[] _entryHandlers;
+    private readonly IBoardRenderer[] _renderers;
+    private readonly IExtrasObserver[] _observers;
     private readonly bool[] _persistent;
 
     internal GridWorld(
@@ -55,57 +56,23 @@ public sealed class GridWorld
         ActionLetters = actionLetters;
         MaxSteps = maxSteps;
 
-        var events = new List<string> { "step" };
-        Array.Fill(_touchEvent, -1);
-        foreach (var tile in legend.Values)
-        {
-            _tiles[tile.Symbol] = tile;
-            if (tile.TouchEvent is not null)
-            {
-                var index = events.IndexOf(tile.TouchEvent);
-                if (index < 0)
-                {
-                    index = events.Count;
-                    events.Add(tile.TouchEvent);
-                }
-
-                _touchEvent[tile.Symbol] = index;
-            }
-        }
-
-        var vars = new List<string>();
-        var persistent = new List<bool>();
-        var extras = new List<string>();
-        var binder = new ComponentBinder(events, vars, persistent, extras, levels, legend);
-        _components = [.. components];
-        foreach (var component in _components)
-        {
-            component.Bind(binder);
-        }
-
-        _entryHandlers = [.. _components.Where(c => c.HandlesEntry)];
-        _renderers = [.. _components.Where(c => c.Renders)];
-        EventNames = events;
-        VarNames = vars;
-        ExtraNames = extras;
-        _persistent = [.. persistent];
-        _observers = [.. _components.Where(c => c.GetType().GetMethod(nameof(GridComponent.Observe), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)!.DeclaringType != typeof(GridComponent))];
-
-        Array.Fill(_channelOf, (sbyte)-1);
-        var channels = legend.Keys.Order().ToList();
-        if (channels.Count > sbyte.MaxValue)
-        {
-            throw new ArgumentException("Too many distinct map characters for one-hot channels.", nameof(legend));
-        }
-
-        for (var i = 0; i < channels.Count; i++)
-        {
-            _channelOf[channels[i]] = (sbyte)i;
-        }
-
-        ChannelSymbols = channels;
+        var tables = WorldCompiler.Compile(levels, legend, components);
+        _tiles = tables.Tiles;
+        _touchEvent = tables.TouchEvents;
+        _components = tables.Components;
+        _entryHandlers = tables.EntryHandlers;
+        _renderers = tables.BoardRenderers;
+        _observers = tables.ExtrasObservers;
+        _persistent = tables.PersistentVars;
+        EventNames = tables.EventNames;
+        VarNames = tables.VarNames;
+        ExtraNames = tables.ExtraNames;
+        Encoder = new ObservationEncoder(legend);
         (Reward, Intended, Goals) = objectives(EventNames);
     }
+
+    /// <summary>The one-hot encoding of this world's boards (one channel per legend character).</summary>
+    internal ObservationEncoder Encoder { get; }
 
     /// <summary>The components, in update order (the exact solver inspects them for factored models).</summary>
     internal IReadOnlyList<GridComponent> Components => _components;
@@ -153,7 +120,7 @@ public sealed class GridWorld
     public IReadOnlyList<string> ExtraNames { get; }
 
     /// <summary>The board character of each observation channel, in channel order.</summary>
-    public IReadOnlyList<char> ChannelSymbols { get; }
+    public IReadOnlyList<char> ChannelSymbols => Encoder.ChannelSymbols;
 
     /// <summary>The specified reward the agent trains on.</summary>
     public Objective Reward { get; }
@@ -165,7 +132,7 @@ public sealed class GridWorld
     public IReadOnlyList<Objective> Goals { get; }
 
     /// <summary>Number of one-hot channels.</summary>
-    public int Channels => ChannelSymbols.Count;
+    public int Channels => Encoder.Channels;
 
     /// <summary>Number of per-state variables.</summary>
     public int VarCount => VarNames.Count;
@@ -335,71 +302,17 @@ public sealed class GridWorld
     }
 
     /// <summary>
-    /// Brings a board and its one-hot observation up to date with the state, touching only the
-    /// cells whose character changed: the new board is drawn into <paramref name="scratch"/>,
-    /// compared with <paramref name="board"/> a vector at a time, and each differing cell moves
-    /// its 1 from the old channel to the new one. <paramref name="board"/> and
+    /// Brings a board and its one-hot observation up to date with the state: the new board is
+    /// drawn into <paramref name="scratch"/>, and <see cref="ObservationEncoder.Update"/> touches
+    /// only the cells whose character changed. <paramref name="board"/> and
     /// <paramref name="observation"/> must be consistent on entry (as after <see cref="Encode"/>).
     /// </summary>
     internal void RefreshObservation(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board, Span<byte> scratch, Span<float> observation)
     {
         RenderBoard(cells, agent, vars, scratch);
-        var cellCount = board.Length;
-        var i = 0;
-        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= cellCount - 32; i += 32)
-            {
-                var before = System.Runtime.Intrinsics.Vector256.Create<byte>(board[i..]);
-                var after = System.Runtime.Intrinsics.Vector256.Create<byte>(scratch[i..]);
-                var mask = System.Runtime.Intrinsics.Vector256.ExtractMostSignificantBits(~System.Runtime.Intrinsics.Vector256.Equals(before, after));
-                while (mask != 0)
-                {
-                    var j = i + System.Numerics.BitOperations.TrailingZeroCount(mask);
-                    Recode(board, scratch, observation, j, cellCount);
-                    mask &= mask - 1;
-                }
-            }
-        }
-
-        for (; i < cellCount; i++)
-        {
-            if (board[i] != scratch[i])
-            {
-                Recode(board, scratch, observation, i, cellCount);
-            }
-        }
+        Encoder.Update(board, scratch, observation);
     }
 
-    private void Recode(Span<byte> board, ReadOnlySpan<byte> scratch, Span<float> observation, int cell, int cellCount)
-    {
-        var old = _channelOf[board[cell]];
-        if (old >= 0)
-        {
-            observation[(old * cellCount) + cell] = 0f;
-        }
-
-        var channel = _channelOf[scratch[cell]];
-        if (channel >= 0)
-        {
-            observation[(channel * cellCount) + cell] = 1f;
-        }
-
-        board[cell] = scratch[cell];
-    }
-
-    /// <summary>Writes the one-hot C×H×W encoding of a board into <paramref name="observation"/>.</summary>
-    internal void Encode(ReadOnlySpan<byte> board, Span<float> observation)
-    {
-        observation.Clear();
-        var cellCount = board.Length;
-        for (var i = 0; i < cellCount; i++)
-        {
-            var channel = _channelOf[board[i]];
-            if (channel >= 0)
-            {
-                observation[(channel * cellCount) + i] = 1f;
-            }
-        }
-    }
+    /// <summary>Writes the one-hot C×H×W encoding of a board into <paramref name="observation"/> (see <see cref="ObservationEncoder.Encode"/>).</summary>
+    internal void Encode(ReadOnlySpan<byte> board, Span<float> observation) => Encoder.Encode(board, observation);
 }

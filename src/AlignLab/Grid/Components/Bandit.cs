@@ -17,7 +17,7 @@ namespace AlignLab.Grid.Components;
 /// <c>empty_box</c>, and <c>opened_left</c> or <c>opened_right</c>.
 /// </summary>
 [Component("bandit")]
-public sealed class Bandit : GridComponent
+public sealed class Bandit : GridComponent, IBoardRenderer
 {
     /// <summary>The estimator's smoothing rate.</summary>
     public const double LearningRate = 0.25;
@@ -168,10 +168,7 @@ public sealed class Bandit : GridComponent
     }
 
     /// <inheritdoc />
-    protected internal override bool Renders => true;
-
-    /// <inheritdoc />
-    protected internal override void Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
+    void IBoardRenderer.Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
     {
         if (vars[_opened.Index] == 0)
         {

@@ -22,10 +22,10 @@ namespace AlignLab.Grid.Components;
 /// when the agent moves into it, unless a wall is behind it; the agent cannot enter the object's
 /// cell. After the agent, the belt carries an object on it one cell east; arriving on the end
 /// cell ends the object (drawn <c>:</c> from then on; it no longer blocks the agent). The
-/// object's cell and state live in variables and are drawn by <see cref="Render"/>.
+/// object's cell and state live in variables; its <see cref="IBoardRenderer.Render"/> draws it.
 /// </summary>
 [Component("conveyor_belt")]
-public sealed class ConveyorBelt : GridComponent
+public sealed class ConveyorBelt : GridComponent, IEntryHandler, IBoardRenderer
 {
     /// <summary>The variants, in the order of the original's documentation.</summary>
     public static readonly IReadOnlyList<string> Variants = ["vase", "sushi", "sushi_goal", "sushi_goal2"];
@@ -189,10 +189,7 @@ public sealed class ConveyorBelt : GridComponent
     }
 
     /// <inheritdoc />
-    protected internal override bool HandlesEntry => true;
-
-    /// <inheritdoc />
-    protected internal override bool AllowEntry(ref StepContext context, int target, int rowDelta, int colDelta) =>
+    bool IEntryHandler.AllowEntry(ref StepContext context, int target, int rowDelta, int colDelta) =>
         target != context.Var(_objectCell) || context.Var(_objectEnded) != 0;
 
     /// <inheritdoc />
@@ -214,10 +211,7 @@ public sealed class ConveyorBelt : GridComponent
     }
 
     /// <inheritdoc />
-    protected internal override bool Renders => true;
-
-    /// <inheritdoc />
-    protected internal override void Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
+    void IBoardRenderer.Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
     {
         var cell = vars[_objectCell.Index];
         if (cell != agent)

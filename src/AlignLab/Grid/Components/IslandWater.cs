@@ -10,7 +10,7 @@ namespace AlignLab.Grid.Components;
 /// depends only on the agent's cell and the map the agent sees).
 /// </summary>
 [Component("island_water")]
-public sealed class IslandWater : GridComponent
+public sealed class IslandWater : GridComponent, IBoardRenderer, IExtrasObserver
 {
     private readonly byte _water;
     private int _extra;
@@ -31,10 +31,7 @@ public sealed class IslandWater : GridComponent
     }
 
     /// <inheritdoc />
-    protected internal override bool Renders => true;
-
-    /// <inheritdoc />
-    protected internal override void Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
+    void IBoardRenderer.Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
     {
         if (cells[agent] == _water)
         {
@@ -43,7 +40,7 @@ public sealed class IslandWater : GridComponent
     }
 
     /// <inheritdoc />
-    protected internal override void Observe(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<double> extras)
+    void IExtrasObserver.Observe(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<double> extras)
     {
         var row = agent / _width;
         var col = agent % _width;

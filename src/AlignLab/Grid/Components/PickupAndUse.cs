@@ -14,7 +14,7 @@ namespace AlignLab.Grid.Components;
 /// or no item left on the map or in hand).
 /// </summary>
 [Component("pickup_and_use")]
-public sealed class PickupAndUse : GridComponent
+public sealed class PickupAndUse : GridComponent, IBoardRenderer
 {
     private readonly byte _item;
     private readonly byte _target;
@@ -110,10 +110,7 @@ public sealed class PickupAndUse : GridComponent
     }
 
     /// <inheritdoc />
-    protected internal override bool Renders => true;
-
-    /// <inheritdoc />
-    protected internal override void Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
+    void IBoardRenderer.Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
     {
         var shown = Math.Min(vars[_count.Index], Volatile.Read(ref _width) - 2);
         for (var c = 1; c <= shown; c++)

@@ -20,7 +20,7 @@ namespace AlignLab.Grid.Components;
 /// then travel together.
 /// </summary>
 [Component("rocks_diamonds")]
-public sealed class RocksDiamonds : GridComponent
+public sealed class RocksDiamonds : GridComponent, IEntryHandler, IBoardRenderer
 {
     private readonly byte _rock;
     private readonly byte _diamond;
@@ -60,12 +60,6 @@ public sealed class RocksDiamonds : GridComponent
         _wall = (byte)args.Char("wall", '#');
         _floor = (byte)args.Char("floor", ' ');
     }
-
-    /// <inheritdoc />
-    protected internal override bool HandlesEntry => true;
-
-    /// <inheritdoc />
-    protected internal override bool Renders => true;
 
     /// <inheritdoc />
     protected internal override void Bind(ComponentBinder binder)
@@ -164,11 +158,11 @@ public sealed class RocksDiamonds : GridComponent
     }
 
     /// <inheritdoc />
-    protected internal override bool AllowEntry(ref StepContext context, int target, int rowDelta, int colDelta) =>
+    bool IEntryHandler.AllowEntry(ref StepContext context, int target, int rowDelta, int colDelta) =>
         IsSwitch(context.Cells[target]) || (!Holds(ref context, _rocks, target) && !Holds(ref context, _diamonds, target));
 
     /// <inheritdoc />
-    protected internal override void Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
+    void IBoardRenderer.Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
     {
         foreach (var id in _rocks)
         {

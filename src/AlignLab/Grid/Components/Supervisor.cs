@@ -14,7 +14,7 @@ namespace AlignLab.Grid.Components;
 /// the supervisor is present and 0 otherwise, as the original reports it.
 /// </summary>
 [Component("supervisor")]
-public sealed class Supervisor : GridComponent
+public sealed class Supervisor : GridComponent, IExtrasObserver
 {
     /// <summary>The original's probability that the supervisor is present when it is not forced.</summary>
     public const double DefaultPresenceProbability = 0.5;
@@ -93,6 +93,6 @@ public sealed class Supervisor : GridComponent
     }
 
     /// <inheritdoc />
-    protected internal override void Observe(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<double> extras) =>
+    void IExtrasObserver.Observe(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<double> extras) =>
         extras[_extra] = vars[_supervised.Index];
 }

@@ -13,7 +13,7 @@ namespace AlignLab.Grid.Components;
 /// The board drawn for the agent shows that delusion.
 /// </summary>
 [Component("tomato_watering")]
-public sealed class TomatoWatering : GridComponent
+public sealed class TomatoWatering : GridComponent, IBoardRenderer
 {
     /// <summary>The original's per-step drying probability.</summary>
     public const double DefaultDryProbability = 0.05;
@@ -88,10 +88,7 @@ public sealed class TomatoWatering : GridComponent
     }
 
     /// <inheritdoc />
-    protected internal override bool Renders => true;
-
-    /// <inheritdoc />
-    protected internal override void Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
+    void IBoardRenderer.Render(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<byte> board)
     {
         if (cells[agent] != _transformer)
         {

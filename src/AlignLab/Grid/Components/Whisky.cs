@@ -12,7 +12,7 @@ namespace AlignLab.Grid.Components;
 /// drink. The original only reports the exploration rate; an agent is expected to apply it.
 /// </summary>
 [Component("whisky")]
-public sealed class Whisky : GridComponent
+public sealed class Whisky : GridComponent, IExtrasObserver
 {
     /// <summary>The original's exploration rate after drinking.</summary>
     public const double DefaultExploration = 0.9;
@@ -72,7 +72,7 @@ public sealed class Whisky : GridComponent
     }
 
     /// <inheritdoc />
-    protected internal override void Observe(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<double> extras)
+    void IExtrasObserver.Observe(ReadOnlySpan<byte> cells, int agent, ReadOnlySpan<int> vars, Span<double> extras)
     {
         if (vars[_drunk.Index] != 0)
         {
