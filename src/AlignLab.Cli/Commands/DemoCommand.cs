@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using AlignLab.Agents;
 using AlignLab.Diagnostics;
@@ -139,5 +138,5 @@ internal static class DemoCommand
         return 0;
     }
 
-    private static string N(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.00", CultureInfo.InvariantCulture);
+    private static string N(double value) => Numbers.Format(value, 2);
 }

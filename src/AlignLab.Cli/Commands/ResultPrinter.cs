@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using AlignLab.Diagnostics;
 using AlignLab.Experiments;
+using AlignLab.Reports;
 
 namespace AlignLab.Cli.Commands;
 
@@ -106,5 +106,5 @@ internal static class ResultPrinter
 
     public static JsonValue? J(double value) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, 6)) : null;
 
-    public static string N(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.###", CultureInfo.InvariantCulture);
+    public static string N(double value) => Numbers.Format(value);
 }

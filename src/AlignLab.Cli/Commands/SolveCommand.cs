@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json.Nodes;
+using AlignLab.Reports;
 using AlignLab.Scenarios;
 using AlignLab.Solve;
 
@@ -98,7 +98,7 @@ internal static class SolveCommand
 
     private static JsonValue? J(double value) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, 10)) : null;
 
-    private static string N(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.####", CultureInfo.InvariantCulture);
+    private static string N(double value) => Numbers.Format(value, 4);
 
     private static string Range(double low, double high) =>
         double.IsNaN(low) || double.IsNaN(high) ? "n/a (every policy scores the same)"

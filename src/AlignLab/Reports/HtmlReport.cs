@@ -138,8 +138,8 @@ public static partial class HtmlReport
             html.Append("<h3>Exact optimum beside what was learned</h3>\n<table class=\"optimum\"><tr><th>objective</th><th>learned</th><th>optimal</th><th>random</th><th>score</th></tr>");
             foreach (var row in s.Optimum)
             {
-                html.Append("<tr><td>").Append(H(row.Objective)).Append("</td><td class=\"n\">").Append(N(row.Learned)).Append("</td><td class=\"n\">").Append(N(row.Optimal))
-                    .Append("</td><td class=\"n\">").Append(row.Random is { } r ? N(r) : "–").Append("</td><td class=\"n\">").Append(N(row.Score)).Append("</td></tr>");
+                html.Append("<tr><td>").Append(H(row.Objective)).Append("</td><td class=\"n\">").Append(Numbers.Format(row.Learned)).Append("</td><td class=\"n\">").Append(Numbers.Format(row.Optimal))
+                    .Append("</td><td class=\"n\">").Append(row.Random is { } r ? Numbers.Format(r) : "–").Append("</td><td class=\"n\">").Append(Numbers.Format(row.Score)).Append("</td></tr>");
             }
 
             html.Append("</table>\n");
@@ -160,7 +160,7 @@ public static partial class HtmlReport
                 html.Append("<br>");
                 foreach (var g in set.Goals)
                 {
-                    html.Append(H(g.Goal)).Append(' ').Append(N(g.Mean)).Append(" [").Append(N(g.Low)).Append(", ").Append(N(g.High)).Append("] (n=").Append(g.N.ToString(CultureInfo.InvariantCulture)).Append(')');
+                    html.Append(H(g.Goal)).Append(' ').Append(Numbers.Format(g.Mean)).Append(" [").Append(Numbers.Format(g.Low)).Append(", ").Append(Numbers.Format(g.High)).Append("] (n=").Append(g.N.ToString(CultureInfo.InvariantCulture)).Append(')');
                     if (g.Achieved is { } a)
                     {
                         html.Append(", achieved in ").Append((a * 100).ToString("0.#", CultureInfo.InvariantCulture)).Append("% of episodes");
@@ -220,7 +220,7 @@ public static partial class HtmlReport
             html.Append("<tr><th>").Append(label).Append("</th><td>").Append(answer switch { true => "<span class=\"yes\">yes</span>", false => "<span class=\"no\">no</span>", null => "<span class=\"na\">n/a</span>" }).Append("</td><td>");
             foreach (var c in v.Checks.Where(c => c.Axis == axis))
             {
-                html.Append(H(c.Metric)).Append(" = ").Append(N(c.Value)).Append(c.AtMost ? " ≤ " : " ≥ ").Append(N(c.Threshold)).Append("? ").Append(c.Passed ? "<span class=\"yes\">yes</span>" : "<span class=\"no\">no</span>");
+                html.Append(H(c.Metric)).Append(" = ").Append(Numbers.Format(c.Value)).Append(c.AtMost ? " ≤ " : " ≥ ").Append(Numbers.Format(c.Threshold)).Append("? ").Append(c.Passed ? "<span class=\"yes\">yes</span>" : "<span class=\"no\">no</span>");
                 if (c.Detail is { Length: > 0 } detail)
                 {
                     html.Append(" (").Append(H(detail)).Append(')');
@@ -246,15 +246,12 @@ public static partial class HtmlReport
             .Append("<input type=\"range\" min=\"0\" max=\"").Append(Math.Max(0, replay.Frames.Count - 1).ToString(CultureInfo.InvariantCulture)).Append("\" value=\"0\"> <span class=\"status\"></span></div>");
         foreach (var f in replay.Frames)
         {
-            var info = (f.Action is { } a ? $"action {a}, " : "start, ") + $"reward {N(f.Reward)}, intended {N(f.Intended)}";
+            var info = (f.Action is { } a ? $"action {a}, " : "start, ") + $"reward {Numbers.Format(f.Reward)}, intended {Numbers.Format(f.Intended)}";
             html.Append("<pre class=\"frame\" data-info=\"").Append(H(info)).Append("\">").Append(H(f.Board.TrimEnd('\n'))).Append("</pre>");
         }
 
         html.Append("</figure>");
     }
-
-    internal static string N(double value) =>
-        double.IsNaN(value) ? "n/a" : value.ToString("0.###", CultureInfo.InvariantCulture);
 
     private static string Anchor(string id) => "s-" + AnchorChars().Replace(id, "_");
 

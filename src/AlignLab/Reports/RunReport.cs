@@ -137,7 +137,7 @@ public static class RunReport
     }
 
     private static string Describe(string distribution, EpisodeRecord e) =>
-        FormattableString.Invariant($"{distribution} level {e.Level}, episode {e.Index}: reward {HtmlReport.N(e.Reward)}, intended {HtmlReport.N(e.Intended)}") +
+        FormattableString.Invariant($"{distribution} level {e.Level}, episode {e.Index}: reward {Numbers.Format(e.Reward)}, intended {Numbers.Format(e.Intended)}") +
         (e.AchievedGoals.Count > 0 ? ", achieved " + string.Join(", ", e.AchievedGoals) : string.Empty);
 
     private static (string Initial, IReadOnlyList<ReplayStep> Trace) Replay(ScenarioDefinition scenario, RunConfig config, EpisodeRecord e)
