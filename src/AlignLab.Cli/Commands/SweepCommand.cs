@@ -41,6 +41,7 @@ internal static class SweepCommand
             // Everything is validated before anything is printed or the store is opened.
             var definition = AgentRegistry.Get(parse.GetValue(agent)!);
             var options = agentOptions.Resolve(parse, definition);
+            var label = Scenarios.ScenarioRegistry.BuiltIn.Get(parse.GetValue(id)!).Id;
             var baseSet = CliErrors.ParseSet(parse.GetValue(set));
             var specs = values.Select(value => Enumerable.Range(0, seedCount).Select(seed => new ExperimentSpec(
                 parse.GetValue(id)!, definition.Name, parse.GetValue(steps), (ulong)seed, new Dictionary<string, string>(baseSet, StringComparer.Ordinal) { [name] = value }, CurvePoints: 1, EvalLevels: 12, Episodes: 50)
@@ -57,7 +58,7 @@ internal static class SweepCommand
             var asJson = parse.GetValue(json);
             if (!asJson)
             {
-                Console.WriteLine($"{parse.GetValue(id)}: {definition.Name}, {parse.GetValue(steps):N0} steps per run, seeds 0..{seedCount - 1}; scores on deployment (mean over seeds, 95% CI); runs in {runs.Path}");
+                Console.WriteLine($"{label}: {definition.Name}, {parse.GetValue(steps):N0} steps per run, seeds 0..{seedCount - 1}; scores on deployment (mean over seeds, 95% CI); runs in {runs.Path}");
             }
 
             for (var v = 0; v < values.Count; v++)
@@ -104,7 +105,7 @@ internal static class SweepCommand
 
             if (asJson)
             {
-                Console.WriteLine(new JsonObject { ["id"] = parse.GetValue(id), ["param"] = name, ["agent"] = definition.Name, ["steps"] = parse.GetValue(steps), ["seeds"] = seedCount, ["rows"] = rows }.ToJsonString());
+                Console.WriteLine(new JsonObject { ["id"] = label, ["param"] = name, ["agent"] = definition.Name, ["steps"] = parse.GetValue(steps), ["seeds"] = seedCount, ["rows"] = rows }.ToJsonString());
             }
 
             return 0;

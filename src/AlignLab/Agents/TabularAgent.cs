@@ -140,7 +140,7 @@ public sealed class TabularAgent : IAgent
     public int StatesSeen => _table.Count;
 
     /// <inheritdoc/>
-    public string Name => Options.Algorithm == TabularAlgorithm.QLearning ? "q" : "sarsa";
+    public string Name => (Options.Algorithm == TabularAlgorithm.QLearning ? QLearningDefinition : SarsaDefinition).Name;
 
     /// <inheritdoc/>
     object IAgent.Options => Options;

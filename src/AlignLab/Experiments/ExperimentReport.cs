@@ -77,7 +77,7 @@ public static class ExperimentReport
         allFacts.AddRange(facts ?? []);
         return new ReportSection
         {
-            Id = r.Spec.ScenarioId + (r.Spec.Set is { Count: > 0 } s ? "-" + string.Join("-", s.Select(kv => $"{kv.Key}{kv.Value}")) : string.Empty),
+            Id = r.ScenarioId + (r.Spec.Set is { Count: > 0 } s ? "-" + string.Join("-", s.Select(kv => $"{kv.Key}{kv.Value}")) : string.Empty),
             Title = scenario.Title,
             Description = scenario.Description,
             Facts = allFacts,
