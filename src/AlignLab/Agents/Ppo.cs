@@ -518,9 +518,9 @@ public sealed class PpoAgent : IAgent
     }
 
     /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint(Stream)"/>, with the batch state into the agent's own batch.</summary>
-    public void LoadCheckpoint(Stream source) => LoadCheckpoint(source, OwnEnv, "checkpoint");
+    public void LoadCheckpoint(Stream source) => LoadCheckpoint(source, OwnEnv, "checkpoint", batchOptional: true);
 
-    private void LoadCheckpoint(Stream source, VectorEnv? env, string path)
+    private void LoadCheckpoint(Stream source, VectorEnv? env, string path, bool batchOptional = false)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var tensors = Safetensors.Load(source, metadata);
@@ -536,7 +536,8 @@ public sealed class PpoAgent : IAgent
             _optimizer.RestoreState(Convert.FromBase64String(optimizerState));
         }
 
-        if (env is not null)
+        // A checkpoint taken before the first update has no batch: the next Train starts it fresh.
+        if (env is not null && (!batchOptional || metadata.ContainsKey("env_state")))
         {
             var envState = NeuralAgentSupport.Require(metadata, "env_state", path);
             env.RestoreState(Convert.FromBase64String(envState));

@@ -133,6 +133,11 @@ public static class Experiment
             curve.AddRange(recorder.CurveUpTo(agent.Step));
         }
 
+        else
+        {
+            recorder?.RecordStart(agent);
+        }
+
         BoardPolicy policy = agent.Policy;
         var metrics = new MetricsSinceLastPoint();
         var clock = new Stopwatch();

@@ -60,7 +60,7 @@ public sealed class RunRecorder
             [EvalLevelsKey] = spec.EvalLevels,
             [EpisodesKey] = spec.Episodes,
             [StopAtKey] = spec.StopAtScore,
-            [GeneratorKey] = "xoshiro256** seeded by SplitMix64 from the run's seed (the agent's state is stored with each checkpoint)",
+            [GeneratorKey] = "xoshiro256** from the run's seed; the agent's generator state is stored with every checkpoint, the first at step 0",
         };
         var id = store.CreateRun(new RunConfig(spec.ScenarioId, spec.Agent, spec.Seed, "train", spec.Set, definition.ToJson(options), settings));
         return new RunRecorder(store, id, spec with { AgentOptions = options }) { Checkpointed = checkpointed };
@@ -93,22 +93,23 @@ public sealed class RunRecorder
         {
             var definition = AgentRegistry.Get(info.Config.Agent);
             var options = definition.FromJson(info.Config.HyperParameters ?? throw new InvalidDataException("no hyper-parameters"));
+            T Setting<T>(string key) => (settings[key] ?? throw new InvalidDataException($"no setting '{key}'")).GetValue<T>();
             var spec = new ExperimentSpec(
                 info.Config.ScenarioId,
                 info.Config.Agent,
-                settings[StepsKey]!.GetValue<long>(),
+                Setting<long>(StepsKey),
                 info.Config.Seed,
                 info.Config.Parameters,
-                settings[CurvePointsKey]!.GetValue<int>(),
-                settings[EvalLevelsKey]!.GetValue<int>(),
-                settings[EpisodesKey]!.GetValue<int>())
+                Setting<int>(CurvePointsKey),
+                Setting<int>(EvalLevelsKey),
+                Setting<int>(EpisodesKey))
             {
                 AgentOptions = options,
                 StopAtScore = settings[StopAtKey]?.GetValue<double>(),
             };
             return new RunRecorder(store, runId, spec) { Checkpointed = checkpointed };
         }
-        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException or NullReferenceException)
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException)
         {
             throw new RunStoreException($"{store.Path} is corrupt: run {runId}'s configuration cannot be read ({e.Message}).", e);
         }
@@ -144,6 +145,12 @@ public sealed class RunRecorder
         }
     }
 
+    /// <summary>
+    /// Records the untrained agent's checkpoint at step 0: the generators' state the run starts from (the store's
+    /// <c>rng</c> column), and a point to resume from should the run be killed before its first curve point.
+    /// </summary>
+    internal void RecordStart(IAgent agent) => SaveCheckpoint(agent);
+
     /// <summary>Records a curve point (exact values and scores, and the agent's scalars since the last one), then a checkpoint.</summary>
     internal void RecordCurvePoint(CurveSample point, PolicySummary summary, IReadOnlyDictionary<string, double> agentMetrics, IAgent agent)
     {
@@ -155,6 +162,11 @@ public sealed class RunRecorder
             [RunMetrics.IntendedScore] = summary.IntendedScore.Mean,
         };
         Store.AppendMetrics(RunId, point.Step, values);
+        SaveCheckpoint(agent);
+    }
+
+    private void SaveCheckpoint(IAgent agent)
+    {
         using (var checkpoint = new MemoryStream())
         {
             agent.SaveCheckpoint(checkpoint);
