@@ -96,12 +96,13 @@ public static class Experiment
     public static void Validate(ExperimentSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        ScenarioRegistry.BuiltIn.Get(spec.ScenarioId).Build(new BuildOptions(Set: spec.Set));
-        AgentRegistry.Get(spec.Agent).Configure(spec.AgentOptions, spec.Steps, spec.Seed);
         if (spec.Steps < 1 || spec.CurvePoints < 1 || spec.EvalLevels < 1 || spec.Episodes < 0)
         {
             throw new Errors.UserInputException($"steps ({spec.Steps}), curve points ({spec.CurvePoints}) and evaluation levels ({spec.EvalLevels}) must be at least 1, episodes ({spec.Episodes}) at least 0.");
         }
+
+        ScenarioRegistry.BuiltIn.Get(spec.ScenarioId).Build(new BuildOptions(Set: spec.Set));
+        AgentRegistry.Get(spec.Agent).Configure(spec.AgentOptions, spec.Steps, spec.Seed);
 
         if (spec.StopAtScore is { } stop && !double.IsFinite(stop))
         {
