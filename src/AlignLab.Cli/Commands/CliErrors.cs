@@ -16,7 +16,7 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is AlignLab.Errors.UserInputException or ScenarioException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or UsageException or InvalidDataException or System.Text.Json.JsonException or IOException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {AlignLab.Errors.UserInputException.Printable(e.Message)}");
             return BadInput;
         }
     }

@@ -151,7 +151,7 @@ public sealed class ScenarioDefinition
         }
         else if (options.Level is null && GeneratorEntries.TryGetValue(options.Distribution ?? "train", out var generatorEntry))
         {
-            var args = new ComponentArgs(generatorEntry, parameters);
+            var args = new ComponentArgs(generatorEntry, parameters, "generator");
             if (!components.TryCreateGenerator(generatorEntry.Type, args, out generator))
             {
                 throw generatorEntry.At.Error($"unknown level generator '{generatorEntry.Type}'{Suggest.DidYouMean(generatorEntry.Type, components.GeneratorNames)}.");
@@ -170,7 +170,9 @@ public sealed class ScenarioDefinition
         {
             if (level < 0 || level >= Levels.Count)
             {
-                throw new ScenarioException(Id, 0, 0, $"there is no level {level}; levels are 0..{Levels.Count - 1}.");
+                throw new ScenarioException(Id, 0, 0, Levels.Count == 0
+                    ? $"there is no level {level}: its distributions are generated (a new map every episode) and it has no numbered levels; choose a distribution instead."
+                    : $"there is no level {level}; levels are 0..{Levels.Count - 1}.");
             }
 
             levelNumbers = [level];
@@ -220,9 +222,15 @@ public sealed class ScenarioDefinition
                  [.. GoalEntries.Select((g, i) => scrambleHidden ? Scrambled(g.Name, events, i + 2) : g.Build(events, parameters))]),
                 generator);
         }
+        catch (ComponentBindingException e)
+        {
+            var entry = ComponentEntries[e.ComponentIndex];
+            var problem = e.Problem.StartsWith($"{entry.Type}: ", StringComparison.Ordinal) ? e.Problem[(entry.Type.Length + 2)..] : e.Problem;
+            throw entry.At.Error($"component '{entry.Type}': {problem}");
+        }
         catch (ArgumentException e)
         {
-            throw new ScenarioException(Source, 0, 0, e.Message);
+            throw new ScenarioException(Source, 0, 0, WorldCompiler.WithoutParameterName(e));
         }
     }
 
