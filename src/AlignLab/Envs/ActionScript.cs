@@ -82,7 +82,7 @@ public static class ActionScript
     }
 
     /// <summary>Turns an action string into action indices for this environment.</summary>
-    /// <exception cref="ArgumentException">An unknown letter, with its position.</exception>
+    /// <exception cref="Errors.UserInputException">An unknown letter, with its position.</exception>
     public static int[] Parse(EnvSpec spec, string actions)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -93,7 +93,7 @@ public static class ActionScript
             var index = spec.ActionIndex(actions[i]);
             if (index < 0)
             {
-                throw new ArgumentException($"action '{actions[i]}' at position {i + 1} is not one of {spec.Id}'s actions ({spec.ActionLetters}).", nameof(actions));
+                throw new Errors.UserInputException($"action '{actions[i]}' at position {i + 1} is not one of {spec.Id}'s actions ({spec.ActionLetters}).");
             }
 
             result[i] = index;

@@ -14,6 +14,7 @@ public sealed class ComponentArgs
     private readonly IReadOnlyDictionary<string, string> _parameters;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
     private readonly string _kind;
+    private readonly List<(string Name, char Symbol, SourceLocation At)> _symbols = [];
 
     /// <summary>
     /// The arguments of <paramref name="entry"/>, with <c>$name</c> resolved from <paramref name="parameters"/>;
@@ -81,6 +82,7 @@ public sealed class ComponentArgs
         var text = Text(name, out var at);
         if (text is null)
         {
+            _symbols.Add((name, fallback, at));
             return fallback;
         }
 
@@ -90,9 +92,13 @@ public sealed class ComponentArgs
         }
 
         // Map characters are legend keys, which are printable ASCII; anything else would be cut to a byte.
-        return text[0] is >= ' ' and <= '~'
-            ? text[0]
-            : throw at.Error($"{_kind} '{Type}': '{name}' must be one printable ASCII map character, not '{text}'.");
+        if (text[0] is < ' ' or > '~')
+        {
+            throw at.Error($"{_kind} '{Type}': '{name}' must be one printable ASCII map character, not '{text}'.");
+        }
+
+        _symbols.Add((name, text[0], at));
+        return text[0];
     }
 
     /// <summary>A failure located at this component entry, for checks a component makes itself.</summary>
@@ -114,6 +120,23 @@ public sealed class ComponentArgs
         foreach (var argument in _values)
         {
             UnknownKeys.Reject(argument.Name, _read, didYouMean => argument.At.Error($"{_kind} '{Type}' has no argument '{argument.Name}'{didYouMean}."));
+        }
+    }
+
+    /// <summary>
+    /// Rejects the first map character the component read (written or by default) that the legend
+    /// does not define: the component could never find it on the board, or would draw a character
+    /// that has no observation channel.
+    /// </summary>
+    internal void RejectSymbolsNotIn(IReadOnlyDictionary<char, Grid.Tile> legend)
+    {
+        foreach (var (name, symbol, at) in _symbols)
+        {
+            if (!legend.ContainsKey(symbol))
+            {
+                var written = _values.Any(a => a.Name == name) ? string.Empty : " (its default)";
+                throw at.Error($"{_kind} '{Type}': '{name}' is '{symbol}'{written}, which is not in the legend ({string.Join(", ", legend.Keys.Order().Select(k => $"'{k}'"))}).");
+            }
         }
     }
 

@@ -204,6 +204,7 @@ public sealed class ScenarioDefinition
             }
 
             args.RejectUnread();
+            args.RejectSymbolsNotIn(Legend);
             built.Add(component!);
         }
 

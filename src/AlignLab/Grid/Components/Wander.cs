@@ -15,13 +15,11 @@ public sealed class Wander : GridComponent
     private readonly byte _symbol;
     private readonly byte _onto;
     private readonly double _probability;
-    private readonly Func<string, string, ScenarioException> _errorAt;
 
     /// <summary>Reads <c>symbol</c> ('M'), <c>onto</c> (' ') and <c>probability</c> (0).</summary>
     public Wander(ComponentArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        _errorAt = args.ErrorAt;
         _symbol = (byte)args.Char("symbol", 'M');
         _onto = (byte)args.Char("onto", ' ');
         _probability = args.Double("probability", 0);
@@ -33,19 +31,6 @@ public sealed class Wander : GridComponent
         if (_symbol == _onto)
         {
             throw args.Error("'symbol' and 'onto' must differ.");
-        }
-    }
-
-    /// <inheritdoc />
-    protected internal override void Bind(ComponentBinder binder)
-    {
-        ArgumentNullException.ThrowIfNull(binder);
-        foreach (var (name, symbol) in new[] { ("symbol", _symbol), ("onto", _onto) })
-        {
-            if (!binder.Legend.ContainsKey((char)symbol))
-            {
-                throw _errorAt(name, $"'{name}' is '{(char)symbol}', which is not in the legend (legend: {string.Join(", ", binder.Legend.Keys.Order().Select(k => $"'{k}'"))}), so it could never move.");
-            }
         }
     }
 
