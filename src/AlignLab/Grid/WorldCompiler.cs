@@ -80,11 +80,13 @@ internal static class WorldCompiler
         };
     }
 
-    /// <summary>An exception's message without .NET's " (Parameter 'name')" suffix.</summary>
-    internal static string WithoutParameterName(Exception e) =>
-        e is ArgumentException { ParamName: { } name } && e.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
-            ? e.Message[..^$" (Parameter '{name}')".Length]
-            : e.Message;
+    /// <summary>An exception's message as one line, without .NET's " (Parameter 'name')" suffix or "Actual value was" line.</summary>
+    internal static string WithoutParameterName(Exception e)
+    {
+        var message = e.Message.Split('\n')[0].TrimEnd('\r');
+        var suffix = e is ArgumentException { ParamName: { } name } ? $" (Parameter '{name}')" : null;
+        return suffix is not null && message.EndsWith(suffix, StringComparison.Ordinal) ? message[..^suffix.Length] : message;
+    }
 }
 
 /// <summary>What <see cref="WorldCompiler.Compile"/> builds: everything a world steps with besides its levels.</summary>

@@ -152,7 +152,7 @@ public sealed class ScenarioDefinition
         else if (options.Level is null && GeneratorEntries.TryGetValue(options.Distribution ?? "train", out var generatorEntry))
         {
             var args = new ComponentArgs(generatorEntry, parameters, "generator");
-            if (!components.TryCreateGenerator(generatorEntry.Type, args, out generator))
+            if (!Located(generatorEntry, "generator", () => components.TryCreateGenerator(generatorEntry.Type, args, out generator)))
             {
                 throw generatorEntry.At.Error($"unknown level generator '{generatorEntry.Type}'{Suggest.DidYouMean(generatorEntry.Type, components.GeneratorNames)}.");
             }
@@ -198,7 +198,8 @@ public sealed class ScenarioDefinition
         foreach (var entry in ComponentEntries)
         {
             var args = new ComponentArgs(entry, parameters);
-            if (!components.TryCreate(entry.Type, args, out var component))
+            GridComponent? component = null;
+            if (!Located(entry, "component", () => components.TryCreate(entry.Type, args, out component)))
             {
                 throw entry.At.Error($"unknown component '{entry.Type}'{Suggest.DidYouMean(entry.Type, components.Names)}.");
             }
@@ -250,6 +251,22 @@ public sealed class ScenarioDefinition
 
         var rng = new Randomness.Rng(seed);
         return [.. Enumerable.Range(0, count).Select(_ => generator.Sample(ref rng))];
+    }
+
+    /// <summary>
+    /// Runs a component's or generator's constructor; an argument check it makes with a .NET exception
+    /// (rather than <see cref="ComponentArgs.Error"/>) is still reported at its entry in the file.
+    /// </summary>
+    private static bool Located(ComponentEntry entry, string kind, Func<bool> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException)
+        {
+            throw entry.At.Error($"{kind} '{entry.Type}': {WorldCompiler.WithoutParameterName(e)}");
+        }
     }
 
     private static Objective Scrambled(string name, IReadOnlyList<string> events, int salt) =>

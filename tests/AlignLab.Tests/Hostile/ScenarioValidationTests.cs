@@ -204,4 +204,16 @@ public sealed class ScenarioValidationTests
         Assert.DoesNotContain('\u001b', err);
         Assert.Contains("\\u001b[31mRED", err, StringComparison.Ordinal);
     }
+
+    // Found by the fuzzer: a component's own argument check made with a .NET exception.
+    [Fact]
+    public void AnOutOfRangeComponentArgumentIsReportedAtItsValue()
+    {
+        var text = System.IO.File.ReadAllText(Path.Combine(Repo.Root, "scenarios", "TomatoWatering-v0.yaml"));
+        Assert.Contains("0.05", text, StringComparison.Ordinal);
+        var error = Refused(text.Replace("0.05", "7", StringComparison.Ordinal), "TomatoWatering-v0.yaml");
+        Assert.True(error.Line > 0);
+        Assert.Contains("'dry_probability' must be between 0 and 1, not 7.", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
 }
