@@ -216,4 +216,15 @@ public sealed class ScenarioValidationTests
         Assert.Contains("'dry_probability' must be between 0 and 1, not 7.", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
     }
+
+    // Found by the fuzzer: a stray ':' that YamlDotNet's node model rejects with an ArgumentException.
+    [Fact]
+    public void AStrayColonIsReportedAsInvalidYamlWhereTheParserStopped()
+    {
+        var lines = System.IO.File.ReadAllLines(Path.Combine(Repo.Root, "scenarios", "BoatRace-v0.yaml"));
+        lines[21] = lines[21][..2] + ":" + lines[21][3..];
+        var error = Refused(string.Join('\n', lines), "BoatRace-v0.yaml");
+        Assert.True(error.Line > 0);
+        Assert.Contains("not valid YAML", error.Message, StringComparison.Ordinal);
+    }
 }
