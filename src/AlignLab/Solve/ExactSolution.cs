@@ -54,13 +54,22 @@ public sealed class ExactSolution
     /// <summary>State-action backups performed so far.</summary>
     public long Backups => _solver.Backups;
 
-    /// <summary>Builds the exact model of a world.</summary>
-    /// <exception cref="InvalidOperationException">The world has more states than <paramref name="maxStates"/>.</exception>
-    public static ExactSolution Create(GridWorld world, int maxStates = 40_000_000)
+    /// <summary>Builds the exact model of a world, within <paramref name="limits"/> (<see cref="SolverLimits.Default"/> when null).</summary>
+    /// <exception cref="SolverLimitException">The world has more states than the limits allow, its model and value tables would take more memory, or its map is too large.</exception>
+    public static ExactSolution Create(GridWorld world, SolverLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(world);
+        limits ??= SolverLimits.Default;
         var clock = Stopwatch.StartNew();
-        IExactModel model = TomatoModel.TryCreate(world, world.Components) as IExactModel ?? EnumeratedModel.Build(world, maxStates);
+        var budget = new SolverBudget(world.Id, limits);
+        IExactModel model = TomatoModel.TryCreate(world, world.Components) as IExactModel ?? EnumeratedModel.Build(world, limits.MaxStates, budget);
+
+        // The value tables dynamic programming will add: the immediate values cached per
+        // objective, the two time-dependent tie-break policies, and the largest set of
+        // temporary tables (the EPIC distance's four state-action tables and state vectors).
+        var s = (long)model.StateCount;
+        var pairs = s * model.ActionCount;
+        budget.Reserve(((2 + world.Goals.Count) * pairs * 8) + (2 * model.Horizon * s) + (4 * pairs * 8) + (6 * s * 8));
         return new ExactSolution(world, model, clock.Elapsed);
     }
 
