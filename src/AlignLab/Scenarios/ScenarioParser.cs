@@ -47,7 +47,7 @@ public static class ScenarioParser
 
         if (length > MaxFileBytes)
         {
-            throw new ScenarioException(path, 0, 0, $"the file is larger than {MaxFileBytes / 1024:N0} KB, the most a scenario file may be.");
+            throw new ScenarioException(path, 0, 0, $"the file is larger than {MaxFileBytes / (1 << 20)} MB ({MaxFileBytes:N0} bytes), the most a scenario file may be.");
         }
 
         using var reader = new StreamReader(new MemoryStream(buffer, 0, length), detectEncodingFromByteOrderMarks: true);

@@ -129,6 +129,16 @@ internal sealed class EnumeratedModel : IExactModel
 
         for (var s = 0; s < states.Count; s++)
         {
+            if ((s & 63) == 0 && s > 0)
+            {
+                // Every state found will be expanded: project the bytes of the finished model from
+                // the transitions stored per expanded state so far, so that a model far over the
+                // memory limit stops early rather than after filling it.
+                var transitionBytes = (next.Count * 12L) + ((pairStart.Count + eventStart.Count) * 4L) + (eventIndex.Count * 9L);
+                var perState = (transitionBytes / s) + codec.RecordBytes + 12;
+                budget.CheckProjection((states.Count * perState) + SolverBudget.ValueTableBytes(states.Count, actionCount, world.MaxSteps, world.Goals.Count));
+            }
+
             for (var a = 0; a < actionCount; a++)
             {
                 outcome.Clear();

@@ -63,13 +63,7 @@ public sealed class ExactSolution
         var clock = Stopwatch.StartNew();
         var budget = new SolverBudget(world.Id, limits);
         IExactModel model = TomatoModel.TryCreate(world, world.Components) as IExactModel ?? EnumeratedModel.Build(world, limits.MaxStates, budget);
-
-        // The value tables dynamic programming will add: the immediate values cached per
-        // objective, the two time-dependent tie-break policies, and the largest set of
-        // temporary tables (the EPIC distance's four state-action tables and state vectors).
-        var s = (long)model.StateCount;
-        var pairs = s * model.ActionCount;
-        budget.Reserve(((2 + world.Goals.Count) * pairs * 8) + (2 * model.Horizon * s) + (4 * pairs * 8) + (6 * s * 8));
+        budget.Reserve(SolverBudget.ValueTableBytes(model.StateCount, model.ActionCount, model.Horizon, world.Goals.Count));
         return new ExactSolution(world, model, clock.Elapsed);
     }
 

@@ -127,4 +127,30 @@ internal sealed class SolverBudget(string id, SolverLimits limits)
 
     /// <summary>Uncounts a freed allocation.</summary>
     public void Release(long bytes) => Bytes -= bytes;
+
+    /// <summary>
+    /// Throws when <paramref name="projectedBytes"/>, an estimate of what the finished model will
+    /// need, is over the limit; lets enumeration stop early instead of at the limit itself.
+    /// </summary>
+    public void CheckProjection(long projectedBytes)
+    {
+        if (projectedBytes > limits.MaxMemoryBytes)
+        {
+            throw new SolverLimitException(
+                $"{id}: the exact solver stopped at {States:N0} states: its model would need about {SolverLimits.FormatBytes(projectedBytes)} (estimated from the states found so far), over the memory limit of {SolverLimits.FormatBytes(limits.MaxMemoryBytes)} (--max-memory).",
+                States);
+        }
+    }
+
+    /// <summary>
+    /// Bytes the dynamic programming adds to a model of <paramref name="states"/> states: the
+    /// immediate values cached per objective (reward, intended, each goal), the two
+    /// time-dependent tie-break policies, and the largest set of temporary tables (the EPIC
+    /// distance's four state-action tables and a few state vectors).
+    /// </summary>
+    public static long ValueTableBytes(long states, int actions, int horizon, int goals)
+    {
+        var pairs = states * actions;
+        return ((2 + goals) * pairs * 8) + (2L * horizon * states) + (4 * pairs * 8) + (6 * states * 8);
+    }
 }

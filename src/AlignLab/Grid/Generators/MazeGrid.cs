@@ -200,7 +200,7 @@ internal static class MazeGrid
     {
         if ((long)height * width > MaxCells)
         {
-            throw args.Error($"the map may have at most {MaxCells} cells (height × width), not {height}×{width} = {(long)height * width:N0}.");
+            throw args.Error($"the map may have at most {MaxCells:N0} cells (height × width), not {height}×{width} = {(long)height * width:N0}.");
         }
     }
 }
