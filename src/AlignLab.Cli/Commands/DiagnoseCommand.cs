@@ -55,9 +55,16 @@ internal static class DiagnoseCommand
 
                 scenarioId = parse.GetValue(scenarioOption) ?? throw new UsageException("diagnosing a checkpoint file needs --scenario ID.");
                 parameters = CliErrors.ParseSet(parse.GetValue(set));
-                using (var header = File.OpenRead(value))
+                try
                 {
-                    (definition, options) = AgentRegistry.ReadCheckpointHeader(header, value);
+                    using (var header = File.OpenRead(value))
+                    {
+                        (definition, options) = AgentRegistry.ReadCheckpointHeader(header, value);
+                    }
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new UsageException($"'{value}' is not a usable AlignLab checkpoint: {e.Message}");
                 }
 
                 checkpoint = File.OpenRead(value);
@@ -68,7 +75,14 @@ internal static class DiagnoseCommand
             var agent = definition.Create(world, options);
             using (checkpoint)
             {
-                agent.LoadCheckpoint(checkpoint);
+                try
+                {
+                    agent.LoadCheckpoint(checkpoint);
+                }
+                catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+                {
+                    throw new UsageException($"'{value}': the checkpoint does not fit {scenarioId} or is damaged: {e.Message}");
+                }
             }
 
             var diagnosis = GoalAttribution.Diagnose(scenario, agent.Policy, new DiagnoseOptions(parse.GetValue(levels), parse.GetValue(episodes), parse.GetValue(seed), Experiments.Experiment.InnerThreshold, parameters, limitOptions.Resolve(parse)));

@@ -17,7 +17,7 @@ internal static class TrainCommand
     {
         var id = new Argument<string>("id") { Description = "Scenario id (Name-vN) or a scenario .yaml file." };
         var agent = new Option<string>("--agent") { Description = $"Agent: {string.Join(", ", AgentRegistry.Names)}.", DefaultValueFactory = _ => "q" };
-        var steps = new Option<long>("--steps") { Description = "Training steps (default: the agent's, e.g. 50,000 tabular, 200,000 neural)." };
+        var steps = new Option<long?>("--steps") { Description = "Training steps, at least 1 (default: the agent's, e.g. 50,000 tabular, 200,000 neural); PPO trains whole rollouts, so it rounds down to one." };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the agent, the environments and the evaluation samples.", DefaultValueFactory = _ => 0UL };
         var set = new Option<string[]>("--set") { Description = "Scenario parameter, key=value; repeatable." };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
@@ -48,7 +48,7 @@ internal static class TrainCommand
 
             var scenario = parse.GetValue(id) ?? throw new UsageException("train needs a scenario id (or --resume RUN).");
             var definition = AgentRegistry.Get(parse.GetValue(agent)!);
-            var spec = new ExperimentSpec(scenario, definition.Name, parse.GetValue(steps) is > 0 and var s ? s : definition.DefaultSteps, parse.GetValue(seed), CliErrors.ParseSet(parse.GetValue(set)), CurvePoints: parse.GetValue(curvePoints))
+            var spec = new ExperimentSpec(scenario, definition.Name, parse.GetValue(steps) ?? definition.DefaultSteps, parse.GetValue(seed), CliErrors.ParseSet(parse.GetValue(set)), CurvePoints: parse.GetValue(curvePoints))
             {
                 AgentOptions = agentOptions.Resolve(parse, definition),
                 StopAtScore = parse.GetValue(stopAt),

@@ -1,3 +1,4 @@
+using AlignLab.Errors;
 using AlignLab.Grid;
 using AlignLab.Objectives;
 using AlignLab.Randomness;
@@ -59,6 +60,7 @@ internal sealed class EnumeratedModel : IExactModel
     /// counting every allocation against <paramref name="budget"/>.
     /// </summary>
     /// <exception cref="SolverLimitException">More than <paramref name="maxStates"/> states, a map over <see cref="SolverLimits.MaxCells"/> cells, or the budget's memory limit passed.</exception>
+    /// <exception cref="UserInputException">More than 255 events: the scenario is too large for the exact solver.</exception>
     public static EnumeratedModel Build(GridWorld world, int maxStates, SolverBudget budget)
     {
         if (world.Generator is not null)
@@ -124,7 +126,7 @@ internal sealed class EnumeratedModel : IExactModel
         var pairEvents = new double[eventCount];
         if (eventCount > byte.MaxValue)
         {
-            throw new InvalidOperationException($"{world.Id}: more than {byte.MaxValue} events.");
+            throw new UserInputException($"{world.Id}: more than {byte.MaxValue} events; the exact solver supports at most {byte.MaxValue}.");
         }
 
         for (var s = 0; s < states.Count; s++)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using AlignLab.Errors;
 using AlignLab.Grid;
 using AlignLab.Objectives;
 using AlignLab.Randomness;
@@ -56,6 +57,7 @@ public sealed class ExactSolution
 
     /// <summary>Builds the exact model of a world, within <paramref name="limits"/> (<see cref="SolverLimits.Default"/> when null).</summary>
     /// <exception cref="SolverLimitException">The world has more states than the limits allow, its model and value tables would take more memory, or its map is too large.</exception>
+    /// <exception cref="UserInputException">More events or tomatoes than the solver supports.</exception>
     public static ExactSolution Create(GridWorld world, SolverLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(world);
