@@ -56,14 +56,19 @@ public sealed record SolverLimits(int MaxStates = SolverLimits.DefaultMaxStates,
         return Math.Max(1, (long)(value * Math.Pow(2, shift)));
     }
 
-    /// <summary>A byte count in the largest binary unit that keeps it at least 1 (e.g. 8 GB, 1.5 MB).</summary>
+    /// <summary>
+    /// A byte count in the largest binary unit that keeps it at least 1, rounded up to two
+    /// decimals (e.g. 8 GB, 1.5 MB, 8.01 GB for a little over 8 GB).
+    /// </summary>
     public static string FormatBytes(long bytes) => bytes switch
     {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.##} GB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.##} MB",
-        >= 1L << 10 => $"{bytes / (double)(1L << 10):0.##} KB",
+        >= 1L << 30 => Up(bytes, 30) + " GB",
+        >= 1L << 20 => Up(bytes, 20) + " MB",
+        >= 1L << 10 => Up(bytes, 10) + " KB",
         _ => $"{bytes} bytes",
     };
+
+    private static string Up(long bytes, int shift) => (Math.Ceiling(bytes * 100.0 / (1L << shift)) / 100).ToString("0.##", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -137,7 +142,7 @@ internal sealed class SolverBudget(string id, SolverLimits limits)
         if (projectedBytes > limits.MaxMemoryBytes)
         {
             throw new SolverLimitException(
-                $"{id}: the exact solver stopped at {States:N0} states: its model would need about {SolverLimits.FormatBytes(projectedBytes)} (estimated from the states found so far), over the memory limit of {SolverLimits.FormatBytes(limits.MaxMemoryBytes)} (--max-memory).",
+                $"{id}: the exact solver stopped at {States:N0} states, still growing: their model (states, transitions, value tables) would already need about {SolverLimits.FormatBytes(projectedBytes)}, over the memory limit of {SolverLimits.FormatBytes(limits.MaxMemoryBytes)} (--max-memory).",
                 States);
         }
     }
