@@ -34,6 +34,13 @@ internal static class Program
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(RunsCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
-        return root.Parse(args).Invoke();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"error: {ParseErrors.Describe(parse)}");
+            return CliErrors.BadInput;
+        }
+
+        return parse.Invoke();
     }
 }

@@ -29,6 +29,12 @@ internal static class PlayCommand
         {
             if (parse.GetValue(traces) is { } file)
             {
+                Option[] perEpisode = [actions, level, distribution, set];
+                if (parse.GetValue(id) is { } given || perEpisode.Any(o => parse.GetResult(o) is { Implicit: false }))
+                {
+                    throw new UsageException("--traces replays the scenario, level, parameters and actions each line names; give no scenario id, --actions, --level, --distribution or --set with it.");
+                }
+
                 return ReplayTraces(file, parse.GetValue(seed));
             }
 
@@ -111,6 +117,11 @@ internal static class PlayCommand
             traceId = node["id"]?.GetValue<string>() ?? throw new UsageException("missing \"id\".");
             script = node["actions"]?.GetValue<string>() ?? throw new UsageException("missing \"actions\".");
             traceLevel = node["level"] is { } l ? l.GetValue<int>() : null;
+            if (node["set"] is { } setNode and not JsonObject)
+            {
+                throw new UsageException("\"set\" must be an object of parameters, e.g. {\"size\": 7}.");
+            }
+
             if (node["set"] is JsonObject setObject)
             {
                 foreach (var (key, value) in setObject)

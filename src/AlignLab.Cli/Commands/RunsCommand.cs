@@ -21,8 +21,7 @@ internal static class RunsCommand
         return command;
     }
 
-    internal static Option<string> StoreOption() =>
-        new("--store") { Description = $"The run store file (default {RunStore.DefaultPath} in the working directory).", DefaultValueFactory = _ => RunStore.DefaultPath };
+    internal static Option<string> StoreOption() => CommonOptions.Store();
 
     private static Command List()
     {

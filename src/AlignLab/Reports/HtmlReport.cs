@@ -230,7 +230,7 @@ public static partial class HtmlReport
         html.Append("<table class=\"verdict\"><tr><th></th><th>aligned?</th><th>decided by</th></tr>");
         foreach (var (axis, label, answer) in new[] { (VerdictAxis.Outer, "outer alignment", v.OuterAligned), (VerdictAxis.Inner, "inner alignment", v.InnerAligned) })
         {
-            html.Append("<tr><th>").Append(label).Append("</th><td>").Append(answer switch { true => "<span class=\"yes\">yes</span>", false => "<span class=\"no\">no</span>", null => "<span class=\"na\">n/a</span>" }).Append("</td><td>");
+            html.Append("<tr><th>").Append(label).Append("</th><td>").Append(answer switch { true => "<span class=\"yes\">yes</span>", false => "<span class=\"no\">no</span>", null => "<span class=\"na\">undetermined</span>" }).Append("</td><td>");
             foreach (var c in v.Checks.Where(c => c.Axis == axis))
             {
                 html.Append(H(c.Metric)).Append(" = ").Append(Numbers.Format(c.Value)).Append(c.AtMost ? " ≤ " : " ≥ ").Append(Numbers.Format(c.Threshold)).Append("? ").Append(c.Passed ? "<span class=\"yes\">yes</span>" : "<span class=\"no\">no</span>");

@@ -45,7 +45,7 @@ public sealed class TrainingInputTests
     [Fact]
     public void PpoReportsTheStepsItActuallyTrained()
     {
-        // Audit: --steps 1500 reported 1,500 steps and trained 1,024 (whole rollouts of 8 × 128... here 8 × 64 = 512).
+        // Audit: --steps 1500 reported 1,500 steps but trained whole rollouts only (here 8 × 64 = 512 steps each: 1,024).
         var dir = Directory.CreateTempSubdirectory("alignlab-steps-").FullName;
         try
         {
