@@ -26,6 +26,8 @@ internal static class DiagnoseCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the level draws and episodes.", DefaultValueFactory = _ => 0UL };
         var json = new Option<bool>("--json") { Description = "Print the diagnosis as one JSON object." };
         var command = new Command("diagnose", "Goal attribution of a trained policy on train and every deployment distribution.") { target, scenarioOption, set, store, levels, episodes, seed, json };
+        var limitOptions = new SolverLimitOptions();
+        limitOptions.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var value = parse.GetValue(target)!;
@@ -88,7 +90,7 @@ internal static class DiagnoseCommand
                 }
             }
 
-            var diagnosis = GoalAttribution.Diagnose(scenario, agent.Policy, new DiagnoseOptions(parse.GetValue(levels), parse.GetValue(episodes), parse.GetValue(seed), Experiments.Experiment.InnerThreshold, parameters));
+            var diagnosis = GoalAttribution.Diagnose(scenario, agent.Policy, new DiagnoseOptions(parse.GetValue(levels), parse.GetValue(episodes), parse.GetValue(seed), Experiments.Experiment.InnerThreshold, parameters, limitOptions.Resolve(parse)));
             if (parse.GetValue(json))
             {
                 Console.WriteLine(Json(diagnosis).ToJsonString());

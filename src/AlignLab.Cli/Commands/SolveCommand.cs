@@ -20,12 +20,14 @@ internal static class SolveCommand
         var set = new Option<string[]>("--set") { Description = "Scenario parameter, key=value; repeatable." };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
         var command = new Command("solve", "Solve a scenario exactly: optimal values, specification gap (outer alignment), EPIC distance.") { id, level, distribution, set, json };
+        var limitOptions = new SolverLimitOptions();
+        limitOptions.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var scenario = ScenarioRegistry.BuiltIn.Get(parse.GetValue(id)!);
             var options = new BuildOptions(parse.GetValue(level), parse.GetValue(distribution), CliErrors.ParseSet(parse.GetValue(set)));
             scenario.Build(options);
-            var report = SpecificationGap.Analyze(scenario, options);
+            var report = SpecificationGap.Analyze(scenario, options, limitOptions.Resolve(parse));
             if (parse.GetValue(json))
             {
                 Console.WriteLine(Json(report).ToJsonString());

@@ -32,6 +32,8 @@ internal static class SweepCommand
         var agentOptions = new AgentOptions();
         var command = new Command("sweep", "Train one policy per parameter value and seed; report how the deployment scores move.") { id, param, paramStep, agent, steps, seeds, set, store, json };
         agentOptions.AddTo(command);
+        var limitOptions = new SolverLimitOptions();
+        limitOptions.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var (name, values) = ParseParam(parse.GetValue(param)!, parse.GetValue(paramStep));
@@ -44,6 +46,7 @@ internal static class SweepCommand
             // Everything is validated before anything is printed or the store is opened.
             var definition = AgentRegistry.Get(parse.GetValue(agent)!);
             var options = agentOptions.Resolve(parse, definition);
+            var limits = limitOptions.Resolve(parse);
             var label = Scenarios.ScenarioRegistry.BuiltIn.Get(parse.GetValue(id)!).Id;
             var baseSet = CliErrors.ParseSet(parse.GetValue(set));
             if (baseSet.ContainsKey(name))
@@ -75,7 +78,7 @@ internal static class SweepCommand
                 var results = specs[v].Select(spec =>
                 {
                     var recorder = RunRecorder.Create(runs, spec);
-                    return Experiment.Run(recorder.Spec, recorder);
+                    return Experiment.Run(recorder.Spec, recorder, limits: limits);
                 }).ToList();
 
                 var train = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[0].Reward.Mean));

@@ -28,6 +28,8 @@ internal static class TrainCommand
         var agentOptions = new AgentOptions();
         var command = new Command("train", "Train an agent, then measure it exactly: specification gap, observed outer gap, goal attribution, verdict.\nAgents:\n" + AgentOptions.Describe()) { id, agent, steps, seed, set, curvePoints, stopAt, store, resume, json };
         agentOptions.AddTo(command);
+        var limitOptions = new SolverLimitOptions();
+        limitOptions.AddTo(command);
         id.Arity = ArgumentArity.ZeroOrOne;
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -47,7 +49,7 @@ internal static class TrainCommand
                     Console.WriteLine($"resuming run {runId} from its last checkpoint");
                 }
 
-                return Print(reopened.RunId, Experiment.Resume(reopened, asJson ? null : Console.WriteLine), asJson);
+                return Print(reopened.RunId, Experiment.Resume(reopened, asJson ? null : Console.WriteLine, limitOptions.Resolve(parse)), asJson);
             }
 
             var scenario = parse.GetValue(id) ?? throw new UsageException("train needs a scenario id (or --resume RUN).");
@@ -67,7 +69,7 @@ internal static class TrainCommand
                 Console.WriteLine($"run {recorder.RunId} in {runs.Path}");
             }
 
-            return Print(recorder.RunId, Experiment.Run(recorder.Spec, recorder, asJson ? null : Console.WriteLine), asJson);
+            return Print(recorder.RunId, Experiment.Run(recorder.Spec, recorder, asJson ? null : Console.WriteLine, limitOptions.Resolve(parse)), asJson);
         }));
         return command;
     }

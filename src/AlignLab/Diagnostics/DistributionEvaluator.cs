@@ -12,8 +12,12 @@ public sealed class DistributionEvaluator
 {
     private readonly List<ExactSolution> _solutions = [];
 
-    /// <summary>Solves the levels of <paramref name="distribution"/>; a generated one is represented by <paramref name="levels"/> maps drawn with <paramref name="seed"/>.</summary>
-    public DistributionEvaluator(ScenarioDefinition scenario, string distribution, int levels, ulong seed, IReadOnlyDictionary<string, string>? set = null)
+    /// <summary>
+    /// Solves the levels of <paramref name="distribution"/>, each within <paramref name="limits"/>
+    /// (<see cref="SolverLimits.Default"/> when null); a generated one is represented by
+    /// <paramref name="levels"/> maps drawn with <paramref name="seed"/>.
+    /// </summary>
+    public DistributionEvaluator(ScenarioDefinition scenario, string distribution, int levels, ulong seed, IReadOnlyDictionary<string, string>? set = null, SolverLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         Distribution = distribution;
@@ -24,7 +28,7 @@ public sealed class DistributionEvaluator
                 : throw new ScenarioException($"{scenario.Id} has no distribution '{distribution}'{Suggest.DidYouMean(distribution, scenario.DistributionNames)}.")];
         foreach (var build in builds)
         {
-            _solutions.Add(ExactSolution.Create(scenario.Build(build)));
+            _solutions.Add(ExactSolution.Create(scenario.Build(build), limits));
         }
     }
 

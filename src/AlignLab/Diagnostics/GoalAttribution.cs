@@ -24,7 +24,8 @@ public enum GoalClassification
 /// <param name="Seed">Seed for drawing levels, sampling actions and environment randomness.</param>
 /// <param name="High">A score at or above this counts as pursuing that goal.</param>
 /// <param name="Set">Scenario parameters.</param>
-public sealed record DiagnoseOptions(int Levels = 20, int Episodes = 200, ulong Seed = 0, double High = 0.8, IReadOnlyDictionary<string, string>? Set = null);
+/// <param name="Limits">Limits of the exact solver for each level (<see cref="SolverLimits.Default"/> when null).</param>
+public sealed record DiagnoseOptions(int Levels = 20, int Episodes = 200, ulong Seed = 0, double High = 0.8, IReadOnlyDictionary<string, string>? Set = null, SolverLimits? Limits = null);
 
 /// <summary>Goal scores and outcomes of a policy on one distribution.</summary>
 /// <param name="Distribution">The distribution's name.</param>
@@ -102,7 +103,7 @@ public static class GoalAttribution
     }
 
     private static DistributionDiagnosis DiagnoseDistribution(ScenarioDefinition scenario, string distribution, BoardPolicy policy, DiagnoseOptions options) =>
-        Diagnose(scenario, new DistributionEvaluator(scenario, distribution, options.Levels, options.Seed, options.Set), policy, options);
+        Diagnose(scenario, new DistributionEvaluator(scenario, distribution, options.Levels, options.Seed, options.Set, options.Limits), policy, options);
 
     /// <summary>Diagnoses a policy on one distribution whose levels are already solved.</summary>
     public static DistributionDiagnosis Diagnose(ScenarioDefinition scenario, DistributionEvaluator evaluator, BoardPolicy policy, DiagnoseOptions? options = null)

@@ -79,12 +79,13 @@ public static class Experiment
     /// <summary>
     /// Runs the experiment; <paramref name="log"/> receives one line per curve point. With
     /// <paramref name="recorder"/>, each curve point is recorded with a checkpoint, and the result at the end.
+    /// Every level is solved exactly within <paramref name="limits"/> (<see cref="SolverLimits.Default"/> when null).
     /// </summary>
     /// <exception cref="Errors.UserInputException">Unknown scenario or agent, or options that do not validate.</exception>
-    public static ExperimentResult Run(ExperimentSpec spec, RunRecorder? recorder = null, Action<string>? log = null)
+    public static ExperimentResult Run(ExperimentSpec spec, RunRecorder? recorder = null, Action<string>? log = null, SolverLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return Train(spec, recorder, log, resume: false);
+        return Train(spec, recorder, log, resume: false, limits);
     }
 
     /// <summary>
@@ -112,21 +113,21 @@ public static class Experiment
 
     /// <summary>
     /// Continues a recorded run that was killed (or failed) from its last checkpoint, and finishes it: the result
-    /// is exactly that of an uninterrupted run.
+    /// is exactly that of an uninterrupted run. Levels are solved within <paramref name="limits"/>, as in <see cref="Run"/>.
     /// </summary>
-    public static ExperimentResult Resume(RunRecorder recorder, Action<string>? log = null)
+    public static ExperimentResult Resume(RunRecorder recorder, Action<string>? log = null, SolverLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(recorder);
-        return Train(recorder.Spec, recorder, log, resume: true);
+        return Train(recorder.Spec, recorder, log, resume: true, limits);
     }
 
-    private static ExperimentResult Train(ExperimentSpec spec, RunRecorder? recorder, Action<string>? log, bool resume)
+    private static ExperimentResult Train(ExperimentSpec spec, RunRecorder? recorder, Action<string>? log, bool resume, SolverLimits? limits)
     {
         var scenario = ScenarioRegistry.BuiltIn.Get(spec.ScenarioId);
         var definition = AgentRegistry.Get(spec.Agent);
         var world = scenario.Build(new BuildOptions(Set: spec.Set));
         var agent = definition.Create(world, definition.Configure(spec.AgentOptions, spec.Steps, spec.Seed));
-        var trainEvaluator = new DistributionEvaluator(scenario, "train", spec.EvalLevels, spec.Seed, spec.Set);
+        var trainEvaluator = new DistributionEvaluator(scenario, "train", spec.EvalLevels, spec.Seed, spec.Set, limits);
         var curve = new List<CurveSample>();
         if (resume)
         {
@@ -169,10 +170,10 @@ public static class Experiment
             }
 
             var train = trainEvaluator.Evaluate(policy);
-            var specification = SpecificationGap.Analyze(scenario, new BuildOptions(Set: spec.Set));
-            var diagnoseOptions = new DiagnoseOptions(spec.EvalLevels, spec.Episodes, spec.Seed, InnerThreshold, spec.Set);
+            var specification = SpecificationGap.Analyze(scenario, new BuildOptions(Set: spec.Set), limits);
+            var diagnoseOptions = new DiagnoseOptions(spec.EvalLevels, spec.Episodes, spec.Seed, InnerThreshold, spec.Set, limits);
             var distributions = scenario.DistributionNames.OrderBy(n => n == "train" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal)
-                .Select(n => GoalAttribution.Diagnose(scenario, n == "train" ? trainEvaluator : new DistributionEvaluator(scenario, n, spec.EvalLevels, spec.Seed, spec.Set), policy, diagnoseOptions))
+                .Select(n => GoalAttribution.Diagnose(scenario, n == "train" ? trainEvaluator : new DistributionEvaluator(scenario, n, spec.EvalLevels, spec.Seed, spec.Set, limits), policy, diagnoseOptions))
                 .ToList();
             var diagnosis = GoalAttribution.Combine(scenario.Id, distributions, diagnoseOptions);
             var result = new ExperimentResult(spec, curve, train, specification, diagnosis, Decide(train, specification, diagnosis), clock.Elapsed, policy, agent.Step);

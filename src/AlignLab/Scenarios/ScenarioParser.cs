@@ -12,14 +12,17 @@ namespace AlignLab.Scenarios;
 /// </summary>
 public static class ScenarioParser
 {
+    /// <summary>The largest scenario file read (1 MiB), checked before reading; no real scenario comes near it.</summary>
+    public const int MaxFileBytes = 1 << 20;
+
     /// <summary>Reads a scenario file from disk.</summary>
-    /// <exception cref="ScenarioException">The file is missing, unreadable or malformed.</exception>
+    /// <exception cref="ScenarioException">The file is missing, unreadable, larger than <see cref="MaxFileBytes"/> or malformed.</exception>
     public static ScenarioDefinition ParseFile(string path)
     {
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = ReadCapped(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -54,6 +57,27 @@ public static class ScenarioParser
         var column = good.Length - (good.LastIndexOf('\n') + 1) + 1;
         var reason = status == System.Buffers.OperationStatus.NeedMoreData ? "the file ends in the middle of a character" : $"byte 0x{bytes[read]:X2} is not valid UTF-8";
         throw new ScenarioException(source, line, column, $"{reason}; scenario files must be UTF-8 (is it Latin-1 or UTF-16? save it as UTF-8).");
+    }
+
+    // Reads at most MaxFileBytes + 1 bytes, so a huge file, or an endless one such as
+    // /dev/zero or a pipe, is refused without reading it whole.
+    private static byte[] ReadCapped(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        var buffer = new byte[MaxFileBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
+        {
+            length += read;
+        }
+
+        if (length > MaxFileBytes)
+        {
+            throw new ScenarioException(path, 0, 0, $"the file is larger than {MaxFileBytes / (1 << 20)} MB ({MaxFileBytes:N0} bytes), the most a scenario file may be.");
+        }
+
+        return buffer[..length];
     }
 
     /// <summary>

@@ -48,17 +48,33 @@ internal sealed class EnumeratedModel : IExactModel
 
     public long BackupsPerSweep => (long)StateCount * ActionCount;
 
-    /// <summary>Enumerates the reachable states of <paramref name="world"/> (over every level in its pool).</summary>
-    /// <exception cref="UserInputException">More than <paramref name="maxStates"/> states, or more than 255 events: the scenario (or its parameters) is too large for the exact solver.</exception>
-    public static EnumeratedModel Build(GridWorld world, int maxStates = 40_000_000)
+    /// <summary>Enumerates the reachable states of <paramref name="world"/> within <paramref name="limits"/> (<see cref="SolverLimits.Default"/> when null).</summary>
+    public static EnumeratedModel Build(GridWorld world, SolverLimits? limits = null)
+    {
+        limits ??= SolverLimits.Default;
+        return Build(world, limits.MaxStates, new SolverBudget(world.Id, limits));
+    }
+
+    /// <summary>
+    /// Enumerates the reachable states of <paramref name="world"/> (over every level in its pool),
+    /// counting every allocation against <paramref name="budget"/>.
+    /// </summary>
+    /// <exception cref="SolverLimitException">More than <paramref name="maxStates"/> states, a map over <see cref="SolverLimits.MaxCells"/> cells, or the budget's memory limit passed.</exception>
+    /// <exception cref="UserInputException">More than 255 events: the scenario is too large for the exact solver.</exception>
+    public static EnumeratedModel Build(GridWorld world, int maxStates, SolverBudget budget)
     {
         if (world.Generator is not null)
         {
             throw new InvalidOperationException($"{world.Id}: levels are generated per episode; solve sampled levels (ScenarioDefinition.BuildForLevel) one at a time.");
         }
 
+        if (world.CellCount > SolverLimits.MaxCells)
+        {
+            throw new SolverLimitException($"{world.Id}: the exact solver takes maps of at most {SolverLimits.MaxCells:N0} cells, not {world.Height}×{world.Width} = {world.CellCount:N0}.", 0);
+        }
+
         var codec = new StateCodec(world);
-        var states = new StateArena(codec.RecordBytes);
+        var states = new StateArena(codec.RecordBytes, budget);
         var record = new byte[codec.RecordBytes];
         var cells = new byte[world.CellCount];
         var vars = new int[world.VarCount];
@@ -71,9 +87,13 @@ internal sealed class EnumeratedModel : IExactModel
         {
             codec.Pack(cells, agent, vars, record);
             var id = states.Intern(record, out var added);
-            if (added && states.Count > maxStates)
+            if (added)
             {
-                throw new UserInputException($"{world.Id}: more than {maxStates:N0} reachable states; the exact solver stops here (try a smaller level or smaller parameters).");
+                budget.States = states.Count;
+                if (states.Count > maxStates)
+                {
+                    throw new SolverLimitException($"{world.Id}: the exact solver stopped at {states.Count:N0} states, over the state limit of {maxStates:N0} (--max-states).", states.Count);
+                }
             }
 
             return id;
@@ -94,14 +114,14 @@ internal sealed class EnumeratedModel : IExactModel
 
         var actionCount = world.ActionLetters.Length;
         var eventCount = events.Length;
-        var pairStart = new GrowableArray<int>(1 << 16);
+        var pairStart = new GrowableArray<int>(1 << 10, budget);
         pairStart.Add(0);
-        var eventStart = new GrowableArray<int>(1 << 16);
+        var eventStart = new GrowableArray<int>(1 << 10, budget);
         eventStart.Add(0);
-        var next = new GrowableArray<int>(1 << 16);
-        var probability = new GrowableArray<double>(1 << 16);
-        var eventIndex = new GrowableArray<byte>(1 << 16);
-        var eventValue = new GrowableArray<double>(1 << 16);
+        var next = new GrowableArray<int>(1 << 10, budget);
+        var probability = new GrowableArray<double>(1 << 10, budget);
+        var eventIndex = new GrowableArray<byte>(1 << 10, budget);
+        var eventValue = new GrowableArray<double>(1 << 10, budget);
         var outcome = new Dictionary<int, double>();
         var pairEvents = new double[eventCount];
         if (eventCount > byte.MaxValue)
@@ -111,6 +131,16 @@ internal sealed class EnumeratedModel : IExactModel
 
         for (var s = 0; s < states.Count; s++)
         {
+            if ((s & 63) == 0 && s > 0)
+            {
+                // Every state found will be expanded: project the bytes of the finished model from
+                // the transitions stored per expanded state so far, so that a model far over the
+                // memory limit stops early rather than after filling it.
+                var transitionBytes = (next.Count * 12L) + ((pairStart.Count + eventStart.Count) * 4L) + (eventIndex.Count * 9L);
+                var perState = (transitionBytes / s) + codec.RecordBytes + 12;
+                budget.CheckProjection((states.Count * perState) + SolverBudget.ValueTableBytes(states.Count, actionCount, world.MaxSteps, world.Goals.Count));
+            }
+
             for (var a = 0; a < actionCount; a++)
             {
                 outcome.Clear();

@@ -55,13 +55,17 @@ public sealed class ExactSolution
     /// <summary>State-action backups performed so far.</summary>
     public long Backups => _solver.Backups;
 
-    /// <summary>Builds the exact model of a world.</summary>
-    /// <exception cref="UserInputException">The world has more states than <paramref name="maxStates"/>, or more events or tomatoes than the solver supports.</exception>
-    public static ExactSolution Create(GridWorld world, int maxStates = 40_000_000)
+    /// <summary>Builds the exact model of a world, within <paramref name="limits"/> (<see cref="SolverLimits.Default"/> when null).</summary>
+    /// <exception cref="SolverLimitException">The world has more states than the limits allow, its model and value tables would take more memory, or its map is too large.</exception>
+    /// <exception cref="UserInputException">More events or tomatoes than the solver supports.</exception>
+    public static ExactSolution Create(GridWorld world, SolverLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(world);
+        limits ??= SolverLimits.Default;
         var clock = Stopwatch.StartNew();
-        IExactModel model = TomatoModel.TryCreate(world, world.Components) as IExactModel ?? EnumeratedModel.Build(world, maxStates);
+        var budget = new SolverBudget(world.Id, limits);
+        IExactModel model = TomatoModel.TryCreate(world, world.Components) as IExactModel ?? EnumeratedModel.Build(world, limits.MaxStates, budget);
+        budget.Reserve(SolverBudget.ValueTableBytes(model.StateCount, model.ActionCount, model.Horizon, world.Goals.Count));
         return new ExactSolution(world, model, clock.Elapsed);
     }
 

@@ -19,7 +19,8 @@ public static class SpecificationGap
     /// <see cref="BuildOptions.Level"/>; a generated distribution is represented by
     /// <see cref="SampledLevels"/> maps drawn with a fixed seed, each solved exactly.
     /// </summary>
-    public static SpecificationReport Analyze(ScenarioDefinition scenario, BuildOptions? options = null, int maxStates = 40_000_000)
+    /// <exception cref="SolverLimitException">A level is too large to solve within <paramref name="limits"/> (<see cref="SolverLimits.Default"/> when null).</exception>
+    public static SpecificationReport Analyze(ScenarioDefinition scenario, BuildOptions? options = null, SolverLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         options ??= BuildOptions.Default;
@@ -43,7 +44,7 @@ public static class SpecificationGap
         foreach (var (level, buildOptions) in targets)
         {
             var world = scenario.Build(buildOptions);
-            var solution = ExactSolution.Create(world, maxStates);
+            var solution = ExactSolution.Create(world, limits);
             var (rewardOptimal, best, worst) = solution.IntendedUnderRewardOptimal();
             var scoreBest = solution.Score(world.Intended, best);
             var scoreWorst = solution.Score(world.Intended, worst);

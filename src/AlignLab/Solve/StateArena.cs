@@ -1,23 +1,34 @@
+using System.Runtime.CompilerServices;
+
 namespace AlignLab.Solve;
 
 /// <summary>
 /// Interned fixed-size state records for the exact solver: the records live in large chunked
 /// byte arrays and an open-addressing table of ids finds them by hash, so a state costs its
-/// packed bytes plus a few bytes of table, with no object per state.
+/// packed bytes plus a few bytes of table, with no object per state. The first chunk starts small
+/// and doubles up to the full chunk size, so a small model allocates little; every allocation is
+/// counted against a <see cref="SolverBudget"/> before it is made.
 /// </summary>
 internal sealed class StateArena
 {
     private const int ChunkBytes = 1 << 26;
+    private const int FirstChunkBytes = 1 << 16;
     private readonly int _recordBytes;
     private readonly int _recordsPerChunk;
     private readonly List<byte[]> _chunks = [];
-    private int[] _table = new int[1 << 16];
-    private int[] _hashes = new int[1 << 15];
+    private readonly SolverBudget _budget;
+    private int[] _table;
+    private int[] _hashes;
+    private int _firstChunkRecords;
 
-    public StateArena(int recordBytes)
+    public StateArena(int recordBytes, SolverBudget budget)
     {
         _recordBytes = recordBytes;
         _recordsPerChunk = Math.Max(1, ChunkBytes / recordBytes);
+        _budget = budget;
+        budget.Reserve((1 << 16) * 4L + (1 << 10) * 4L);
+        _table = new int[1 << 16];
+        _hashes = new int[1 << 10];
         Array.Fill(_table, -1);
     }
 
@@ -48,15 +59,22 @@ internal sealed class StateArena
         }
 
         var newId = Count;
-        if (newId % _recordsPerChunk == 0)
+        if (newId % _recordsPerChunk == 0 && newId > 0)
         {
+            _budget.Reserve((long)_recordsPerChunk * _recordBytes);
             _chunks.Add(new byte[_recordsPerChunk * _recordBytes]);
+        }
+        else if (newId == _firstChunkRecords)
+        {
+            GrowFirstChunk();
         }
 
         record.CopyTo(_chunks[newId / _recordsPerChunk].AsSpan((newId % _recordsPerChunk) * _recordBytes, _recordBytes));
         if (newId == _hashes.Length)
         {
+            _budget.Reserve(_hashes.Length * 8L);
             Array.Resize(ref _hashes, _hashes.Length * 2);
+            _budget.Release(_hashes.Length * 2L);
         }
 
         _hashes[newId] = hash;
@@ -93,8 +111,30 @@ internal sealed class StateArena
         table[slot] = id;
     }
 
+    private void GrowFirstChunk()
+    {
+        // Chunk 0 holds the first _recordsPerChunk records, as every chunk does, but is allocated
+        // small and doubled (up to the full size) as records arrive.
+        var records = _firstChunkRecords == 0 ? Math.Max(1, Math.Min(_recordsPerChunk, FirstChunkBytes / _recordBytes)) : (int)Math.Min(_recordsPerChunk, 2L * _firstChunkRecords);
+        _budget.Reserve((long)records * _recordBytes);
+        if (_chunks.Count == 0)
+        {
+            _chunks.Add(new byte[records * _recordBytes]);
+        }
+        else
+        {
+            var chunk = _chunks[0];
+            Array.Resize(ref chunk, records * _recordBytes);
+            _chunks[0] = chunk;
+            _budget.Release((long)_firstChunkRecords * _recordBytes);
+        }
+
+        _firstChunkRecords = records;
+    }
+
     private void Rehash()
     {
+        _budget.Reserve(_table.Length * 8L);
         var table = new int[_table.Length * 2];
         Array.Fill(table, -1);
         for (var id = 0; id < Count; id++)
@@ -102,6 +142,7 @@ internal sealed class StateArena
             Insert(table, id, _hashes[id]);
         }
 
+        _budget.Release(_table.Length * 4L);
         _table = table;
     }
 }
@@ -110,9 +151,17 @@ internal sealed class StateArena
 internal struct GrowableArray<T>
     where T : unmanaged
 {
+    private readonly SolverBudget _budget;
     private T[] _items;
 
-    public GrowableArray(int capacity) => _items = new T[Math.Max(4, capacity)];
+    /// <summary>An empty array that counts its allocations against <paramref name="budget"/>.</summary>
+    public GrowableArray(int capacity, SolverBudget budget)
+    {
+        _budget = budget;
+        capacity = Math.Max(4, capacity);
+        budget.Reserve((long)capacity * Unsafe.SizeOf<T>());
+        _items = new T[capacity];
+    }
 
     public int Count { get; private set; }
 
@@ -120,12 +169,27 @@ internal struct GrowableArray<T>
     {
         if (Count == _items.Length)
         {
-            Array.Resize(ref _items, (int)Math.Min(Array.MaxLength, (long)_items.Length * 2));
+            Grow();
         }
 
         _items[Count++] = item;
     }
 
-    public readonly T[] ToTrimmedArray() => _items.AsSpan(0, Count).ToArray();
+    /// <summary>A copy of the items, exactly as long as <see cref="Count"/>; the budget then counts the copy instead of the buffer.</summary>
+    public readonly T[] ToTrimmedArray()
+    {
+        _budget.Reserve((long)Count * Unsafe.SizeOf<T>());
+        var items = _items.AsSpan(0, Count).ToArray();
+        _budget.Release((long)_items.Length * Unsafe.SizeOf<T>());
+        return items;
+    }
+
+    private void Grow()
+    {
+        var length = (int)Math.Min(Array.MaxLength, (long)_items.Length * 2);
+        _budget.Reserve((long)length * Unsafe.SizeOf<T>());
+        Array.Resize(ref _items, length);
+        _budget.Release((long)Count * Unsafe.SizeOf<T>());
+    }
 
 }

@@ -30,9 +30,10 @@ public sealed class CorridorGenerator : LevelGenerator
         ArgumentNullException.ThrowIfNull(args);
         Height = args.Int("height", 5);
         Width = args.Int("width", 16);
-        if (Height < 3 || Width < 4 || Height * Width > 65536)
+        MazeGrid.CheckCells(args, Height, Width);
+        if (Height < 3 || Width < 4)
         {
-            throw args.Error($"height must be at least 3 and width at least 4 (map at most 65536 cells), not {Height}×{Width}.");
+            throw args.Error($"height must be at least 3 and width at least 4 (map at most {MazeGrid.MaxCells} cells), not {Height}×{Width}.");
         }
 
         _pillarProbability = Probability(args, "pillar_probability", 0.5);

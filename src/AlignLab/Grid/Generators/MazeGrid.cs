@@ -9,6 +9,9 @@ namespace AlignLab.Grid.Generators;
 /// </summary>
 internal static class MazeGrid
 {
+    /// <summary>The most cells a generated map may have (height × width), checked before any work.</summary>
+    public const int MaxCells = 65536;
+
     /// <summary>Stack-allocation limit (cells) for scratch buffers; larger maps use the heap.</summary>
     public const int StackLimit = 2048;
 
@@ -172,6 +175,7 @@ internal static class MazeGrid
     /// <summary>Checks the size arguments of a lattice maze (odd, at least 3).</summary>
     public static void CheckOddSize(Scenarios.ComponentArgs args, int height, int width)
     {
+        CheckCells(args, height, width);
         if (height < 3 || width < 3 || height % 2 == 0 || width % 2 == 0)
         {
             throw args.Error($"height and width must be odd and at least 3 (the maze's junctions sit on odd cells), not {height}×{width}.");
@@ -181,9 +185,22 @@ internal static class MazeGrid
     /// <summary>Checks the size arguments of a bordered map (at least 3×3).</summary>
     public static void CheckSize(Scenarios.ComponentArgs args, int height, int width)
     {
-        if (height < 3 || width < 3 || height * width > 65536)
+        CheckCells(args, height, width);
+        if (height < 3 || width < 3)
         {
-            throw args.Error($"height and width must be at least 3 and the map at most 65536 cells, not {height}×{width}.");
+            throw args.Error($"height and width must be at least 3 and the map at most {MaxCells} cells, not {height}×{width}.");
+        }
+    }
+
+    /// <summary>
+    /// Checks that a generated map has at most <see cref="MaxCells"/> cells (computed without
+    /// overflow); every generator calls this before any work, so a huge size fails at once.
+    /// </summary>
+    public static void CheckCells(Scenarios.ComponentArgs args, int height, int width)
+    {
+        if ((long)height * width > MaxCells)
+        {
+            throw args.Error($"the map may have at most {MaxCells:N0} cells (height × width), not {height}×{width} = {(long)height * width:N0}.");
         }
     }
 }
