@@ -120,9 +120,30 @@ public static class Safetensors
     /// <param name="stream">The source, positioned at the start of the file.</param>
     /// <param name="metadata">When not null, receives the <c>__metadata__</c> entries.</param>
     /// <returns>Tensors keyed by name.</returns>
+    /// <exception cref="InvalidDataException">The data is truncated or damaged: it ends early, its header is not a JSON object of tensor entries, or an entry does not fit the data.</exception>
     public static Dictionary<string, Tensor> Load(Stream stream, IDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        try
+        {
+            return Read(stream, metadata);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("the safetensors data is truncated: it ends before its header does.", e);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"the safetensors data is damaged: its header is not valid JSON ({e.Message}).", e);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
+        {
+            throw new InvalidDataException($"the safetensors data is damaged: a tensor entry is malformed ({e.Message}).", e);
+        }
+    }
+
+    private static Dictionary<string, Tensor> Read(Stream stream, IDictionary<string, string>? metadata)
+    {
         Span<byte> len = stackalloc byte[8];
         stream.ReadExactly(len);
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(len);

@@ -30,15 +30,17 @@ internal static class DiagnoseCommand
         {
             var value = parse.GetValue(target)!;
             string scenarioId;
+            string? scenarioText = null;
             IReadOnlyDictionary<string, string>? parameters;
             AgentDefinition definition;
             object options;
             Stream checkpoint;
             if (long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var run))
             {
-                using var runs = RunStore.Open(parse.GetValue(store));
+                using var runs = RunStore.OpenReadOnly(parse.GetValue(store));
                 var info = runs.GetRun(run);
                 scenarioId = info.Config.ScenarioId;
+                scenarioText = info.Config.ScenarioText;
                 parameters = info.Config.Parameters;
                 definition = AgentRegistry.Get(info.Config.Agent);
                 options = definition.FromJson(info.Config.HyperParameters ?? throw new UsageException($"run {run} has no stored hyper-parameters."));
@@ -61,7 +63,7 @@ internal static class DiagnoseCommand
                 checkpoint = File.OpenRead(value);
             }
 
-            var scenario = ScenarioRegistry.BuiltIn.Get(scenarioId);
+            var scenario = ScenarioRegistry.BuiltIn.Get(scenarioId, scenarioText);
             var world = scenario.Build(new BuildOptions(Set: parameters));
             var agent = definition.Create(world, options);
             using (checkpoint)

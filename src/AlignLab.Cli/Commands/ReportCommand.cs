@@ -19,7 +19,7 @@ internal static class ReportCommand
         var command = new Command("report", "Write the HTML report (one self-contained file) of stored runs.") { ids, store, output };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            using var s = RunStore.Open(parse.GetValue(store));
+            using var s = RunStore.OpenReadOnly(parse.GetValue(store));
             var sections = parse.GetValue(ids)!.Select(id => RunReport.Section(s, id)).ToList();
             var path = Path.GetFullPath(parse.GetValue(output)!);
             HtmlReport.Write(path, "AlignLab report", sections);

@@ -33,7 +33,7 @@ internal static class RunsCommand
         var command = new Command("list", "List the runs: id, scenario, agent, seed, status, last step.") { store, json };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            using var s = RunStore.Open(parse.GetValue(store));
+            using var s = RunStore.OpenReadOnly(parse.GetValue(store));
             var runs = s.ListRuns();
             if (parse.GetValue(json))
             {
@@ -68,7 +68,7 @@ internal static class RunsCommand
         var command = new Command("show", "Show a run: configuration, status, last metrics, checkpoint, result.") { id, store, json, csv };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            using var s = RunStore.Open(parse.GetValue(store));
+            using var s = RunStore.OpenReadOnly(parse.GetValue(store));
             var run = s.GetRun(parse.GetValue(id));
             if (parse.GetValue(csv))
             {
@@ -112,7 +112,7 @@ internal static class RunsCommand
         var command = new Command("compare", "Compare runs side by side: configuration and last metrics.") { ids, store, json };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            using var s = RunStore.Open(parse.GetValue(store));
+            using var s = RunStore.OpenReadOnly(parse.GetValue(store));
             var runs = parse.GetValue(ids)!.Select(s.GetRun).ToList();
             if (parse.GetValue(json))
             {
