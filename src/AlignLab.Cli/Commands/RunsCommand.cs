@@ -90,7 +90,7 @@ internal static class RunsCommand
             Console.WriteLine($"  code version  {run.CodeVersion}");
             Console.WriteLine($"  parameters    {string.Join(", ", (c.Parameters ?? new Dictionary<string, string>()).Select(p => $"{p.Key}={p.Value}"))}");
             Console.WriteLine($"  hyper-params  {c.HyperParameters?.ToJsonString() ?? "{}"}");
-            Console.WriteLine($"  checkpoint    {(s.LatestCheckpoint(run.Id) is { } cp ? $"step {cp.Step:N0} ({cp.Weights.Length:N0} bytes)" : "none")}");
+            Console.WriteLine($"  checkpoint    {Checkpoint(s, run.Id)}");
             Console.WriteLine($"  episodes      {s.Episodes(run.Id).Count:N0}");
             Console.WriteLine("  last metrics:");
             foreach (var m in LastMetrics(s, run.Id))
@@ -102,6 +102,19 @@ internal static class RunsCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The latest checkpoint's step and size, or what is wrong with it (a damaged checkpoint does not hide the rest of the run).</summary>
+    private static string Checkpoint(RunStore s, long run)
+    {
+        try
+        {
+            return s.LatestCheckpoint(run) is { } cp ? $"step {cp.Step:N0} ({cp.Weights.Length:N0} bytes)" : "none";
+        }
+        catch (RunStoreException e) when (s.LatestCheckpointStep(run) is { } step)
+        {
+            return $"step {step:N0}: {e.Message}";
+        }
     }
 
     private static Command Compare()
@@ -219,7 +232,7 @@ internal static class RunsCommand
         o["code_version"] = r.CodeVersion;
         o["parameters"] = new JsonObject([.. (r.Config.Parameters ?? new Dictionary<string, string>()).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))]);
         o["hyperparameters"] = r.Config.HyperParameters?.DeepClone() ?? new JsonObject();
-        o["checkpoint_step"] = s.LatestCheckpoint(r.Id)?.Step;
+        o["checkpoint_step"] = s.LatestCheckpointStep(r.Id);
         o["episodes"] = s.Episodes(r.Id).Count;
         o["last_metrics"] = new JsonObject([.. LastMetrics(s, r.Id).Select(m => KeyValuePair.Create(m.Name, double.IsFinite(m.Value) ? (JsonNode?)m.Value : null))]);
         o["result"] = r.ResultJson is null ? null : JsonNode.Parse(r.ResultJson);

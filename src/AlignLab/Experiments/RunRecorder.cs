@@ -148,7 +148,7 @@ public sealed class RunRecorder
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or OverflowException or KeyNotFoundException or InvalidOperationException or ArgumentException or IndexOutOfRangeException or NotSupportedException or System.Text.Json.JsonException)
             {
-                throw new RunStoreException(string.Create(CultureInfo.InvariantCulture, $"{Store.Path} is corrupt: run {RunId}'s checkpoint at step {step} is truncated or damaged ({e.Message.ReplaceLineEndings(" ")})."), e);
+                throw new RunStoreException(string.Create(CultureInfo.InvariantCulture, $"{Store.Path} is corrupt: run {RunId}'s checkpoint at step {step} is truncated or damaged ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')})."), e);
             }
         }
 

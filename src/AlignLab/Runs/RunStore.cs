@@ -137,10 +137,11 @@ public sealed class RunStore : IDisposable
         {
             return Connect(path, readOnly, immutable: false);
         }
-        catch (RunStoreException e) when (readOnly && e.InnerException is SqliteException { SqliteErrorCode: 14 })
+        catch (RunStoreException e) when (readOnly && e.InnerException is SqliteException { SqliteErrorCode: 8 or 14 } && !File.Exists(path + "-wal"))
         {
-            // A WAL store in a read-only directory, closed cleanly (no -wal or -shm file left): SQLite cannot create
-            // the shared-memory file, and no process can write the store either, so it is read as an immutable file.
+            // A WAL store closed cleanly (no -wal file left) in a directory this process cannot write: SQLite cannot
+            // create the shared-memory file it reads through. No process can write the store without creating the
+            // -wal file either, so it is read as an immutable file.
             return Connect(path, readOnly, immutable: true);
         }
     }
