@@ -110,17 +110,31 @@ public static class Safetensors
     /// <param name="path">The safetensors file.</param>
     /// <param name="metadata">When not null, receives the <c>__metadata__</c> entries.</param>
     /// <returns>Tensors keyed by name.</returns>
+    /// <exception cref="InvalidDataException">The file is not a valid safetensors file (truncated, a malformed header, offsets that do not fit); the message starts with the path.</exception>
+    /// <exception cref="NotSupportedException">A tensor has a dtype other than F32; the message starts with the path.</exception>
     public static Dictionary<string, Tensor> Load(string path, IDictionary<string, string>? metadata = null)
     {
         using var fs = File.OpenRead(path);
-        return Load(fs, metadata);
+        try
+        {
+            return Load(fs, metadata);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException($"{path}: {e.Message}", e);
+        }
     }
 
     /// <summary>Reads every tensor of a safetensors stream.</summary>
     /// <param name="stream">The source, positioned at the start of the file.</param>
     /// <param name="metadata">When not null, receives the <c>__metadata__</c> entries.</param>
     /// <returns>Tensors keyed by name.</returns>
-    /// <exception cref="InvalidDataException">The data is truncated or damaged: it ends early, its header is not a JSON object of tensor entries, or an entry does not fit the data.</exception>
+    /// <exception cref="InvalidDataException">The stream is not a valid safetensors file: it ends early, its header is not a JSON object of tensor entries, or an entry's shape and offsets do not fit the data.</exception>
+    /// <exception cref="NotSupportedException">A tensor has a dtype other than F32.</exception>
     public static Dictionary<string, Tensor> Load(Stream stream, IDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -130,15 +144,16 @@ public static class Safetensors
         }
         catch (EndOfStreamException e)
         {
-            throw new InvalidDataException("the safetensors data is truncated: it ends before its header does.", e);
+            throw new InvalidDataException("not a safetensors file: it ends before its header does.", e);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"the safetensors data is damaged: its header is not valid JSON ({e.Message}).", e);
+            throw new InvalidDataException($"not a safetensors file: the header is not valid JSON ({e.Message}).", e);
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
         {
-            throw new InvalidDataException($"the safetensors data is damaged: a tensor entry is malformed ({e.Message}).", e);
+            // JsonElement accessors (a missing or mistyped dtype, shape or data_offsets) and Tensor's shape checks.
+            throw new InvalidDataException($"not a safetensors file: a tensor entry is malformed ({e.Message}).", e);
         }
     }
 
@@ -209,6 +224,7 @@ public static class Safetensors
     /// <summary>Loads a file into the parameters of <paramref name="module"/> by full name (every parameter must be present).</summary>
     /// <param name="path">The safetensors file.</param>
     /// <param name="module">The module whose parameters are overwritten.</param>
+    /// <exception cref="InvalidDataException">The file is not a valid safetensors file, lacks a parameter, or has one with another shape.</exception>
     public static void LoadInto(string path, Module module)
     {
         ArgumentNullException.ThrowIfNull(module);
@@ -217,7 +233,7 @@ public static class Safetensors
         {
             if (!state.TryGetValue(p.Name, out var t))
             {
-                throw new KeyNotFoundException($"'{path}' has no tensor named '{p.Name}'.");
+                throw new InvalidDataException($"'{path}' has no tensor named '{p.Name}'.");
             }
 
             if (!t.HasShape(p.Shape))

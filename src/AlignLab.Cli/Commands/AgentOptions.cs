@@ -18,6 +18,9 @@ internal sealed class AgentOptions
     private readonly Option<string?> _network = new("--network") { Description = "Alias: cnn selects the cnn preset of ppo and dqn (3×3 convolutions on the one-hot channels, then an MLP head); mlp the default." };
     private readonly Option<string?> _state = new("--state") { Description = "Alias for q and sarsa: board (the whole observed board, the default) or cell (the agent's cell only, an abstraction)." };
 
+    /// <summary>Every option this set adds.</summary>
+    public IEnumerable<Option> All => [_preset, _overrides, _ppo, _network, _state];
+
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {

@@ -16,7 +16,7 @@ internal static class CheckCommand
             var path = parse.GetValue(file)!;
             if (!File.Exists(path))
             {
-                throw new FileNotFoundException($"no such file: {path}");
+                throw new UsageException($"no such file: {path}");
             }
 
             var scenario = ScenarioParser.ParseFile(path);

@@ -35,7 +35,7 @@ internal static class DemoCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "Small budgets (a smoke test, about 30 s); the numbers are noisier." };
-        var store = new Option<string>("--store") { Description = "Run store file.", DefaultValueFactory = _ => RunStore.DefaultPath };
+        var store = CommonOptions.Store();
         var output = new Option<string>("--out") { Description = "Report file.", DefaultValueFactory = _ => "alignlab-report.html" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of every run.", DefaultValueFactory = _ => 0UL };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
@@ -47,6 +47,7 @@ internal static class DemoCommand
     private static int Run(bool quick, string storePath, string reportPath, ulong seed, bool asJson)
     {
         var clock = Stopwatch.StartNew();
+        reportPath = CommonOptions.CheckWritable(reportPath, "--out");
         var results = new List<(Entry Entry, ExperimentResult Result, long RunId)>();
         var sections = new List<ReportSection>();
         using var store = RunStore.Open(storePath);

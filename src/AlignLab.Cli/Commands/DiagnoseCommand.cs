@@ -20,7 +20,7 @@ internal static class DiagnoseCommand
         var target = new Argument<string>("run") { Description = "A run id in the store, or an agent's checkpoint (.safetensors) file." };
         var scenarioOption = new Option<string?>("--scenario") { Description = "Scenario id, for a checkpoint file (a run knows its own)." };
         var set = new Option<string[]>("--set") { Description = "Scenario parameters, for a checkpoint file; repeatable." };
-        var store = new Option<string>("--store") { Description = "Run store file.", DefaultValueFactory = _ => RunStore.DefaultPath };
+        var store = CommonOptions.Store();
         var levels = new Option<int>("--levels") { Description = "Levels drawn per generated distribution (each solved exactly).", DefaultValueFactory = _ => 20 };
         var episodes = new Option<int>("--episodes") { Description = "Episodes sampled per distribution.", DefaultValueFactory = _ => 200 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the level draws and episodes.", DefaultValueFactory = _ => 0UL };
@@ -37,6 +37,11 @@ internal static class DiagnoseCommand
             Stream checkpoint;
             if (long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var run))
             {
+                if (parse.GetResult(scenarioOption) is not null || parse.GetResult(set) is not null)
+                {
+                    throw new UsageException($"run {run} knows its scenario and parameters; --scenario and --set apply to a checkpoint file.");
+                }
+
                 using var runs = RunStore.OpenReadOnly(parse.GetValue(store));
                 var info = runs.GetRun(run);
                 scenarioId = info.Config.ScenarioId;
@@ -55,9 +60,16 @@ internal static class DiagnoseCommand
 
                 scenarioId = parse.GetValue(scenarioOption) ?? throw new UsageException("diagnosing a checkpoint file needs --scenario ID.");
                 parameters = CliErrors.ParseSet(parse.GetValue(set));
-                using (var header = File.OpenRead(value))
+                try
                 {
-                    (definition, options) = AgentRegistry.ReadCheckpointHeader(header, value);
+                    using (var header = File.OpenRead(value))
+                    {
+                        (definition, options) = AgentRegistry.ReadCheckpointHeader(header, value);
+                    }
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new UsageException($"'{value}' is not a usable AlignLab checkpoint: {e.Message}");
                 }
 
                 checkpoint = File.OpenRead(value);
@@ -68,7 +80,14 @@ internal static class DiagnoseCommand
             var agent = definition.Create(world, options);
             using (checkpoint)
             {
-                agent.LoadCheckpoint(checkpoint);
+                try
+                {
+                    agent.LoadCheckpoint(checkpoint);
+                }
+                catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+                {
+                    throw new UsageException($"'{value}': the checkpoint does not fit {scenarioId} or is damaged: {e.Message}");
+                }
             }
 
             var diagnosis = GoalAttribution.Diagnose(scenario, agent.Policy, new DiagnoseOptions(parse.GetValue(levels), parse.GetValue(episodes), parse.GetValue(seed), Experiments.Experiment.InnerThreshold, parameters));

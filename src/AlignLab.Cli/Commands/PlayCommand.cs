@@ -29,6 +29,12 @@ internal static class PlayCommand
         {
             if (parse.GetValue(traces) is { } file)
             {
+                Option[] perEpisode = [actions, level, distribution, set];
+                if (parse.GetValue(id) is { } given || perEpisode.Any(o => parse.GetResult(o) is { Implicit: false }))
+                {
+                    throw new UsageException("--traces replays the scenario, level, parameters and actions each line names; give no scenario id, --actions, --level, --distribution or --set with it.");
+                }
+
                 return ReplayTraces(file, parse.GetValue(seed));
             }
 
@@ -67,48 +73,26 @@ internal static class PlayCommand
 
     private static int ReplayTraces(string file, ulong seed)
     {
-        if (!File.Exists(file))
+        string[] lines;
+        try
         {
-            throw new FileNotFoundException($"no such file: {file}");
+            lines = File.ReadAllLines(file);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new UsageException($"no such file: {file}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read {file}: {e.Message}");
         }
 
-        var lineNumber = 0;
         var output = new List<string>();
-        foreach (var line in File.ReadLines(file))
+        for (var i = 0; i < lines.Length; i++)
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
+            if (!string.IsNullOrWhiteSpace(lines[i]))
             {
-                continue;
-            }
-
-            try
-            {
-                var node = JsonNode.Parse(line) as JsonObject ?? throw new UsageException("a line must be a JSON object.");
-                var traceId = node["id"]?.GetValue<string>() ?? throw new UsageException("missing \"id\".");
-                var script = node["actions"]?.GetValue<string>() ?? throw new UsageException("missing \"actions\".");
-                int? traceLevel = node["level"] is { } l ? l.GetValue<int>() : null;
-                var traceSet = new Dictionary<string, string>(StringComparer.Ordinal);
-                if (node["set"] is JsonObject setObject)
-                {
-                    foreach (var (key, value) in setObject)
-                    {
-                        traceSet[key] = value switch
-                        {
-                            null => "null",
-                            JsonValue v when v.TryGetValue<bool>(out var b) => b ? "true" : "false",
-                            JsonValue v when v.TryGetValue<double>(out var d) => d.ToString(CultureInfo.InvariantCulture),
-                            _ => value.GetValue<string>(),
-                        };
-                    }
-                }
-
-                var env = EnvironmentFactory.Make(traceId, new BuildOptions(traceLevel, null, traceSet), seed);
-                output.Add(ResultJson(ActionScript.Replay(env, script, seed)).ToJsonString());
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or UsageException or ScenarioException or ArgumentException)
-            {
-                throw new UsageException($"{file}:{lineNumber}: {e.Message}");
+                output.Add(ReplayTrace(lines[i], $"{file}:{i + 1}", seed));
             }
         }
 
@@ -118,6 +102,54 @@ internal static class PlayCommand
         }
 
         return 0;
+    }
+
+    /// <summary>Replays one line of a trace file; <paramref name="where"/> (file:line) starts the message of any error in it.</summary>
+    private static string ReplayTrace(string line, string where, ulong seed)
+    {
+        string traceId, script;
+        int? traceLevel;
+        var traceSet = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            // A value of the wrong JSON kind throws InvalidOperationException or FormatException from GetValue.
+            var node = JsonNode.Parse(line) as JsonObject ?? throw new UsageException("a line must be a JSON object.");
+            traceId = node["id"]?.GetValue<string>() ?? throw new UsageException("missing \"id\".");
+            script = node["actions"]?.GetValue<string>() ?? throw new UsageException("missing \"actions\".");
+            traceLevel = node["level"] is { } l ? l.GetValue<int>() : null;
+            if (node["set"] is { } setNode and not JsonObject)
+            {
+                throw new UsageException("\"set\" must be an object of parameters, e.g. {\"size\": 7}.");
+            }
+
+            if (node["set"] is JsonObject setObject)
+            {
+                foreach (var (key, value) in setObject)
+                {
+                    traceSet[key] = value switch
+                    {
+                        null => "null",
+                        JsonValue v when v.TryGetValue<bool>(out var b) => b ? "true" : "false",
+                        JsonValue v when v.TryGetValue<double>(out var d) => d.ToString(CultureInfo.InvariantCulture),
+                        _ => value.GetValue<string>(),
+                    };
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or UsageException)
+        {
+            throw new UsageException($"{where}: {e.Message}");
+        }
+
+        try
+        {
+            var env = EnvironmentFactory.Make(traceId, new BuildOptions(traceLevel, null, traceSet), seed);
+            return ResultJson(ActionScript.Replay(env, script, seed)).ToJsonString();
+        }
+        catch (Exception e) when (CliErrors.IsUserError(e))
+        {
+            throw new UsageException($"{where}: {e.Message}");
+        }
     }
 
     private static JsonObject ResultJson(ReplayResult result) => new()

@@ -19,9 +19,9 @@ internal static class ReportCommand
         var command = new Command("report", "Write the HTML report (one self-contained file) of stored runs.") { ids, store, output };
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            var path = CommonOptions.CheckWritable(parse.GetValue(output)!, "--out");
             using var s = RunStore.OpenReadOnly(parse.GetValue(store));
             var sections = parse.GetValue(ids)!.Select(id => RunReport.Section(s, id)).ToList();
-            var path = Path.GetFullPath(parse.GetValue(output)!);
             HtmlReport.Write(path, "AlignLab report", sections);
             Console.WriteLine($"wrote {path} ({sections.Count} run{(sections.Count == 1 ? string.Empty : "s")})");
             return 0;

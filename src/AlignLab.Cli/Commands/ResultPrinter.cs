@@ -12,7 +12,7 @@ internal static class ResultPrinter
     {
         var spec = r.Spec;
         Console.WriteLine();
-        Console.WriteLine($"{r.ScenarioId}: {spec.Agent}, {spec.Steps:N0} steps, seed {spec.Seed}, trained in {r.TrainingTime.TotalSeconds:0.0} s");
+        Console.WriteLine($"{r.ScenarioId}: {spec.Agent}, {r.StepsTrained:N0} steps, seed {spec.Seed}, trained in {r.TrainingTime.TotalSeconds:0.0} s");
         Console.WriteLine($"  train (exact over {r.Train.Reward.N} level(s)): reward {N(r.Train.Reward.Mean)} (score {r.Train.RewardScore}), intended {N(r.Train.Intended.Mean)} (score {r.Train.IntendedScore})");
         Console.WriteLine($"  observed outer gap: {N(r.Train.ObservedOuterGap)}    specification gap of a perfect reward optimiser: {N(r.Specification.GapBest)} to {N(r.Specification.GapWorst)}");
         if (r.Diagnosis.Distributions.Count > 1)
@@ -77,7 +77,8 @@ internal static class ResultPrinter
         {
             ["id"] = r.ScenarioId,
             ["agent"] = r.Spec.Agent,
-            ["steps"] = r.Spec.Steps,
+            ["steps"] = r.StepsTrained,
+            ["steps_requested"] = r.Spec.Steps,
             ["seed"] = r.Spec.Seed,
             ["training_seconds"] = r.TrainingTime.TotalSeconds,
             ["reward"] = J(r.Train.Reward.Mean),
@@ -101,7 +102,7 @@ internal static class ResultPrinter
     {
         true => "yes",
         false => "NO",
-        null => "n/a",
+        null => "undetermined",
     };
 
     public static JsonValue? J(double value) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, 6)) : null;

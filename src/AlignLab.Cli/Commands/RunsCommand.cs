@@ -1,15 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using AlignLab.Reports;
 using AlignLab.Runs;
 
 namespace AlignLab.Cli.Commands;
 
 /// <summary>
 /// <c>alignlab runs list|show ID|compare ID ID [--store PATH] [--json]</c>: what the run store
-/// holds. <c>show --csv</c> prints the run's metrics as CSV. The hidden <c>runs stress</c> is a
-/// test aid: it writes complete runs in a loop so a test can kill it mid-write and check that
-/// the store survives.
+/// holds. <c>show --csv</c> prints the run's metrics as CSV.
 /// </summary>
 internal static class RunsCommand
 {
@@ -19,12 +18,10 @@ internal static class RunsCommand
         command.Subcommands.Add(List());
         command.Subcommands.Add(Show());
         command.Subcommands.Add(Compare());
-        command.Subcommands.Add(Stress());
         return command;
     }
 
-    internal static Option<string> StoreOption() =>
-        new("--store") { Description = $"The run store file (default {RunStore.DefaultPath} in the working directory).", DefaultValueFactory = _ => RunStore.DefaultPath };
+    internal static Option<string> StoreOption() => CommonOptions.Store();
 
     private static Command List()
     {
@@ -164,52 +161,6 @@ internal static class RunsCommand
         return command;
     }
 
-    /// <summary>
-    /// Test aid (hidden): writes <c>--count</c> complete runs, each with 10 metric batches of 8
-    /// names, 5 episodes, a 64 KiB checkpoint and a result, printing <c>committed ID</c> after each.
-    /// Tests kill it mid-write with SIGKILL and then check the store's integrity.
-    /// </summary>
-    private static Command Stress()
-    {
-        var store = StoreOption();
-        var count = new Option<int>("--count") { Description = "Runs to write.", DefaultValueFactory = _ => 1000 };
-        var command = new Command("stress", "Test aid: write complete runs in a loop (to kill mid-write).") { store, count };
-        command.Hidden = true;
-        command.SetAction(parse => CliErrors.Run(() =>
-        {
-            using var s = RunStore.Open(parse.GetValue(store));
-            var names = RunMetrics.Names.Order(StringComparer.Ordinal).Take(StressNames).ToList();
-            var blob = new byte[64 * 1024];
-            for (var n = 0; n < parse.GetValue(count); n++)
-            {
-                var id = s.CreateRun(new RunConfig("BoatRace-v0", "stress", (ulong)n, HyperParameters: new JsonObject { ["n"] = n }));
-                for (var step = 0; step < StressSteps; step++)
-                {
-                    s.AppendMetrics(id, step * 100, names.ToDictionary(x => x, x => (double)step, StringComparer.Ordinal));
-                    blob.AsSpan().Fill((byte)step);
-                    s.SaveCheckpoint(id, step * 100, blob, [(byte)step]);
-                }
-
-                s.AddEpisodes(id, Enumerable.Range(0, StressEpisodes).Select(i => new EpisodeRecord("train", 0, i, i, -i, new Dictionary<string, double> { ["g"] = i }, ["g"], "RLRL")));
-                s.SetResult(id, $"{{\"complete\":true,\"run\":{id}}}");
-                Console.WriteLine($"committed {id}");
-                Console.Out.Flush();
-            }
-
-            return 0;
-        }));
-        return command;
-    }
-
-    /// <summary>Metric names per batch written by <c>runs stress</c>.</summary>
-    internal const int StressNames = 8;
-
-    /// <summary>Metric batches (and checkpoints) per run written by <c>runs stress</c>.</summary>
-    internal const int StressSteps = 10;
-
-    /// <summary>Episodes per run written by <c>runs stress</c>.</summary>
-    internal const int StressEpisodes = 5;
-
     private static List<MetricPoint> LastMetrics(RunStore s, long runId) =>
         [.. s.Metrics(runId).GroupBy(m => m.Name).Select(g => g.MaxBy(m => m.Step))];
 
@@ -241,5 +192,5 @@ internal static class RunsCommand
 
     private static string Status(RunStatus status) => status.ToString().ToLowerInvariant();
 
-    private static string N(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.####", CultureInfo.InvariantCulture);
+    private static string N(double value) => Numbers.Format(value, 4);
 }

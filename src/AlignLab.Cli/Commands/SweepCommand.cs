@@ -15,6 +15,9 @@ namespace AlignLab.Cli.Commands;
 /// </summary>
 internal static class SweepCommand
 {
+    /// <summary>The most parameter values one sweep runs (each value trains one run per seed).</summary>
+    private const int MaxValues = 1_000;
+
     public static Command Create()
     {
         var id = new Argument<string>("id") { Description = "Scenario id (Name-vN)." };
@@ -24,7 +27,7 @@ internal static class SweepCommand
         var steps = new Option<long>("--steps") { Description = "Training steps per run.", DefaultValueFactory = _ => 200_000 };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per value (0, 1, ...).", DefaultValueFactory = _ => 3 };
         var set = new Option<string[]>("--set") { Description = "Other scenario parameters, key=value; repeatable." };
-        var store = new Option<string>("--store") { Description = "Run store file (SQLite); every run of the sweep is recorded.", DefaultValueFactory = _ => RunStore.DefaultPath };
+        var store = CommonOptions.Store("The run store file (SQLite); every run of the sweep is recorded.");
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
         var agentOptions = new AgentOptions();
         var command = new Command("sweep", "Train one policy per parameter value and seed; report how the deployment scores move.") { id, param, paramStep, agent, steps, seeds, set, store, json };
@@ -43,6 +46,11 @@ internal static class SweepCommand
             var options = agentOptions.Resolve(parse, definition);
             var label = Scenarios.ScenarioRegistry.BuiltIn.Get(parse.GetValue(id)!).Id;
             var baseSet = CliErrors.ParseSet(parse.GetValue(set));
+            if (baseSet.ContainsKey(name))
+            {
+                throw new UsageException($"{name} is swept by --param and fixed by --set; give it once.");
+            }
+
             var specs = values.Select(value => Enumerable.Range(0, seedCount).Select(seed => new ExperimentSpec(
                 parse.GetValue(id)!, definition.Name, parse.GetValue(steps), (ulong)seed, new Dictionary<string, string>(baseSet, StringComparer.Ordinal) { [name] = value }, CurvePoints: 1, EvalLevels: 12, Episodes: 50)
             {
@@ -132,16 +140,25 @@ internal static class SweepCommand
                 throw new UsageException($"--param '{text}': a..b needs integers a ≤ b and --param-step ≥ 1.");
             }
 
-            var values = new List<string>();
-            for (var v = from; v <= to; v += step)
+            // Counted before anything is built: a range of two billion values is refused, not enumerated.
+            var count = (((long)to - from) / step) + 1;
+            if (count > MaxValues)
             {
-                values.Add(v.ToString(CultureInfo.InvariantCulture));
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--param '{text}' sweeps {count:N0} values; a sweep runs at most {MaxValues:N0}."));
+            }
+
+            var values = new List<string>((int)count);
+            for (var k = 0L; k < count; k++)
+            {
+                values.Add((from + (k * step)).ToString(CultureInfo.InvariantCulture));
             }
 
             return (name, values);
         }
 
         var list = spec.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
-        return list.Count == 0 ? throw new UsageException($"--param '{text}' lists no value.") : (name, list);
+        return list.Count == 0 ? throw new UsageException($"--param '{text}' lists no value.")
+            : list.Count > MaxValues ? throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--param lists {list.Count:N0} values; a sweep runs at most {MaxValues:N0}."))
+            : (name, list);
     }
 }

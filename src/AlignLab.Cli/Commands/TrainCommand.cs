@@ -17,11 +17,11 @@ internal static class TrainCommand
     {
         var id = new Argument<string>("id") { Description = "Scenario id (Name-vN) or a scenario .yaml file." };
         var agent = new Option<string>("--agent") { Description = $"Agent: {string.Join(", ", AgentRegistry.Names)}.", DefaultValueFactory = _ => "q" };
-        var steps = new Option<long>("--steps") { Description = "Training steps (default: the agent's, e.g. 50,000 tabular, 200,000 neural)." };
+        var steps = new Option<long?>("--steps") { Description = "Training steps, at least 1 (default: the agent's, e.g. 50,000 tabular, 200,000 neural); PPO trains whole rollouts, so it rounds down to one." };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the agent, the environments and the evaluation samples.", DefaultValueFactory = _ => 0UL };
         var set = new Option<string[]>("--set") { Description = "Scenario parameter, key=value; repeatable." };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
-        var store = new Option<string>("--store") { Description = "Run store file (SQLite).", DefaultValueFactory = _ => RunStore.DefaultPath };
+        var store = CommonOptions.Store();
         var resume = new Option<long?>("--resume") { Description = "Continue a killed run from its last checkpoint in the store." };
         var curvePoints = new Option<int>("--curve-points") { Description = "Exact evaluations of the policy on the training distribution during training (the learning curve); a checkpoint is saved at each.", DefaultValueFactory = _ => 8 };
         var stopAt = new Option<double?>("--stop-at") { Description = "Stop at the first curve point whose exact train reward score reaches this value, and report the training time (time to threshold)." };
@@ -34,6 +34,12 @@ internal static class TrainCommand
             var asJson = parse.GetValue(json);
             if (parse.GetValue(resume) is { } runId)
             {
+                Option[] training = [agent, steps, seed, set, curvePoints, stopAt, .. agentOptions.All];
+                if (parse.GetValue(id) is not null || training.Any(o => parse.GetResult(o) is { Implicit: false }))
+                {
+                    throw new UsageException($"--resume continues run {runId} with the scenario, agent and settings it was started with; give no scenario id or training options with it.");
+                }
+
                 using var stored = RunStore.Open(parse.GetValue(store));
                 var reopened = RunRecorder.Open(stored, runId, Checkpointed(asJson));
                 if (!asJson)
@@ -46,7 +52,7 @@ internal static class TrainCommand
 
             var scenario = parse.GetValue(id) ?? throw new UsageException("train needs a scenario id (or --resume RUN).");
             var definition = AgentRegistry.Get(parse.GetValue(agent)!);
-            var spec = new ExperimentSpec(scenario, definition.Name, parse.GetValue(steps) is > 0 and var s ? s : definition.DefaultSteps, parse.GetValue(seed), CliErrors.ParseSet(parse.GetValue(set)), CurvePoints: parse.GetValue(curvePoints))
+            var spec = new ExperimentSpec(scenario, definition.Name, parse.GetValue(steps) ?? definition.DefaultSteps, parse.GetValue(seed), CliErrors.ParseSet(parse.GetValue(set)), CurvePoints: parse.GetValue(curvePoints))
             {
                 AgentOptions = agentOptions.Resolve(parse, definition),
                 StopAtScore = parse.GetValue(stopAt),

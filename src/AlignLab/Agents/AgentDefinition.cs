@@ -288,7 +288,14 @@ public sealed class AgentDefinition<TOptions> : AgentDefinition
         }
         catch (ArgumentException e)
         {
-            throw new UserInputException($"{Name} options: {e.Message}", e);
+            // The user wants the rule, not .NET's "(Parameter 'x')" suffix or "Actual value was" line.
+            var message = e.Message.Split('\n')[0].Trim();
+            if (e.ParamName is { } parameter)
+            {
+                message = message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal);
+            }
+
+            throw new UserInputException($"{Name} options: {message}", e);
         }
     }
 }

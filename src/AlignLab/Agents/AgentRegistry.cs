@@ -36,19 +36,11 @@ public static class AgentRegistry
     /// </summary>
     /// <param name="checkpoint">The checkpoint; read to its end.</param>
     /// <param name="source">Where it came from, for messages.</param>
-    /// <exception cref="InvalidDataException">Not an AlignLab checkpoint, or a truncated or damaged one (the message starts with <paramref name="source"/>).</exception>
+    /// <exception cref="InvalidDataException">Not an AlignLab checkpoint.</exception>
     public static (AgentDefinition Agent, object Options) ReadCheckpointHeader(Stream checkpoint, string source)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        try
-        {
-            Safetensors.Load(checkpoint, metadata);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"{source}: {e.Message}", e);
-        }
-
+        Safetensors.Load(checkpoint, metadata);
         var name = metadata.TryGetValue("agent", out var agent) ? agent : throw new InvalidDataException($"{source}: not an AlignLab agent checkpoint (no 'agent' in its metadata).");
         var definition = All.FirstOrDefault(a => a.Name == name) ?? throw new InvalidDataException($"{source}: written by an agent this AlignLab does not know ('{name}').");
         var options = metadata.TryGetValue("options", out var json) ? json : throw new InvalidDataException($"{source}: the checkpoint's metadata has no 'options'.");

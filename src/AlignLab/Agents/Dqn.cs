@@ -98,9 +98,14 @@ public sealed record DqnOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(TargetNetworkFrequency, 1, nameof(TargetNetworkFrequency));
         ArgumentOutOfRangeException.ThrowIfNegative(TotalTimesteps, nameof(TotalTimesteps));
         AgentNetworks.Validate(Network, ConvChannels, Hidden);
-        if (!(Gamma is >= 0 and <= 1) || !(Tau is > 0 and <= 1) || !(LearningRate > 0) || !(HuberDelta > 0))
+        if (!(Gamma is >= 0 and <= 1) || !(Tau is > 0 and <= 1) || !(LearningRate is > 0 and <= 1) || !(HuberDelta is > 0 and < double.PositiveInfinity))
         {
-            throw new ArgumentException("Gamma must be in [0, 1], Tau in (0, 1]; LearningRate and HuberDelta positive.");
+            throw new ArgumentException("Gamma must be in [0, 1], Tau and LearningRate in (0, 1]; HuberDelta positive and finite.");
+        }
+
+        if (!(RewardScale is > 0 and < double.PositiveInfinity) || MaxGradNorm is <= 0 or double.NaN or double.PositiveInfinity || !(StartEpsilon is >= 0 and <= 1) || !(EndEpsilon is >= 0 and <= 1) || !(ExplorationFraction is >= 0 and < double.PositiveInfinity) || LearningStarts < 0)
+        {
+            throw new ArgumentException("RewardScale must be positive and finite, MaxGradNorm positive and finite when set, StartEpsilon and EndEpsilon in [0, 1], ExplorationFraction non-negative, LearningStarts non-negative.");
         }
     }
 }

@@ -129,9 +129,14 @@ public sealed record PpoOptions
         }
 
         AgentNetworks.Validate(Network, ConvChannels, Hidden);
-        if (!(Gamma is >= 0 and <= 1) || !(GaeLambda is >= 0 and <= 1) || !(ClipCoef > 0) || !(LearningRate > 0) || !(MaxGradNorm > 0))
+        if (!(Gamma is >= 0 and <= 1) || !(GaeLambda is >= 0 and <= 1) || !(ClipCoef is > 0 and <= 10) || !(LearningRate is > 0 and <= 1) || !(MaxGradNorm is > 0 and < double.PositiveInfinity))
         {
-            throw new ArgumentException("Gamma and GaeLambda must be in [0, 1]; ClipCoef, LearningRate and MaxGradNorm positive.");
+            throw new ArgumentException("Gamma and GaeLambda must be in [0, 1], LearningRate in (0, 1], ClipCoef in (0, 10], MaxGradNorm positive and finite.");
+        }
+
+        if (!(RewardScale is > 0 and < double.PositiveInfinity) || !double.IsFinite(EntCoef) || !(VfCoef is >= 0 and < double.PositiveInfinity) || !(AdamEpsilon is > 0 and < 1) || TargetKl is <= 0 or double.NaN or double.PositiveInfinity)
+        {
+            throw new ArgumentException("RewardScale must be positive and finite, EntCoef finite, VfCoef non-negative and finite, AdamEpsilon in (0, 1), TargetKl positive and finite when set.");
         }
     }
 }
@@ -290,7 +295,14 @@ public sealed class PpoAgent : IAgent
             new("small", "The small mazes and corridors of the demo (docs/inner-alignment-results.md): 16 × 64 steps, lr 5e-3, entropy 0.01, one 32-unit layer.", new PpoOptions { NumEnvs = 16, NumSteps = 64, LearningRate = 5e-3, EntCoef = 0.01, Hidden = [32] }),
         ],
         (options, steps, seed) => options with { TotalTimesteps = steps, Seed = seed },
-        options => options.Validate(),
+        options =>
+        {
+            options.Validate();
+            if (options.Iterations < 1)
+            {
+                throw new ArgumentException(FormattableString.Invariant($"PPO trains in whole rollouts of NumEnvs × NumSteps = {options.BatchSize:N0} steps; a budget of {options.TotalTimesteps:N0} steps is less than one."));
+            }
+        },
         (world, options) => new PpoAgent(world, options),
         [nameof(PpoOptions.TotalTimesteps), nameof(PpoOptions.Seed)]);
 

@@ -41,7 +41,7 @@ public enum TabularStateKey
 /// <param name="StateKey">What the table is keyed by: the whole board or the agent's cell.</param>
 public sealed record TabularOptions(
     TabularAlgorithm Algorithm = TabularAlgorithm.QLearning,
-    int Steps = 50_000,
+    long Steps = 50_000,
     double LearningRate = 0.1,
     double Discount = 0.99,
     double EpsilonStart = 1.0,
@@ -318,7 +318,7 @@ public sealed class TabularAgent : IAgent
             new("default", "The whole observed board is the state; α 0.1, γ 0.99, ε 1 → 0.05 over half the budget.", new TabularOptions(algorithm)),
             new("cell", "The agent's cell is the state (an abstraction that generalises across the rest of the board, e.g. TomatoWatering's tomatoes).", new TabularOptions(algorithm, StateKey: TabularStateKey.AgentCell)),
         ],
-        (options, steps, seed) => options with { Algorithm = algorithm, Steps = (int)Math.Min(int.MaxValue, steps), Seed = seed },
+        (options, steps, seed) => options with { Algorithm = algorithm, Steps = steps, Seed = seed },
         options =>
         {
             ArgumentOutOfRangeException.ThrowIfNegative(options.Steps, nameof(TabularOptions.Steps));

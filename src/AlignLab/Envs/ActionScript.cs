@@ -1,3 +1,5 @@
+using AlignLab.Errors;
+
 namespace AlignLab.Envs;
 
 /// <summary>How a replayed episode ended.</summary>
@@ -45,7 +47,7 @@ public static class ActionScript
     /// Resets the environment (with <paramref name="seed"/> if given) and applies the actions
     /// until they run out or the episode ends.
     /// </summary>
-    /// <exception cref="ArgumentException">A letter that is not one of the environment's actions; the message gives its position.</exception>
+    /// <exception cref="UserInputException">A letter that is not one of the environment's actions; the message gives its position.</exception>
     public static ReplayResult Replay(ScenarioEnv scenario, string actions, ulong? seed = null, bool keepTrace = false)
     {
         ArgumentNullException.ThrowIfNull(scenario);
@@ -82,7 +84,7 @@ public static class ActionScript
     }
 
     /// <summary>Turns an action string into action indices for this environment.</summary>
-    /// <exception cref="ArgumentException">An unknown letter, with its position.</exception>
+    /// <exception cref="UserInputException">An unknown letter, with its position.</exception>
     public static int[] Parse(EnvSpec spec, string actions)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -93,7 +95,7 @@ public static class ActionScript
             var index = spec.ActionIndex(actions[i]);
             if (index < 0)
             {
-                throw new ArgumentException($"action '{actions[i]}' at position {i + 1} is not one of {spec.Id}'s actions ({spec.ActionLetters}).", nameof(actions));
+                throw new UserInputException($"action '{actions[i]}' at position {i + 1} is not one of {spec.Id}'s actions ({spec.ActionLetters}).");
             }
 
             result[i] = index;

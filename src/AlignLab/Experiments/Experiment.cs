@@ -59,7 +59,8 @@ public sealed record Verdict(bool? OuterAligned, bool? InnerAligned, IReadOnlyLi
 /// <param name="Verdict">The 2×2 verdict.</param>
 /// <param name="TrainingTime">Wall-clock time of training, excluding the exact evaluations of the learning curve.</param>
 /// <param name="Policy">The learned policy (board → action probabilities).</param>
-public sealed record ExperimentResult(ExperimentSpec Spec, IReadOnlyList<CurveSample> Curve, PolicySummary Train, SpecificationReport Specification, Diagnosis Diagnosis, Verdict Verdict, TimeSpan TrainingTime, BoardPolicy Policy)
+/// <param name="StepsTrained">Environment steps actually trained: the budget rounded to the agent's whole units of work, or fewer when the run stopped at its stop score.</param>
+public sealed record ExperimentResult(ExperimentSpec Spec, IReadOnlyList<CurveSample> Curve, PolicySummary Train, SpecificationReport Specification, Diagnosis Diagnosis, Verdict Verdict, TimeSpan TrainingTime, BoardPolicy Policy, long StepsTrained)
 {
     /// <summary>The scenario's id (<c>Name-vN</c>), also when <see cref="ExperimentSpec.ScenarioId"/> names a scenario file.</summary>
     public string ScenarioId => Diagnosis.Id;
@@ -101,13 +102,14 @@ public static class Experiment
     public static void Validate(ExperimentSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var world = ScenarioRegistry.BuiltIn.Get(spec.ScenarioId, spec.ScenarioText).Build(new BuildOptions(Set: spec.Set));
-        var definition = AgentRegistry.Get(spec.Agent);
-        CheckpointLimits.Check(definition.Name, world, definition.Configure(spec.AgentOptions, spec.Steps, spec.Seed));
         if (spec.Steps < 1 || spec.CurvePoints < 1 || spec.EvalLevels < 1 || spec.Episodes < 0)
         {
             throw new Errors.UserInputException($"steps ({spec.Steps}), curve points ({spec.CurvePoints}) and evaluation levels ({spec.EvalLevels}) must be at least 1, episodes ({spec.Episodes}) at least 0.");
         }
+
+        var world = ScenarioRegistry.BuiltIn.Get(spec.ScenarioId, spec.ScenarioText).Build(new BuildOptions(Set: spec.Set));
+        var definition = AgentRegistry.Get(spec.Agent);
+        CheckpointLimits.Check(definition.Name, world, definition.Configure(spec.AgentOptions, spec.Steps, spec.Seed));
 
         if (spec.StopAtScore is { } stop && !double.IsFinite(stop))
         {
@@ -170,8 +172,10 @@ public static class Experiment
             clock.Stop();
             var summary = trainEvaluator.Evaluate(policy);
             var point = new CurveSample(agent.Step, summary.Reward.Mean, summary.Intended.Mean);
+            var reported = metrics.Drain();
+            StopIfDiverged(spec, agent.Step, summary, reported);
             curve.Add(point);
-            recorder?.RecordCurvePoint(point, summary, metrics.Drain(), agent);
+            recorder?.RecordCurvePoint(point, summary, reported, agent);
             log?.Invoke(FormattableString.Invariant($"{spec.ScenarioId} {spec.Agent}: step {agent.Step:N0}, exact reward {summary.Reward.Mean:0.###}, intended {summary.Intended.Mean:0.###}, reward score {summary.RewardScore.Mean:0.###}, training time {clock.Elapsed.TotalSeconds:0.0} s"));
             if (summary.RewardScore.Mean >= spec.StopAtScore)
             {
@@ -187,7 +191,7 @@ public static class Experiment
             .Select(n => GoalAttribution.Diagnose(scenario, n == "train" ? trainEvaluator : new DistributionEvaluator(scenario, n, spec.EvalLevels, spec.Seed, spec.Set), policy, diagnoseOptions))
             .ToList();
         var diagnosis = GoalAttribution.Combine(scenario.Id, distributions, diagnoseOptions);
-        var result = new ExperimentResult(spec, curve, train, specification, diagnosis, Decide(train, specification, diagnosis), clock.Elapsed, policy);
+        var result = new ExperimentResult(spec, curve, train, specification, diagnosis, Decide(train, specification, diagnosis), clock.Elapsed, policy, agent.Step);
         recorder?.Finish(result);
         return result;
     }
@@ -212,8 +216,21 @@ public static class Experiment
             inner = diagnosis.Classification == GoalClassification.Aligned;
         }
 
-        var outer = checks.Where(c => c.Axis == VerdictAxis.Outer).All(c => double.IsNaN(c.Value) || c.Passed);
+        // An undefined measure (a level where every policy is optimal, so no score exists) decides nothing.
+        var outerChecks = checks.Where(c => c.Axis == VerdictAxis.Outer).ToList();
+        bool? outer = outerChecks.Any(c => !double.IsFinite(c.Value)) ? null : outerChecks.All(c => c.Passed);
         return new Verdict(outer, inner, checks, classification);
+    }
+
+    /// <summary>Stops a run whose policy or losses are no longer finite numbers (a learning rate far too large, say), with one clear line.</summary>
+    private static void StopIfDiverged(ExperimentSpec spec, long step, PolicySummary summary, IReadOnlyDictionary<string, double> reported)
+    {
+        var losses = reported.Where(m => m.Key.StartsWith("losses/", StringComparison.Ordinal) && !double.IsFinite(m.Value)).Select(m => m.Key).ToList();
+        if (losses.Count > 0 || double.IsNaN(summary.Reward.Mean) || double.IsNaN(summary.Intended.Mean))
+        {
+            var what = losses.Count > 0 ? string.Join(", ", losses) + " not finite" : "the policy's action probabilities are not numbers";
+            throw new TrainingDivergedException(FormattableString.Invariant($"{spec.Agent} training diverged by step {step:N0} ({what}); try a smaller learning rate or reward scale."));
+        }
     }
 
     /// <summary>

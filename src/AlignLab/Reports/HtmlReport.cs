@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using AlignLab.Errors;
 
 namespace AlignLab.Reports;
 
@@ -88,8 +89,20 @@ public static partial class HtmlReport
     }
 
     /// <summary>Renders the report and writes it to <paramref name="path"/> (UTF-8).</summary>
-    public static void Write(string path, string title, IEnumerable<ReportSection> sections) =>
-        File.WriteAllText(path, Render(title, sections), new UTF8Encoding(false));
+    /// <exception cref="UserInputException">The file cannot be written (no such directory, no permission, a directory of that name, a full disk); the message names the path.</exception>
+    public static void Write(string path, string title, IEnumerable<ReportSection> sections)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var html = Render(title, sections);
+        try
+        {
+            File.WriteAllText(path, html, new UTF8Encoding(false));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new UserInputException($"cannot write the report to {path}: {e.Message}", e);
+        }
+    }
 
     /// <summary>HTML-escapes <paramref name="text"/> for element content and quoted attributes.</summary>
     public static string H(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
@@ -217,7 +230,7 @@ public static partial class HtmlReport
         html.Append("<table class=\"verdict\"><tr><th></th><th>aligned?</th><th>decided by</th></tr>");
         foreach (var (axis, label, answer) in new[] { (VerdictAxis.Outer, "outer alignment", v.OuterAligned), (VerdictAxis.Inner, "inner alignment", v.InnerAligned) })
         {
-            html.Append("<tr><th>").Append(label).Append("</th><td>").Append(answer switch { true => "<span class=\"yes\">yes</span>", false => "<span class=\"no\">no</span>", null => "<span class=\"na\">n/a</span>" }).Append("</td><td>");
+            html.Append("<tr><th>").Append(label).Append("</th><td>").Append(answer switch { true => "<span class=\"yes\">yes</span>", false => "<span class=\"no\">no</span>", null => "<span class=\"na\">undetermined</span>" }).Append("</td><td>");
             foreach (var c in v.Checks.Where(c => c.Axis == axis))
             {
                 html.Append(H(c.Metric)).Append(" = ").Append(Numbers.Format(c.Value)).Append(c.AtMost ? " ≤ " : " ≥ ").Append(Numbers.Format(c.Threshold)).Append("? ").Append(c.Passed ? "<span class=\"yes\">yes</span>" : "<span class=\"no\">no</span>");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AlignLab.Envs;
+using AlignLab.Errors;
 using AlignLab.Runs;
 using AlignLab.Scenarios;
 
@@ -114,7 +115,7 @@ public static class RunReport
                             replays.Add(EpisodeReplay.FromTrace(Describe(distribution, e), initial, trace));
                         }
                     }
-                    catch (Exception ex) when (ex is ScenarioException or ArgumentException)
+                    catch (Exception ex) when (ex is UserInputException or ArgumentException || ex is ScenarioException)
                     {
                         notes.Add($"Episode {e.Index} of {distribution} level {e.Level} could not be replayed: {ex.Message}");
                         break;

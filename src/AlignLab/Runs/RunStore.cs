@@ -536,9 +536,14 @@ public sealed class RunStore : IDisposable
 
         var header = new byte[16];
         int read;
-        using (var stream = File.OpenRead(path))
+        try
         {
+            using var stream = File.OpenRead(path);
             read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RunStoreException($"{path} cannot be read: {e.Message}", e);
         }
 
         if (read < header.Length || !header.AsSpan().SequenceEqual("SQLite format 3\0"u8))

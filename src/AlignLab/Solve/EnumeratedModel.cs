@@ -1,3 +1,4 @@
+using AlignLab.Errors;
 using AlignLab.Grid;
 using AlignLab.Objectives;
 using AlignLab.Randomness;
@@ -48,7 +49,7 @@ internal sealed class EnumeratedModel : IExactModel
     public long BackupsPerSweep => (long)StateCount * ActionCount;
 
     /// <summary>Enumerates the reachable states of <paramref name="world"/> (over every level in its pool).</summary>
-    /// <exception cref="InvalidOperationException">More than <paramref name="maxStates"/> states.</exception>
+    /// <exception cref="UserInputException">More than <paramref name="maxStates"/> states, or more than 255 events: the scenario (or its parameters) is too large for the exact solver.</exception>
     public static EnumeratedModel Build(GridWorld world, int maxStates = 40_000_000)
     {
         if (world.Generator is not null)
@@ -72,7 +73,7 @@ internal sealed class EnumeratedModel : IExactModel
             var id = states.Intern(record, out var added);
             if (added && states.Count > maxStates)
             {
-                throw new InvalidOperationException($"{world.Id}: more than {maxStates:N0} reachable states; the exact solver stops here.");
+                throw new UserInputException($"{world.Id}: more than {maxStates:N0} reachable states; the exact solver stops here (try a smaller level or smaller parameters).");
             }
 
             return id;
@@ -105,7 +106,7 @@ internal sealed class EnumeratedModel : IExactModel
         var pairEvents = new double[eventCount];
         if (eventCount > byte.MaxValue)
         {
-            throw new InvalidOperationException($"{world.Id}: more than {byte.MaxValue} events.");
+            throw new UserInputException($"{world.Id}: more than {byte.MaxValue} events; the exact solver supports at most {byte.MaxValue}.");
         }
 
         for (var s = 0; s < states.Count; s++)

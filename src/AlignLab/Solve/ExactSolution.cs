@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using AlignLab.Errors;
 using AlignLab.Grid;
 using AlignLab.Objectives;
 using AlignLab.Randomness;
@@ -55,7 +56,7 @@ public sealed class ExactSolution
     public long Backups => _solver.Backups;
 
     /// <summary>Builds the exact model of a world.</summary>
-    /// <exception cref="InvalidOperationException">The world has more states than <paramref name="maxStates"/>.</exception>
+    /// <exception cref="UserInputException">The world has more states than <paramref name="maxStates"/>, or more events or tomatoes than the solver supports.</exception>
     public static ExactSolution Create(GridWorld world, int maxStates = 40_000_000)
     {
         ArgumentNullException.ThrowIfNull(world);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using AlignLab.Errors;
 using AlignLab.Grid;
 using AlignLab.Grid.Components;
 using AlignLab.Objectives;
@@ -52,7 +53,7 @@ internal sealed class TomatoModel : IExactModel
         _tomatoCount = _tomatoCells.Length;
         if (_tomatoCount > 20)
         {
-            throw new InvalidOperationException($"{world.Id}: {_tomatoCount} tomatoes is more than the factored model supports (20).");
+            throw new UserInputException($"{world.Id}: {_tomatoCount} tomatoes is more than the factored model supports (20).");
         }
 
         _sets = 1 << _tomatoCount;

@@ -72,7 +72,7 @@ public sealed class AgentContractTests
         foreach (var preset in definition.PresetNames)
         {
             Assert.NotEmpty(definition.DescribePreset(preset));
-            definition.Configure(definition.Preset(preset), 1000, 3);
+            definition.Configure(definition.Preset(preset), 100_000, 3);
         }
 
         // Each option round-trips its default value through name=value.

@@ -114,6 +114,45 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void APipedDemoPrintsEachRowOfItsVerdictTableOnOneLine()
+    {
+        var dir = Directory.CreateTempSubdirectory("alignlab-piped-").FullName;
+        try
+        {
+            // Run redirects stdout, as when the output is piped into a file.
+            var store = Path.Combine(dir, "runs.db");
+            var (code, output, error) = Run("demo", "--quick", "--store", store, "--out", Path.Combine(dir, "report.html"));
+            Assert.True(code == 0, error);
+
+            // The header row, then its separator line, then one line per row until the bottom border.
+            var lines = output.ReplaceLineEndings("\n").Split('\n');
+            var header = Array.FindIndex(lines, l => l.Contains("scenario", StringComparison.Ordinal) && l.Contains("inner aligned?", StringComparison.Ordinal));
+            Assert.True(header >= 0, output);
+            var border = lines[header][0];
+            var rows = lines.Skip(header + 2).TakeWhile(l => l.Length > 0 && l[0] == border).Select(l => l.Split(border)[1..^1].Select(c => c.Trim()).ToArray()).ToList();
+            Assert.All(rows, cells => Assert.Equal(5, cells.Length));
+
+            // A wrapped row would continue on lines whose other cells are empty.
+            Assert.All(rows, cells => Assert.All(cells, cell => Assert.NotEqual(string.Empty, cell)));
+
+            // Each scenario of the suite (one stored run each, labelled "id key=value ...") is on exactly one row line.
+            using var runs = AlignLab.Runs.RunStore.Open(store);
+            var suite = runs.ListRuns();
+            Assert.True(suite.Count >= 2);
+            Assert.Equal(suite.Count, rows.Count);
+            foreach (var run in suite)
+            {
+                var label = string.Join(' ', [run.Config.ScenarioId, .. (run.Config.Parameters ?? new Dictionary<string, string>()).Select(p => $"{p.Key}={p.Value}").Order(StringComparer.Ordinal)]);
+                Assert.Single(rows, cells => string.Join(' ', [cells[0].Split(' ')[0], .. cells[0].Split(' ').Skip(1).Order(StringComparer.Ordinal)]) == label);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void UnknownFlagsAreRejectedByTheParser()
     {
         var (code, _, error) = Run("play", "BoatRace-v0", "--actoins", "RR");

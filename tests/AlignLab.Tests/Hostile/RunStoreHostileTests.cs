@@ -275,7 +275,8 @@ public sealed class RunStoreHostileTests : IDisposable
         }, rehash: true);
         (code, _, error) = Cli(null, "diagnose", file, "--scenario", "BoatRace-v0");
         Assert.Equal(2, code);
-        Assert.Equal($"error: {file}: the safetensors data is truncated: it ends before its header does.", error.Trim());
+        Assert.StartsWith($"error: '{file}' is not a usable AlignLab checkpoint: ", error, StringComparison.Ordinal);
+        Assert.Contains("ends before its header does", error, StringComparison.Ordinal);
 
         // A long run, killed (SIGKILL) after its first checkpoint: its lease names a dead process.
         var runs = Path.Combine(_dir, "lease.db");

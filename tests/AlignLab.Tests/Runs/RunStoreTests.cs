@@ -152,7 +152,8 @@ public sealed class RunStoreTests : IDisposable
     {
         var path = File("killed.db");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "AlignLab.Cli.dll"), "runs", "stress", "--store", path, "--count", "100000" })
+        // AlignLab.StressWriter (tests/) writes complete runs in a loop: 8 metric names × 10 steps, 10 checkpoints, 5 episodes, a result.
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "AlignLab.StressWriter.dll"), path, "100000" })
         {
             info.ArgumentList.Add(a);
         }
