@@ -3,7 +3,6 @@ using AlignLab.Envs;
 using AlignLab.Grid;
 using AlignLab.Scenarios;
 using AlignLab.Solve;
-using Xunit.Abstractions;
 
 namespace AlignLab.Tests.Agents;
 

@@ -22,11 +22,7 @@ public sealed class ReferenceTraceTests
     public void TheSharedTraceFileIsFoundWhenPresent()
     {
         // The file lives next to the repository, in ../shared; CI lays it there.
-        if (SharedReference.Directory is null)
-        {
-            return;
-        }
-
+        SharedReference.SkipUnlessPresent();
         Assert.True(SharedReference.Lines("aisg-traces.jsonl").Count >= 200);
     }
 
@@ -35,11 +31,7 @@ public sealed class ReferenceTraceTests
     [InlineData("DistributionalShift-v0")]
     public void FoundationScenariosHaveRecordedTraces(string id)
     {
-        if (SharedReference.Directory is null)
-        {
-            return;
-        }
-
+        SharedReference.SkipUnlessPresent();
         Assert.Contains(SharedReference.Lines("aisg-traces.jsonl"), t => t["id"]!.GetValue<string>() == id);
     }
 
@@ -47,6 +39,7 @@ public sealed class ReferenceTraceTests
     [MemberData(nameof(RegisteredIds))]
     public void RecordedTracesReplayExactly(string id)
     {
+        SharedReference.SkipUnlessPresent();
         var traces = SharedReference.Lines("aisg-traces.jsonl").Where(t => t["id"]!.GetValue<string>() == id).ToList();
         foreach (var trace in traces)
         {

@@ -2,7 +2,6 @@ using AlignLab.Agents;
 using AlignLab.Diagnostics;
 using AlignLab.Envs;
 using AlignLab.Scenarios;
-using Xunit.Abstractions;
 
 namespace AlignLab.Tests.Inner;
 

@@ -120,12 +120,7 @@ public sealed class HtmlReportTests : IDisposable
     public void HeadlessChromiumRendersTheChartsAndRunsTheReplayScript()
     {
         const string chromium = "/usr/bin/chromium";
-        if (!File.Exists(chromium))
-        {
-            // xUnit 2 has no dynamic skip; .ci/install-browser installs it.
-            Console.WriteLine($"skipped: {chromium} is not installed (run .ci/install-browser)");
-            return;
-        }
+        Assert.SkipUnless(File.Exists(chromium), $"{chromium} is not installed (run .ci/install-browser)");
 
         var page = Path.Combine(_dir, "report.html");
         HtmlReport.Write(page, Evil, [Sample("Boat race")]);

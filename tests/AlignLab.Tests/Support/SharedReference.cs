@@ -5,6 +5,9 @@ namespace AlignLab.Tests.Support;
 /// <summary>Finds ../shared/reference (next to the repository) and reads its recorded episodes.</summary>
 internal static class SharedReference
 {
+    /// <summary>Why a test that needs ../shared is skipped without it.</summary>
+    public const string MissingReason = "../shared/reference/aisg-traces.jsonl was not found above the test binaries (CI lays ../shared next to the repository)";
+
     public static string? Directory
     {
         get
@@ -22,6 +25,10 @@ internal static class SharedReference
         }
     }
 
+    /// <summary>Skips the calling test, with <see cref="MissingReason"/>, when ../shared is missing.</summary>
+    public static void SkipUnlessPresent() => Assert.SkipWhen(Directory is null, MissingReason);
+
+    /// <summary>A reference file's records; none when ../shared is missing (test bodies call <see cref="SkipUnlessPresent"/> first).</summary>
     public static IReadOnlyList<JsonObject> Lines(string file)
     {
         if (Directory is not { } dir)
