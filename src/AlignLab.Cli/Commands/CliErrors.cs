@@ -46,7 +46,7 @@ internal static class CliErrors
         }
         catch (Exception e) when (IsUserError(e))
         {
-            error.WriteLine($"error: {OneLine(e.Message)}");
+            error.WriteLine($"error: {AlignLab.Errors.UserInputException.Printable(OneLine(e.Message))}");
             return BadInput;
         }
         catch (Exception e)

@@ -10,13 +10,13 @@ public class UserInputException : Exception
 {
     /// <summary>Creates the exception with its one-line message.</summary>
     public UserInputException(string message)
-        : base(message)
+        : base(Printable(message))
     {
     }
 
     /// <summary>Creates the exception with its one-line message and the error behind it.</summary>
     public UserInputException(string message, Exception inner)
-        : base(message, inner)
+        : base(Printable(message), inner)
     {
     }
 
@@ -24,5 +24,33 @@ public class UserInputException : Exception
     public UserInputException()
         : this("invalid input")
     {
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with every control character (ESC, newlines, C1 codes...) written as
+    /// <c>\uXXXX</c>, so that user input echoed in a message cannot drive the terminal or split the line.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!text.Any(char.IsControl))
+        {
+            return text;
+        }
+
+        var result = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (char.IsControl(c))
+            {
+                result.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            }
+            else
+            {
+                result.Append(c);
+            }
+        }
+
+        return result.ToString();
     }
 }

@@ -8,8 +8,10 @@ public sealed class ComponentBinder
     private readonly List<bool> _persistent;
     private readonly List<string> _extras;
 
-    internal ComponentBinder(List<string> events, List<string> vars, List<bool> persistent, List<string> extras, IReadOnlyList<GridLevel> levels, IReadOnlyDictionary<char, Tile> legend)
+    internal ComponentBinder(List<string> events, List<string> vars, List<bool> persistent, List<string> extras, IReadOnlyList<GridLevel> levels, IReadOnlyDictionary<char, Tile> legend, int height, int width)
     {
+        Height = height;
+        Width = width;
         _events = events;
         _vars = vars;
         _persistent = persistent;
@@ -20,6 +22,12 @@ public sealed class ComponentBinder
 
     /// <summary>Every level this world plays, for components that precompute per-map data.</summary>
     public IReadOnlyList<GridLevel> Levels { get; }
+
+    /// <summary>Rows of every map this world plays (fixed or generated).</summary>
+    public int Height { get; }
+
+    /// <summary>Columns of every map this world plays (fixed or generated).</summary>
+    public int Width { get; }
 
     /// <summary>The scenario's legend, by map character.</summary>
     public IReadOnlyDictionary<char, Tile> Legend { get; }
@@ -56,7 +64,7 @@ public sealed class ComponentBinder
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (_extras.Contains(name))
         {
-            throw new InvalidOperationException($"Extra observation '{name}' is declared twice.");
+            throw new InvalidOperationException($"extra observation '{name}' is declared twice (is the component listed twice?).");
         }
 
         _extras.Add(name);
@@ -68,7 +76,7 @@ public sealed class ComponentBinder
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (_vars.Contains(name))
         {
-            throw new InvalidOperationException($"State variable '{name}' is declared twice.");
+            throw new InvalidOperationException($"state variable '{name}' is declared twice (is the component listed twice?).");
         }
 
         var index = _vars.Count;

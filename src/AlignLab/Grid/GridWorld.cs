@@ -56,7 +56,7 @@ public sealed class GridWorld
         ActionLetters = actionLetters;
         MaxSteps = maxSteps;
 
-        var tables = WorldCompiler.Compile(levels, legend, components);
+        var tables = WorldCompiler.Compile(levels, legend, components, Height, Width);
         _tiles = tables.Tiles;
         _touchEvent = tables.TouchEvents;
         _components = tables.Components;

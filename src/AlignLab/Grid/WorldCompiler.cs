@@ -8,9 +8,21 @@ namespace AlignLab.Grid;
 /// </summary>
 internal static class WorldCompiler
 {
-    /// <summary>Binds <paramref name="components"/> (in file order) and builds the tables.</summary>
-    public static WorldTables Compile(IReadOnlyList<GridLevel> levels, IReadOnlyDictionary<char, Tile> legend, IReadOnlyList<GridComponent> components)
+    /// <summary>
+    /// The most events a world may have: the exact solver stores an event's index in a byte
+    /// (<see cref="byte.MaxValue"/> marks "none").
+    /// </summary>
+    public const int MaxEvents = byte.MaxValue;
+
+    /// <summary>
+    /// Binds <paramref name="components"/> (in file order) and builds the tables; the map size is
+    /// <paramref name="height"/> × <paramref name="width"/> (by default the first level's).
+    /// </summary>
+    /// <exception cref="ComponentBindingException">A component cannot be bound (named by its position).</exception>
+    public static WorldTables Compile(IReadOnlyList<GridLevel> levels, IReadOnlyDictionary<char, Tile> legend, IReadOnlyList<GridComponent> components, int height = -1, int width = -1)
     {
+        height = height >= 0 ? height : levels[0].Height;
+        width = width >= 0 ? width : levels[0].Width;
         var tiles = new Tile?[256];
         var touchEvents = new int[256];
         Array.Fill(touchEvents, -1);
@@ -34,11 +46,23 @@ internal static class WorldCompiler
         var vars = new List<string>();
         var persistent = new List<bool>();
         var extras = new List<string>();
-        var binder = new ComponentBinder(events, vars, persistent, extras, levels, legend);
+        var binder = new ComponentBinder(events, vars, persistent, extras, levels, legend, height, width);
         GridComponent[] bound = [.. components];
-        foreach (var component in bound)
+        for (var i = 0; i < bound.Length; i++)
         {
-            component.Bind(binder);
+            try
+            {
+                bound[i].Bind(binder);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                throw new ComponentBindingException(i, WithoutParameterName(e), e);
+            }
+
+            if (events.Count > MaxEvents)
+            {
+                throw new ComponentBindingException(i, $"this component brings the scenario to {events.Count} events, more than the {MaxEvents} a world may have.");
+            }
         }
 
         return new WorldTables
@@ -54,6 +78,14 @@ internal static class WorldCompiler
             BoardRenderers = [.. bound.OfType<IBoardRenderer>()],
             ExtrasObservers = [.. bound.OfType<IExtrasObserver>()],
         };
+    }
+
+    /// <summary>An exception's message as one line, without .NET's " (Parameter 'name')" suffix or "Actual value was" line.</summary>
+    internal static string WithoutParameterName(Exception e)
+    {
+        var message = e.Message.Split('\n')[0].TrimEnd('\r');
+        var suffix = e is ArgumentException { ParamName: { } name } ? $" (Parameter '{name}')" : null;
+        return suffix is not null && message.EndsWith(suffix, StringComparison.Ordinal) ? message[..^suffix.Length] : message;
     }
 }
 

@@ -265,7 +265,9 @@ internal static partial class ScenarioCompiler
                     {
                         if (level < 0 || level >= levelCount)
                         {
-                            throw at.Error($"distribution '{name}': there is no level {level}; levels are 0..{levelCount - 1}.");
+                            throw at.Error(levelCount == 0
+                                ? $"distribution '{name}': there is no level {level}; the scenario has no 'levels' (give it maps, or a generator: name with: arguments)."
+                                : $"distribution '{name}': there is no level {level}; levels are 0..{levelCount - 1}.");
                         }
                     }
 

@@ -151,8 +151,8 @@ public sealed class ScenarioDefinition
         }
         else if (options.Level is null && GeneratorEntries.TryGetValue(options.Distribution ?? "train", out var generatorEntry))
         {
-            var args = new ComponentArgs(generatorEntry, parameters);
-            if (!components.TryCreateGenerator(generatorEntry.Type, args, out generator))
+            var args = new ComponentArgs(generatorEntry, parameters, "generator");
+            if (!Located(generatorEntry, "generator", () => components.TryCreateGenerator(generatorEntry.Type, args, out generator)))
             {
                 throw generatorEntry.At.Error($"unknown level generator '{generatorEntry.Type}'{Suggest.DidYouMean(generatorEntry.Type, components.GeneratorNames)}.");
             }
@@ -170,7 +170,9 @@ public sealed class ScenarioDefinition
         {
             if (level < 0 || level >= Levels.Count)
             {
-                throw new ScenarioException(Id, 0, 0, $"there is no level {level}; levels are 0..{Levels.Count - 1}.");
+                throw new ScenarioException(Id, 0, 0, Levels.Count == 0
+                    ? $"there is no level {level}: its distributions are generated (a new map every episode) and it has no numbered levels; choose a distribution instead."
+                    : $"there is no level {level}; levels are 0..{Levels.Count - 1}.");
             }
 
             levelNumbers = [level];
@@ -196,12 +198,14 @@ public sealed class ScenarioDefinition
         foreach (var entry in ComponentEntries)
         {
             var args = new ComponentArgs(entry, parameters);
-            if (!components.TryCreate(entry.Type, args, out var component))
+            GridComponent? component = null;
+            if (!Located(entry, "component", () => components.TryCreate(entry.Type, args, out component)))
             {
                 throw entry.At.Error($"unknown component '{entry.Type}'{Suggest.DidYouMean(entry.Type, components.Names)}.");
             }
 
             args.RejectUnread();
+            args.RejectSymbolsNotIn(Legend);
             built.Add(component!);
         }
 
@@ -220,9 +224,15 @@ public sealed class ScenarioDefinition
                  [.. GoalEntries.Select((g, i) => scrambleHidden ? Scrambled(g.Name, events, i + 2) : g.Build(events, parameters))]),
                 generator);
         }
+        catch (ComponentBindingException e)
+        {
+            var entry = ComponentEntries[e.ComponentIndex];
+            var problem = e.Problem.StartsWith($"{entry.Type}: ", StringComparison.Ordinal) ? e.Problem[(entry.Type.Length + 2)..] : e.Problem;
+            throw entry.At.Error($"component '{entry.Type}': {problem}");
+        }
         catch (ArgumentException e)
         {
-            throw new ScenarioException(Source, 0, 0, e.Message);
+            throw new ScenarioException(Source, 0, 0, WorldCompiler.WithoutParameterName(e));
         }
     }
 
@@ -241,6 +251,22 @@ public sealed class ScenarioDefinition
 
         var rng = new Randomness.Rng(seed);
         return [.. Enumerable.Range(0, count).Select(_ => generator.Sample(ref rng))];
+    }
+
+    /// <summary>
+    /// Runs a component's or generator's constructor; an argument check it makes with a .NET exception
+    /// (rather than <see cref="ComponentArgs.Error"/>) is still reported at its entry in the file.
+    /// </summary>
+    private static bool Located(ComponentEntry entry, string kind, Func<bool> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException)
+        {
+            throw entry.At.Error($"{kind} '{entry.Type}': {WorldCompiler.WithoutParameterName(e)}");
+        }
     }
 
     private static Objective Scrambled(string name, IReadOnlyList<string> events, int salt) =>

@@ -16,7 +16,7 @@ public sealed class ScenarioException : UserInputException
         Source = source;
         Line = line;
         Column = column;
-        Problem = problem;
+        Problem = Printable(problem);
     }
 
     /// <summary>Creates an error with no location.</summary>
@@ -36,7 +36,7 @@ public sealed class ScenarioException : UserInputException
         : base(problem, inner)
     {
         Source = string.Empty;
-        Problem = problem;
+        Problem = Printable(problem);
     }
 
     /// <summary>The file (or id, or option) the problem is in.</summary>

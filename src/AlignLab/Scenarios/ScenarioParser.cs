@@ -16,17 +16,44 @@ public static class ScenarioParser
     /// <exception cref="ScenarioException">The file is missing, unreadable or malformed.</exception>
     public static ScenarioDefinition ParseFile(string path)
     {
-        string text;
+        byte[] bytes;
         try
         {
-            text = File.ReadAllText(path);
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new ScenarioException(path, 0, 0, $"cannot read the file: {e.Message}");
         }
 
-        return Parse(text, path);
+        return Parse(Decode(bytes, path), path);
+    }
+
+    /// <summary>
+    /// The text of a scenario file's bytes, which must be UTF-8 (a byte-order mark is skipped);
+    /// anything else is refused at the line and column of the first byte that is not UTF-8.
+    /// </summary>
+    /// <exception cref="ScenarioException">The bytes are not valid UTF-8.</exception>
+    internal static string Decode(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            bytes = bytes[3..];
+        }
+
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return System.Text.Encoding.UTF8.GetString(bytes);
+        }
+
+        // Find the first invalid byte: decode without replacement and stop where the data is bad.
+        var chars = new char[bytes.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out var read, out var written, replaceInvalidSequences: false);
+        var good = chars.AsSpan(0, written);
+        var line = good.Count('\n') + 1;
+        var column = good.Length - (good.LastIndexOf('\n') + 1) + 1;
+        var reason = status == System.Buffers.OperationStatus.NeedMoreData ? "the file ends in the middle of a character" : $"byte 0x{bytes[read]:X2} is not valid UTF-8";
+        throw new ScenarioException(source, line, column, $"{reason}; scenario files must be UTF-8 (is it Latin-1 or UTF-16? save it as UTF-8).");
     }
 
     /// <summary>

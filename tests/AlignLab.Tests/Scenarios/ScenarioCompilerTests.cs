@@ -129,7 +129,7 @@ public sealed class ScenarioCompilerTests
         AssertAt(Broken("{symbol: C}", "{symbol: CC}"), text, "    with:", "CC", "component 'end_when_cleared': 'symbol' must be one map character, not 'CC'.");
 
         text = SampleScenario.With("height: $size", "height: $sise");
-        AssertAt(Broken("height: $size", "height: $sise"), text, "  room:", "$sise", "component 'open_room': unknown parameter '$sise' (did you mean 'size'?).");
+        AssertAt(Broken("height: $size", "height: $sise"), text, "  room:", "$sise", "generator 'open_room': unknown parameter '$sise' (did you mean 'size'?).");
 
         text = SampleScenario.With("generator: open_room", "generator: open_rom");
         AssertAt(Broken("generator: open_room", "generator: open_rom"), text, "  room:", "{", "unknown level generator 'open_rom' (did you mean 'open_room'?).");

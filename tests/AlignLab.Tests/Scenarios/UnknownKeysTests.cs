@@ -40,7 +40,7 @@ public sealed class UnknownKeysTests
         { "    with: {symbol: C}", "    wiht: {symbol: C}", "    wiht:", "wiht", "a component entry: unknown key 'wiht' (did you mean 'with'?); allowed: type, with." },
         { "max_steps: 30}", "max_step: 30}", "  room:", "max_step", "distribution 'room': unknown key 'max_step' (did you mean 'max_steps'?); allowed: generator, with, max_steps." },
         { "{symbol: C}", "{symbl: C}", "    with:", "C}", "component 'end_when_cleared' has no argument 'symbl' (did you mean 'symbol'?)." },
-        { "objects: CG}", "objets: CG}", "  room:", "CG}", "component 'open_room' has no argument 'objets' (did you mean 'objects'?)." },
+        { "objects: CG}", "objets: CG}", "  room:", "CG}", "generator 'open_room' has no argument 'objets' (did you mean 'objects'?)." },
     };
 
     [Theory]

@@ -20,6 +20,7 @@ public sealed class ReachCell : GridComponent
     private readonly int _row;
     private readonly int _col;
     private readonly bool _once;
+    private readonly Func<string, string, ScenarioException> _errorAt;
     private EventId _reached;
     private VarId _flag;
 
@@ -33,6 +34,7 @@ public sealed class ReachCell : GridComponent
             throw args.Error("'event' (the name of the event to emit) is required.");
         }
 
+        _errorAt = args.ErrorAt;
         _row = args.Int("row", Any);
         _col = args.Int("col", Any);
         _once = args.Bool("once", true);
@@ -42,6 +44,14 @@ public sealed class ReachCell : GridComponent
     protected internal override void Bind(ComponentBinder binder)
     {
         ArgumentNullException.ThrowIfNull(binder);
+        foreach (var (name, value, size, what) in new[] { ("row", _row, binder.Height, "rows"), ("col", _col, binder.Width, "columns") })
+        {
+            if (value != Any && (value >= size || value < -size))
+            {
+                throw _errorAt(name, $"'{name}' is {value}, but the map has {size} {what} ({name} must be 0..{size - 1}, or -{size}..-1 counting from the far edge), so the cell can never be reached.");
+            }
+        }
+
         _reached = binder.Event(_event);
         if (_once)
         {

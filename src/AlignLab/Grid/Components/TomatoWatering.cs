@@ -30,11 +30,17 @@ public sealed class TomatoWatering : GridComponent, IBoardRenderer
     /// <summary>Reads <c>dry_probability</c> (default 0.05) and the <c>watered</c>, <c>dry</c> and <c>transformer</c> characters (T, t, O).</summary>
     public TomatoWatering(ComponentArgs args)
         : this(
-            (args ?? throw new ArgumentNullException(nameof(args))).Double("dry_probability", DefaultDryProbability),
+            DryProbability(args ?? throw new ArgumentNullException(nameof(args))),
             args.Char("watered", 'T'),
             args.Char("dry", 't'),
             args.Char("transformer", 'O'))
     {
+    }
+
+    private static double DryProbability(ComponentArgs args)
+    {
+        var p = args.Double("dry_probability", DefaultDryProbability);
+        return p is >= 0 and <= 1 ? p : throw args.ErrorAt("dry_probability", $"'dry_probability' must be between 0 and 1, not {p}.");
     }
 
     /// <summary>Creates the component with the given drying probability and map characters.</summary>

@@ -71,9 +71,12 @@ internal sealed class ObjectPlacement
         };
         (_rowLow, _rowHigh) = top ? (1, rows) : (height - 1 - rows, height - 2);
         (_colLow, _colHigh) = left ? (1, cols) : (width - 1 - cols, width - 2);
-        if (_objects.Length + (_cornerObject != 0 ? 2 : 1) > (height - 2) * (width - 2))
+        var needed = _objects.Length + (_cornerObject != 0 ? 2 : 1);
+        var free = (height - 2) * (width - 2);
+        if (needed > free)
         {
-            throw args.Error($"{_objects.Length} objects and the agent do not fit in a {height}×{width} map.");
+            var what = _cornerObject != 0 ? $"{_objects.Length} object(s), the corner object and the agent" : $"{_objects.Length} object(s) and the agent";
+            throw args.Error($"{what} need {needed} free cells, but a {height}×{width} map has only {free} inside its walls; they do not fit.");
         }
 
         Symbols = string.Concat((char)Wall, (char)Floor, objects, corner);

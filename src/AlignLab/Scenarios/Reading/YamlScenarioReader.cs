@@ -49,9 +49,10 @@ internal sealed partial class YamlScenarioReader
             problem = LocationPrefix().Replace(problem, string.Empty);
             throw new ScenarioException(source, (int)e.Start.Line, (int)e.Start.Column, $"not valid YAML: {problem}");
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
-            // The parser gave up mid-structure (an unclosed bracket or quote, say): report where it stopped.
+            // The parser gave up mid-structure (an unclosed bracket or quote, say) or met an event the
+            // node model does not take (a stray ':' at the start of a line): report where it stopped.
             var at = parser.Current?.Start ?? Mark.Empty;
             throw new ScenarioException(source, Math.Max(1, (int)at.Line), Math.Max(1, (int)at.Column), "not valid YAML: a bracket, brace or quote is not closed, or the indentation is inconsistent, near here.");
         }
