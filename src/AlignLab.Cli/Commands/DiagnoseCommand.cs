@@ -32,6 +32,7 @@ internal static class DiagnoseCommand
         {
             var value = parse.GetValue(target)!;
             string scenarioId;
+            string? scenarioText = null;
             IReadOnlyDictionary<string, string>? parameters;
             AgentDefinition definition;
             object options;
@@ -43,9 +44,10 @@ internal static class DiagnoseCommand
                     throw new UsageException($"run {run} knows its scenario and parameters; --scenario and --set apply to a checkpoint file.");
                 }
 
-                using var runs = RunStore.Open(parse.GetValue(store));
+                using var runs = RunStore.OpenReadOnly(parse.GetValue(store));
                 var info = runs.GetRun(run);
                 scenarioId = info.Config.ScenarioId;
+                scenarioText = info.Config.ScenarioText;
                 parameters = info.Config.Parameters;
                 definition = AgentRegistry.Get(info.Config.Agent);
                 options = definition.FromJson(info.Config.HyperParameters ?? throw new UsageException($"run {run} has no stored hyper-parameters."));
@@ -75,7 +77,7 @@ internal static class DiagnoseCommand
                 checkpoint = File.OpenRead(value);
             }
 
-            var scenario = ScenarioRegistry.BuiltIn.Get(scenarioId);
+            var scenario = ScenarioRegistry.BuiltIn.Get(scenarioId, scenarioText);
             var world = scenario.Build(new BuildOptions(Set: parameters));
             var agent = definition.Create(world, options);
             using (checkpoint)

@@ -20,7 +20,7 @@ internal static class ReportCommand
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var path = CommonOptions.CheckWritable(parse.GetValue(output)!, "--out");
-            using var s = RunStore.Open(parse.GetValue(store));
+            using var s = RunStore.OpenReadOnly(parse.GetValue(store));
             var sections = parse.GetValue(ids)!.Select(id => RunReport.Section(s, id)).ToList();
             HtmlReport.Write(path, "AlignLab report", sections);
             Console.WriteLine($"wrote {path} ({sections.Count} run{(sections.Count == 1 ? string.Empty : "s")})");

@@ -30,7 +30,7 @@ internal static class RunsCommand
         var command = new Command("list", "List the runs: id, scenario, agent, seed, status, last step.") { store, json };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            using var s = RunStore.Open(parse.GetValue(store));
+            using var s = RunStore.OpenReadOnly(parse.GetValue(store));
             var runs = s.ListRuns();
             if (parse.GetValue(json))
             {
@@ -65,7 +65,7 @@ internal static class RunsCommand
         var command = new Command("show", "Show a run: configuration, status, last metrics, checkpoint, result.") { id, store, json, csv };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            using var s = RunStore.Open(parse.GetValue(store));
+            using var s = RunStore.OpenReadOnly(parse.GetValue(store));
             var run = s.GetRun(parse.GetValue(id));
             if (parse.GetValue(csv))
             {
@@ -87,7 +87,7 @@ internal static class RunsCommand
             Console.WriteLine($"  code version  {run.CodeVersion}");
             Console.WriteLine($"  parameters    {string.Join(", ", (c.Parameters ?? new Dictionary<string, string>()).Select(p => $"{p.Key}={p.Value}"))}");
             Console.WriteLine($"  hyper-params  {c.HyperParameters?.ToJsonString() ?? "{}"}");
-            Console.WriteLine($"  checkpoint    {(s.LatestCheckpoint(run.Id) is { } cp ? $"step {cp.Step:N0} ({cp.Weights.Length:N0} bytes)" : "none")}");
+            Console.WriteLine($"  checkpoint    {Checkpoint(s, run.Id)}");
             Console.WriteLine($"  episodes      {s.Episodes(run.Id).Count:N0}");
             Console.WriteLine("  last metrics:");
             foreach (var m in LastMetrics(s, run.Id))
@@ -101,6 +101,19 @@ internal static class RunsCommand
         return command;
     }
 
+    /// <summary>The latest checkpoint's step and size, or what is wrong with it (a damaged checkpoint does not hide the rest of the run).</summary>
+    private static string Checkpoint(RunStore s, long run)
+    {
+        try
+        {
+            return s.LatestCheckpoint(run) is { } cp ? $"step {cp.Step:N0} ({cp.Weights.Length:N0} bytes)" : "none";
+        }
+        catch (RunStoreException e) when (s.LatestCheckpointStep(run) is { } step)
+        {
+            return $"step {step:N0}: {e.Message}";
+        }
+    }
+
     private static Command Compare()
     {
         var store = StoreOption();
@@ -109,7 +122,7 @@ internal static class RunsCommand
         var command = new Command("compare", "Compare runs side by side: configuration and last metrics.") { ids, store, json };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            using var s = RunStore.Open(parse.GetValue(store));
+            using var s = RunStore.OpenReadOnly(parse.GetValue(store));
             var runs = parse.GetValue(ids)!.Select(s.GetRun).ToList();
             if (parse.GetValue(json))
             {
@@ -170,7 +183,7 @@ internal static class RunsCommand
         o["code_version"] = r.CodeVersion;
         o["parameters"] = new JsonObject([.. (r.Config.Parameters ?? new Dictionary<string, string>()).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))]);
         o["hyperparameters"] = r.Config.HyperParameters?.DeepClone() ?? new JsonObject();
-        o["checkpoint_step"] = s.LatestCheckpoint(r.Id)?.Step;
+        o["checkpoint_step"] = s.LatestCheckpointStep(r.Id);
         o["episodes"] = s.Episodes(r.Id).Count;
         o["last_metrics"] = new JsonObject([.. LastMetrics(s, r.Id).Select(m => KeyValuePair.Create(m.Name, double.IsFinite(m.Value) ? (JsonNode?)m.Value : null))]);
         o["result"] = r.ResultJson is null ? null : JsonNode.Parse(r.ResultJson);

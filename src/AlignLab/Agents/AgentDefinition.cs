@@ -70,6 +70,7 @@ public abstract class AgentDefinition
     public abstract object Configure(object? options, long steps, ulong seed);
 
     /// <summary>Makes an untrained agent for <paramref name="world"/> from options returned by <see cref="Configure"/>.</summary>
+    /// <exception cref="UserInputException">The agent's networks or checkpoint would be over <see cref="CheckpointLimits"/>.</exception>
     public abstract IAgent Create(GridWorld world, object options);
 
     /// <summary>The options as stored in a run or a checkpoint: the record's properties as JSON.</summary>
@@ -185,7 +186,11 @@ public sealed class AgentDefinition<TOptions> : AgentDefinition
     public override object Configure(object? options, long steps, ulong seed) => Validated(_configure(Typed(options), steps, seed));
 
     /// <inheritdoc/>
-    public override IAgent Create(GridWorld world, object options) => _create(world, Typed(options));
+    public override IAgent Create(GridWorld world, object options)
+    {
+        CheckpointLimits.Check(Name, world, Typed(options));
+        return _create(world, Typed(options));
+    }
 
     /// <inheritdoc/>
     public override JsonObject ToJson(object options) => JsonSerializer.SerializeToNode(Typed(options))!.AsObject();

@@ -25,6 +25,12 @@ public sealed record ExperimentSpec(string ScenarioId, string Agent, long Steps,
     public object? AgentOptions { get; init; }
 
     /// <summary>
+    /// The YAML text of the scenario file <see cref="ScenarioId"/> names, as the run store keeps it: when set, the
+    /// scenario is built from it and the file is not read again. Null to find the scenario by id or read the file.
+    /// </summary>
+    public string? ScenarioText { get; init; }
+
+    /// <summary>
     /// Stop training at the first curve point whose exact reward score on the training distribution reaches
     /// this value (time-to-threshold runs); null to train for the whole budget.
     /// </summary>
@@ -102,8 +108,14 @@ public static class Experiment
             throw new Errors.UserInputException($"steps ({spec.Steps}), curve points ({spec.CurvePoints}) and evaluation levels ({spec.EvalLevels}) must be at least 1, episodes ({spec.Episodes}) at least 0.");
         }
 
-        ScenarioRegistry.BuiltIn.Get(spec.ScenarioId).Build(new BuildOptions(Set: spec.Set));
-        AgentRegistry.Get(spec.Agent).Configure(spec.AgentOptions, spec.Steps, spec.Seed);
+        var world = ScenarioRegistry.BuiltIn.Get(spec.ScenarioId, spec.ScenarioText).Build(new BuildOptions(Set: spec.Set));
+        if (world.CellCount > SolverLimits.MaxCells)
+        {
+            throw new SolverLimitException($"{world.Id}: the exact solver takes maps of at most {SolverLimits.MaxCells:N0} cells, not {world.Height}×{world.Width} = {world.CellCount:N0}.", 0);
+        }
+
+        var definition = AgentRegistry.Get(spec.Agent);
+        CheckpointLimits.Check(definition.Name, world, definition.Configure(spec.AgentOptions, spec.Steps, spec.Seed));
 
         if (spec.StopAtScore is { } stop && !double.IsFinite(stop))
         {
@@ -123,7 +135,21 @@ public static class Experiment
 
     private static ExperimentResult Train(ExperimentSpec spec, RunRecorder? recorder, Action<string>? log, bool resume, SolverLimits? limits)
     {
-        var scenario = ScenarioRegistry.BuiltIn.Get(spec.ScenarioId);
+        // Every failure of a recorded run, from building the scenario on, marks it failed (and ends its lease).
+        try
+        {
+            return Train(spec, recorder, log, resume, limits, new Stopwatch());
+        }
+        catch (Exception) when (recorder is not null)
+        {
+            recorder.Fail();
+            throw;
+        }
+    }
+
+    private static ExperimentResult Train(ExperimentSpec spec, RunRecorder? recorder, Action<string>? log, bool resume, SolverLimits? limits, Stopwatch clock)
+    {
+        var scenario = ScenarioRegistry.BuiltIn.Get(spec.ScenarioId, spec.ScenarioText);
         var definition = AgentRegistry.Get(spec.Agent);
         var world = scenario.Build(new BuildOptions(Set: spec.Set));
         var agent = definition.Create(world, definition.Configure(spec.AgentOptions, spec.Steps, spec.Seed));
@@ -131,11 +157,8 @@ public static class Experiment
         var curve = new List<CurveSample>();
         if (resume)
         {
-            using var checkpoint = recorder!.OpenLatestCheckpoint();
-            agent.LoadCheckpoint(checkpoint);
-            curve.AddRange(recorder.CurveUpTo(agent.Step));
+            curve.AddRange(recorder!.LoadLatestCheckpoint(agent));
         }
-
         else
         {
             recorder?.RecordStart(agent);
@@ -143,48 +166,40 @@ public static class Experiment
 
         BoardPolicy policy = agent.Policy;
         var metrics = new MetricsSinceLastPoint();
-        var clock = new Stopwatch();
-        try
-        {
-            // Curve points every `chunk` units of work (whole PPO updates, whole DQN batch steps, single tabular
-            // steps); training time excludes their exact evaluations and the recording.
-            var units = (agent.TotalSteps + agent.StepsPerUnit - 1) / agent.StepsPerUnit;
-            var chunk = Math.Max(1, units / Math.Max(1, spec.CurvePoints));
-            while (agent.Step < agent.TotalSteps)
-            {
-                clock.Start();
-                agent.Train(Math.Min(agent.TotalSteps, ((agent.Step / agent.StepsPerUnit) + chunk) * agent.StepsPerUnit), metrics.Add);
-                clock.Stop();
-                var summary = trainEvaluator.Evaluate(policy);
-                var point = new CurveSample(agent.Step, summary.Reward.Mean, summary.Intended.Mean);
-                var reported = metrics.Drain();
-                StopIfDiverged(spec, agent.Step, summary, reported);
-                curve.Add(point);
-                recorder?.RecordCurvePoint(point, summary, reported, agent);
-                log?.Invoke(FormattableString.Invariant($"{spec.ScenarioId} {spec.Agent}: step {agent.Step:N0}, exact reward {summary.Reward.Mean:0.###}, intended {summary.Intended.Mean:0.###}, reward score {summary.RewardScore.Mean:0.###}, training time {clock.Elapsed.TotalSeconds:0.0} s"));
-                if (summary.RewardScore.Mean >= spec.StopAtScore)
-                {
-                    log?.Invoke(FormattableString.Invariant($"{spec.ScenarioId} {spec.Agent}: reward score {summary.RewardScore.Mean:0.###} ≥ {spec.StopAtScore} at step {agent.Step:N0} after {clock.Elapsed.TotalSeconds:0.0} s of training; stopping."));
-                    break;
-                }
-            }
 
-            var train = trainEvaluator.Evaluate(policy);
-            var specification = SpecificationGap.Analyze(scenario, new BuildOptions(Set: spec.Set), limits);
-            var diagnoseOptions = new DiagnoseOptions(spec.EvalLevels, spec.Episodes, spec.Seed, InnerThreshold, spec.Set, limits);
-            var distributions = scenario.DistributionNames.OrderBy(n => n == "train" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal)
-                .Select(n => GoalAttribution.Diagnose(scenario, n == "train" ? trainEvaluator : new DistributionEvaluator(scenario, n, spec.EvalLevels, spec.Seed, spec.Set, limits), policy, diagnoseOptions))
-                .ToList();
-            var diagnosis = GoalAttribution.Combine(scenario.Id, distributions, diagnoseOptions);
-            var result = new ExperimentResult(spec, curve, train, specification, diagnosis, Decide(train, specification, diagnosis), clock.Elapsed, policy, agent.Step);
-            recorder?.Finish(result);
-            return result;
-        }
-        catch (Exception) when (recorder is not null)
+        // Curve points every `chunk` units of work (whole PPO updates, whole DQN batch steps, single tabular
+        // steps); training time excludes their exact evaluations and the recording.
+        var units = (agent.TotalSteps + agent.StepsPerUnit - 1) / agent.StepsPerUnit;
+        var chunk = Math.Max(1, units / Math.Max(1, spec.CurvePoints));
+        while (agent.Step < agent.TotalSteps)
         {
-            recorder.Fail();
-            throw;
+            clock.Start();
+            agent.Train(Math.Min(agent.TotalSteps, ((agent.Step / agent.StepsPerUnit) + chunk) * agent.StepsPerUnit), metrics.Add);
+            clock.Stop();
+            var summary = trainEvaluator.Evaluate(policy);
+            var point = new CurveSample(agent.Step, summary.Reward.Mean, summary.Intended.Mean);
+            var reported = metrics.Drain();
+            StopIfDiverged(spec, agent.Step, summary, reported);
+            curve.Add(point);
+            recorder?.RecordCurvePoint(point, summary, reported, agent);
+            log?.Invoke(FormattableString.Invariant($"{spec.ScenarioId} {spec.Agent}: step {agent.Step:N0}, exact reward {summary.Reward.Mean:0.###}, intended {summary.Intended.Mean:0.###}, reward score {summary.RewardScore.Mean:0.###}, training time {clock.Elapsed.TotalSeconds:0.0} s"));
+            if (summary.RewardScore.Mean >= spec.StopAtScore)
+            {
+                log?.Invoke(FormattableString.Invariant($"{spec.ScenarioId} {spec.Agent}: reward score {summary.RewardScore.Mean:0.###} ≥ {spec.StopAtScore} at step {agent.Step:N0} after {clock.Elapsed.TotalSeconds:0.0} s of training; stopping."));
+                break;
+            }
         }
+
+        var train = trainEvaluator.Evaluate(policy);
+        var specification = SpecificationGap.Analyze(scenario, new BuildOptions(Set: spec.Set), limits);
+        var diagnoseOptions = new DiagnoseOptions(spec.EvalLevels, spec.Episodes, spec.Seed, InnerThreshold, spec.Set, limits);
+        var distributions = scenario.DistributionNames.OrderBy(n => n == "train" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal)
+            .Select(n => GoalAttribution.Diagnose(scenario, n == "train" ? trainEvaluator : new DistributionEvaluator(scenario, n, spec.EvalLevels, spec.Seed, spec.Set, limits), policy, diagnoseOptions))
+            .ToList();
+        var diagnosis = GoalAttribution.Combine(scenario.Id, distributions, diagnoseOptions);
+        var result = new ExperimentResult(spec, curve, train, specification, diagnosis, Decide(train, specification, diagnosis), clock.Elapsed, policy, agent.Step);
+        recorder?.Finish(result);
+        return result;
     }
 
     private static Verdict Decide(PolicySummary train, SpecificationReport specification, Diagnosis diagnosis)

@@ -33,7 +33,7 @@ public static class ExperimentReport
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(trainEpisodes);
         ArgumentNullException.ThrowIfNull(deployEpisodes);
-        var scenario = ScenarioRegistry.BuiltIn.Get(r.Spec.ScenarioId);
+        var scenario = ScenarioRegistry.BuiltIn.Get(r.Spec.ScenarioId, r.Spec.ScenarioText);
         var result = Result(r);
         var heatmaps = new List<VisitHeatmap>();
         var replays = new List<EpisodeReplay>();

@@ -4,6 +4,7 @@ using AlignLab.Agents;
 using AlignLab.Diagnostics;
 using AlignLab.Errors;
 using AlignLab.Runs;
+using AlignLab.Scenarios;
 
 namespace AlignLab.Experiments;
 
@@ -12,7 +13,9 @@ namespace AlignLab.Experiments;
 /// agent, the agent's options record, the run's own settings and seed; the store adds the code version), records
 /// every curve point with the agent's latest scalars and a checkpoint (written through a stream, with the agent's
 /// generator state), the evaluation episodes, and the result; marks the run failed if training throws. A killed
-/// run is reopened with <see cref="Open"/> and continued with <see cref="Experiment.Resume"/>.
+/// run is reopened with <see cref="Open"/> and continued with <see cref="Experiment.Resume"/>. A scenario file's text
+/// is stored with the run, and the run is leased to this process (<see cref="RunStore.ClaimRun"/>) from
+/// <see cref="Create"/> or <see cref="Open"/> until it finishes or fails, so no other process resumes it meanwhile.
 /// </summary>
 public sealed class RunRecorder
 {
@@ -46,11 +49,12 @@ public sealed class RunRecorder
     /// Creates the run for <paramref name="spec"/> in <paramref name="store"/>, with status running. The agent's
     /// options are resolved and validated first, so nothing is written for a spec that cannot run.
     /// </summary>
-    /// <exception cref="UserInputException">Unknown agent, or options that do not validate.</exception>
+    /// <exception cref="UserInputException">Unknown agent, options that do not validate, or a scenario file that cannot be read.</exception>
     public static RunRecorder Create(RunStore store, ExperimentSpec spec, Action<long>? checkpointed = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(spec);
+        spec = spec with { ScenarioText = spec.ScenarioText ?? ScenarioFileText(spec.ScenarioId) };
         var definition = AgentRegistry.Get(spec.Agent);
         var options = definition.Configure(spec.AgentOptions, spec.Steps, spec.Seed);
         var settings = new JsonObject
@@ -62,13 +66,14 @@ public sealed class RunRecorder
             [StopAtKey] = spec.StopAtScore,
             [GeneratorKey] = "xoshiro256** from the run's seed; the agent's generator state is stored with every checkpoint, the first at step 0",
         };
-        var id = store.CreateRun(new RunConfig(spec.ScenarioId, spec.Agent, spec.Seed, "train", spec.Set, definition.ToJson(options), settings));
+        var id = store.CreateRun(new RunConfig(spec.ScenarioId, spec.Agent, spec.Seed, "train", spec.Set, definition.ToJson(options), settings, spec.ScenarioText));
+        store.ClaimRun(id);
         return new RunRecorder(store, id, spec with { AgentOptions = options }) { Checkpointed = checkpointed };
     }
 
-    /// <summary>Reopens a run that was killed or failed, to resume it from its last checkpoint.</summary>
+    /// <summary>Reopens a run that was killed or failed, to resume it from its last checkpoint, and leases it to this process.</summary>
     /// <exception cref="UserInputException">The run has finished, has no checkpoint yet, or was recorded by an AlignLab that stored no settings.</exception>
-    /// <exception cref="RunStoreException">No such run, or its records are damaged.</exception>
+    /// <exception cref="RunStoreException">No such run, its records are damaged, or another process is training or resuming it.</exception>
     public static RunRecorder Open(RunStore store, long runId, Action<long>? checkpointed = null)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -84,7 +89,7 @@ public sealed class RunRecorder
             throw new UserInputException($"run {runId} was recorded by an earlier AlignLab that did not store its settings; start it again.");
         }
 
-        if (store.LatestCheckpoint(runId) is null)
+        if (store.LatestCheckpointStep(runId) is null)
         {
             throw new UserInputException($"run {runId} has no checkpoint yet; start it again.");
         }
@@ -106,8 +111,11 @@ public sealed class RunRecorder
             {
                 AgentOptions = options,
                 StopAtScore = settings[StopAtKey]?.GetValue<double>(),
+                ScenarioText = info.Config.ScenarioText,
             };
-            return new RunRecorder(store, runId, spec) { Checkpointed = checkpointed };
+            var recorder = new RunRecorder(store, runId, spec) { Checkpointed = checkpointed };
+            store.ClaimRun(runId);
+            return recorder;
         }
         catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException)
         {
@@ -123,9 +131,29 @@ public sealed class RunRecorder
             e.Distribution, 0, e.Index, e.Rewards.Sum(), e.Intended.Sum(), e.GoalReturns, [.. e.GoalReturns.Where(g => g.Value > 0).Select(g => g.Key)], e.Actions, Spec.Seed)));
     }
 
-    /// <summary>The latest checkpoint's bytes.</summary>
-    internal Stream OpenLatestCheckpoint() =>
-        Store.OpenLatestCheckpoint(RunId)?.Weights ?? throw new UserInputException($"run {RunId} has no checkpoint yet; start it again.");
+    /// <summary>
+    /// Restores <paramref name="agent"/> from the run's latest checkpoint (checked against its checksum) and returns the
+    /// recorded learning curve up to its step, which a resumed run continues.
+    /// </summary>
+    /// <exception cref="UserInputException">The run has no checkpoint.</exception>
+    /// <exception cref="RunStoreException">The checkpoint fails its checksum, is truncated or damaged, or a curve point lacks a value.</exception>
+    internal IReadOnlyList<CurveSample> LoadLatestCheckpoint(IAgent agent)
+    {
+        var (step, weights) = Store.OpenLatestCheckpoint(RunId) ?? throw new UserInputException($"run {RunId} has no checkpoint yet; start it again.");
+        using (weights)
+        {
+            try
+            {
+                agent.LoadCheckpoint(weights);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or OverflowException or KeyNotFoundException or InvalidOperationException or ArgumentException or IndexOutOfRangeException or NotSupportedException or System.Text.Json.JsonException)
+            {
+                throw new RunStoreException(string.Create(CultureInfo.InvariantCulture, $"{Store.Path} is corrupt: run {RunId}'s checkpoint at step {step} is truncated or damaged ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')})."), e);
+            }
+        }
+
+        return [.. CurveUpTo(agent.Step)];
+    }
 
     /// <summary>The recorded learning curve up to <paramref name="step"/> (a resumed run continues it).</summary>
     /// <exception cref="RunStoreException">A curve point lacks one of its two values.</exception>
@@ -177,10 +205,10 @@ public sealed class RunRecorder
         Checkpointed?.Invoke(agent.Step);
     }
 
-    /// <summary>Records the result and marks the run finished.</summary>
+    /// <summary>Records the result and marks the run finished (which ends its lease).</summary>
     internal void Finish(ExperimentResult result) => Store.SetResult(RunId, ExperimentReport.Result(result).ToJson());
 
-    /// <summary>Marks the run failed (it can still be resumed from its last checkpoint).</summary>
+    /// <summary>Marks the run failed and ends its lease (it can still be resumed from its last checkpoint).</summary>
     internal void Fail()
     {
         try
@@ -190,6 +218,25 @@ public sealed class RunRecorder
         catch (RunStoreException)
         {
             // The error that made the run fail is the one to report.
+        }
+    }
+
+    /// <summary>The text of the scenario file <paramref name="scenarioId"/> names, or null for a scenario id.</summary>
+    private static string? ScenarioFileText(string scenarioId)
+    {
+        if (ScenarioRegistry.BuiltIn.Ids.Contains(scenarioId)
+            || !(scenarioId.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || scenarioId.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        try
+        {
+            return File.ReadAllText(scenarioId);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ScenarioException(scenarioId, 0, 0, $"cannot read the file: {e.Message}");
         }
     }
 }

@@ -25,7 +25,7 @@ public static class RunReport
         ScenarioDefinition? scenario = null;
         try
         {
-            scenario = ScenarioRegistry.BuiltIn.Get(config.ScenarioId);
+            scenario = ScenarioRegistry.BuiltIn.Get(config.ScenarioId, config.ScenarioText);
         }
         catch (ScenarioException e)
         {
@@ -52,9 +52,9 @@ public static class RunReport
             new("parameters", string.Join(", ", (config.Parameters ?? new Dictionary<string, string>()).Select(p => $"{p.Key}={p.Value}"))),
             new("hyper-parameters", config.HyperParameters?.ToJsonString() ?? "{}"),
         };
-        if (store.LatestCheckpoint(runId) is { } checkpoint)
+        if (store.LatestCheckpointStep(runId) is { } checkpoint)
         {
-            facts.Add(new("last checkpoint", $"step {checkpoint.Step.ToString(CultureInfo.InvariantCulture)}"));
+            facts.Add(new("last checkpoint", $"step {checkpoint.ToString(CultureInfo.InvariantCulture)}"));
         }
 
         return new ReportSection

@@ -26,6 +26,10 @@ public enum RunStatus
 /// The run's own settings beside the agent's options (training steps, curve points, evaluation levels and
 /// episodes, stop score, the generator the seed feeds), as a JSON object; null for none.
 /// </param>
+/// <param name="ScenarioText">
+/// The YAML text of the scenario file the run used (<paramref name="ScenarioId"/> then names that file), so that the
+/// run's scenario is rebuilt from the store alone, whatever the file has become; null for a built-in scenario id.
+/// </param>
 public sealed record RunConfig(
     string ScenarioId,
     string Agent,
@@ -33,7 +37,8 @@ public sealed record RunConfig(
     string Distribution = "train",
     IReadOnlyDictionary<string, string>? Parameters = null,
     JsonObject? HyperParameters = null,
-    JsonObject? Settings = null);
+    JsonObject? Settings = null,
+    string? ScenarioText = null);
 
 /// <summary>A run as the store holds it.</summary>
 /// <param name="Id">The run's id in its store (1, 2, ...).</param>

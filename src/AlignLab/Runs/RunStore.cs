@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
@@ -11,7 +12,9 @@ namespace AlignLab.Runs;
 /// (DESIGN.md, "Results and reports"). The file is in WAL mode and every call that writes does
 /// so in one transaction, so a process killed at any moment leaves the store consistent: each
 /// record is either fully there or not there at all. One instance is one connection; use it
-/// from one thread at a time (several processes may share the file).
+/// from one thread at a time (several processes may share the file). Every checkpoint is stored with its
+/// SHA-256 and checked when it is read; a run being trained is leased to its process (<see cref="ClaimRun"/>),
+/// so a second process cannot train or resume it at the same time.
 /// </summary>
 /// <remarks>
 /// <c>synchronous=NORMAL</c>: in WAL mode this never corrupts the database, and a committed
@@ -26,7 +29,7 @@ public sealed class RunStore : IDisposable
     public const string DefaultPath = "alignlab.db";
 
     /// <summary>The schema version this code writes (SQLite <c>user_version</c>).</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     /// <summary>Checkpoints kept per run: older ones are deleted when a new one is saved.</summary>
     public const int CheckpointsKept = 3;
@@ -43,6 +46,8 @@ public sealed class RunStore : IDisposable
             parameters TEXT NOT NULL,
             hyperparameters TEXT NOT NULL,
             settings TEXT NOT NULL DEFAULT '{}',
+            scenario_text TEXT,
+            lease TEXT,
             seed TEXT NOT NULL,
             code_version TEXT NOT NULL,
             status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
@@ -73,17 +78,26 @@ public sealed class RunStore : IDisposable
             weights BLOB NOT NULL,
             rng BLOB NOT NULL,
             created TEXT NOT NULL,
+            sha256 BLOB,
             PRIMARY KEY (run, step));
         """;
+
+    /// <summary>The SQL that ends a run's lease when a status other than running is set (parameter <c>$st</c>).</summary>
+    private const string ReleaseUnlessRunning = ", lease = CASE WHEN $st = 'running' THEN lease ELSE NULL END";
 
     private static readonly JsonSerializerOptions JsonOptions = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     private readonly SqliteConnection _connection;
+    private readonly bool _readOnly;
 
-    private RunStore(SqliteConnection connection, string path)
+    /// <summary>The file's schema version (below <see cref="SchemaVersion"/> only for a store opened read-only).</summary>
+    private int _version = SchemaVersion;
+
+    private RunStore(SqliteConnection connection, string path, bool readOnly)
     {
         _connection = connection;
         Path = path;
+        _readOnly = readOnly;
     }
 
     /// <summary>The store's file.</summary>
@@ -97,20 +111,64 @@ public sealed class RunStore : IDisposable
 
     /// <summary>
     /// Opens the store at <paramref name="path"/> (default <see cref="DefaultPath"/>), creating
-    /// it if the file does not exist or is empty.
+    /// it if the file does not exist or is empty, and bringing an older store's schema up to date.
     /// </summary>
-    /// <exception cref="RunStoreException">The file is not an AlignLab store, is corrupt, or was written by a newer AlignLab.</exception>
-    public static RunStore Open(string? path = null)
+    /// <exception cref="RunStoreException">The file is not an AlignLab store, is corrupt, cannot be written, or was written by a newer AlignLab.</exception>
+    public static RunStore Open(string? path = null) => Open(path, readOnly: false);
+
+    /// <summary>
+    /// Opens the existing store at <paramref name="path"/> (default <see cref="DefaultPath"/>) for reading only:
+    /// nothing is created, migrated or written, so a store in a read-only file or directory can be listed,
+    /// shown and reported. A store of an older schema is read as it is. Every method that writes throws.
+    /// </summary>
+    /// <exception cref="RunStoreException">No store there, or the file is not an AlignLab store, is corrupt, or was written by a newer AlignLab.</exception>
+    public static RunStore OpenReadOnly(string? path = null) => Open(path, readOnly: true);
+
+    private static RunStore Open(string? path, bool readOnly)
     {
         path = System.IO.Path.GetFullPath(string.IsNullOrEmpty(path) ? DefaultPath : path);
         CheckHeader(path);
-        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 30 };
+        if (readOnly && (!File.Exists(path) || new FileInfo(path).Length == 0))
+        {
+            throw new RunStoreException($"there is no run store at {path} (no run has been recorded there).");
+        }
+
+        try
+        {
+            return Connect(path, readOnly, immutable: false);
+        }
+        catch (RunStoreException e) when (readOnly && e.InnerException is SqliteException { SqliteErrorCode: 8 or 14 } && !File.Exists(path + "-wal"))
+        {
+            // A WAL store closed cleanly (no -wal file left) in a directory this process cannot write: SQLite cannot
+            // create the shared-memory file it reads through. No process can write the store without creating the
+            // -wal file either, so it is read as an immutable file.
+            return Connect(path, readOnly, immutable: true);
+        }
+    }
+
+    private static RunStore Connect(string path, bool readOnly, bool immutable)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = immutable ? new Uri(path).AbsoluteUri + "?immutable=1" : path,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        };
         var connection = new SqliteConnection(builder.ToString());
         try
         {
             connection.Open();
-            var store = new RunStore(connection, path);
-            store.Initialise();
+            var store = new RunStore(connection, path, readOnly);
+            if (readOnly)
+            {
+                store.CheckReadOnly();
+            }
+            else
+            {
+                store.Initialise();
+            }
+
             return store;
         }
         catch (SqliteException e)
@@ -137,8 +195,9 @@ public sealed class RunStore : IDisposable
             var now = Now();
             return (long)Scalar(
                 tx,
-                "INSERT INTO runs(scenario, distribution, agent, parameters, hyperparameters, settings, seed, code_version, status, created, updated) VALUES ($s, $d, $a, $p, $h, $settings, $seed, $v, 'running', $now, $now) RETURNING id",
+                "INSERT INTO runs(scenario, scenario_text, distribution, agent, parameters, hyperparameters, settings, seed, code_version, status, created, updated) VALUES ($s, $text, $d, $a, $p, $h, $settings, $seed, $v, 'running', $now, $now) RETURNING id",
                 ("$s", config.ScenarioId),
+                ("$text", (object?)config.ScenarioText ?? DBNull.Value),
                 ("$d", config.Distribution),
                 ("$a", config.Agent),
                 ("$p", JsonSerializer.Serialize(new SortedDictionary<string, string>(config.Parameters?.ToDictionary() ?? [], StringComparer.Ordinal))),
@@ -150,9 +209,37 @@ public sealed class RunStore : IDisposable
         });
     }
 
-    /// <summary>Sets a run's status.</summary>
+    /// <summary>Sets a run's status; a finished or failed run is no longer leased (<see cref="ClaimRun"/>).</summary>
     public void SetStatus(long runId, RunStatus status) =>
-        Write(tx => Execute(tx, "UPDATE runs SET status = $st, updated = $now WHERE id = $r", ("$st", StatusName(status)), ("$now", Now()), ("$r", Require(tx, runId))));
+        Write(tx => Execute(tx, $"UPDATE runs SET status = $st, updated = $now{ReleaseUnlessRunning} WHERE id = $r", ("$st", StatusName(status)), ("$now", Now()), ("$r", Require(tx, runId))));
+
+    /// <summary>
+    /// Leases run <paramref name="runId"/> to this process, for training or resuming it; the lease ends when the run
+    /// finishes or fails (<see cref="SetStatus"/>, <see cref="SetResult"/>), with <see cref="ReleaseRun"/>, or when
+    /// this process ends: a lease whose process is no longer running (killed, even with SIGKILL) is taken over.
+    /// </summary>
+    /// <exception cref="RunStoreException">Another running process (or this one, for another recorder) holds the run: "run N is being trained or resumed by another process (pid P)".</exception>
+    public void ClaimRun(long runId) => Write(tx =>
+    {
+        Require(tx, runId);
+        if (Scalar(tx, "SELECT lease FROM runs WHERE id = $r", ("$r", runId)) is string text && RunLease.Parse(text) is { } holder && holder.IsAlive())
+        {
+            throw new RunStoreException(string.Create(CultureInfo.InvariantCulture, $"run {runId} is being trained or resumed by another process (pid {holder.Pid}, since {holder.Claimed:u}); wait for it to finish, or stop it and resume again."));
+        }
+
+        return Execute(tx, "UPDATE runs SET lease = $l WHERE id = $r", ("$l", RunLease.Current().ToJson()), ("$r", runId));
+    });
+
+    /// <summary>Ends this process's lease of run <paramref name="runId"/> (see <see cref="ClaimRun"/>); a lease held by another process is left alone.</summary>
+    public void ReleaseRun(long runId) => Write(tx =>
+    {
+        if (Scalar(tx, "SELECT lease FROM runs WHERE id = $r", ("$r", Require(tx, runId))) is string text && RunLease.Parse(text) is { } holder && holder.IsThisProcess())
+        {
+            Execute(tx, "UPDATE runs SET lease = NULL WHERE id = $r", ("$r", runId));
+        }
+
+        return 0;
+    });
 
     /// <summary>
     /// Logs <paramref name="values"/> at <paramref name="step"/>, all in one transaction. A value
@@ -197,7 +284,7 @@ public sealed class RunStore : IDisposable
         Write(tx =>
         {
             Touch(tx, runId);
-            Execute(tx, "INSERT OR REPLACE INTO checkpoints(run, step, weights, rng, created) VALUES ($r, $s, $w, $g, $now)", ("$r", runId), ("$s", step), ("$w", weights), ("$g", rngState), ("$now", Now()));
+            Execute(tx, "INSERT OR REPLACE INTO checkpoints(run, step, weights, rng, created, sha256) VALUES ($r, $s, $w, $g, $now, $h)", ("$r", runId), ("$s", step), ("$w", weights), ("$g", rngState), ("$now", Now()), ("$h", Checksum(weights, rngState)));
             Execute(tx, "DELETE FROM checkpoints WHERE run = $r AND step NOT IN (SELECT step FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT $k)", ("$r", runId), ("$k", CheckpointsKept));
             return 0;
         });
@@ -206,7 +293,7 @@ public sealed class RunStore : IDisposable
     /// <summary>
     /// Saves a checkpoint at <paramref name="step"/> from a stream (an agent's <c>SaveCheckpoint</c> output, read
     /// from its current position to its end), replacing one at the same step, and keeps only the newest
-    /// <see cref="CheckpointsKept"/>; one transaction.
+    /// <see cref="CheckpointsKept"/>; one transaction. The SHA-256 of the bytes is stored with them.
     /// </summary>
     public void SaveCheckpoint(long runId, long step, Stream weights, byte[] rngState)
     {
@@ -217,10 +304,20 @@ public sealed class RunStore : IDisposable
             Touch(tx, runId);
             var length = weights.Length - weights.Position;
             var rowid = (long)Scalar(tx, "INSERT OR REPLACE INTO checkpoints(run, step, weights, rng, created) VALUES ($r, $s, zeroblob($n), $g, $now) RETURNING rowid", ("$r", runId), ("$s", step), ("$n", length), ("$g", rngState), ("$now", Now()))!;
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using (var blob = new SqliteBlob(_connection, "checkpoints", "weights", rowid))
             {
-                weights.CopyTo(blob);
+                var buffer = new byte[81920];
+                int read;
+                while ((read = weights.Read(buffer)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    blob.Write(buffer, 0, read);
+                }
             }
+
+            hash.AppendData(rngState);
+            Execute(tx, "UPDATE checkpoints SET sha256 = $h WHERE rowid = $id", ("$h", hash.GetHashAndReset()), ("$id", rowid));
 
             Execute(tx, "DELETE FROM checkpoints WHERE run = $r AND step NOT IN (SELECT step FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT $k)", ("$r", runId), ("$k", CheckpointsKept));
             return 0;
@@ -229,35 +326,61 @@ public sealed class RunStore : IDisposable
 
     /// <summary>
     /// The run's checkpoint with the highest step, as a stream of its bytes (positioned at the start) with its step,
-    /// or null if it has none.
+    /// or null if it has none. The bytes are checked against the checksum stored with them.
     /// </summary>
+    /// <exception cref="RunStoreException">No such run, or the checkpoint fails its checksum (the store is corrupt).</exception>
     public (long Step, Stream Weights)? OpenLatestCheckpoint(long runId) => Read<(long, Stream)?>(() =>
     {
         Require(null, runId);
-        using var command = Command(null, "SELECT step, weights FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT 1", ("$r", runId));
+        using var command = Command(null, $"SELECT step, weights, rng, {ChecksumColumn} FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT 1", ("$r", runId));
         using var reader = command.ExecuteReader();
         if (!reader.Read())
         {
             return null;
         }
 
+        var step = reader.GetInt64(0);
         var copy = new MemoryStream();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using (var blob = reader.GetStream(1))
         {
-            blob.CopyTo(copy);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = blob.Read(buffer)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                copy.Write(buffer, 0, read);
+            }
         }
 
+        hash.AppendData((byte[])reader.GetValue(2));
+        Verify(runId, step, hash.GetHashAndReset(), reader.IsDBNull(3) ? null : (byte[])reader.GetValue(3));
         copy.Position = 0;
-        return (reader.GetInt64(0), copy);
+        return (step, copy);
     });
 
-    /// <summary>The run's checkpoint with the highest step, or null if it has none.</summary>
+    /// <summary>The run's checkpoint with the highest step, or null if it has none; checked against its stored checksum.</summary>
+    /// <exception cref="RunStoreException">No such run, or the checkpoint fails its checksum (the store is corrupt).</exception>
     public Checkpoint? LatestCheckpoint(long runId) => Read(() =>
     {
         Require(null, runId);
-        using var command = Command(null, "SELECT step, weights, rng, created FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT 1", ("$r", runId));
+        using var command = Command(null, $"SELECT step, weights, rng, created, {ChecksumColumn} FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT 1", ("$r", runId));
         using var reader = command.ExecuteReader();
-        return reader.Read() ? new Checkpoint(reader.GetInt64(0), (byte[])reader.GetValue(1), (byte[])reader.GetValue(2), Time(reader.GetString(3))) : null;
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var checkpoint = new Checkpoint(reader.GetInt64(0), (byte[])reader.GetValue(1), (byte[])reader.GetValue(2), Time(reader.GetString(3)));
+        Verify(runId, checkpoint.Step, Checksum(checkpoint.Weights, checkpoint.RngState), reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4));
+        return checkpoint;
+    });
+
+    /// <summary>The step of the run's latest checkpoint, or null if it has none (its bytes are neither read nor checked).</summary>
+    public long? LatestCheckpointStep(long runId) => Read(() =>
+    {
+        Require(null, runId);
+        return Scalar(null, "SELECT max(step) FROM checkpoints WHERE run = $r", ("$r", runId)) is long step ? step : (long?)null;
     });
 
     /// <summary>Records evaluation episodes, all in one transaction (an episode with the same distribution, level and index is replaced).</summary>
@@ -324,7 +447,7 @@ public sealed class RunStore : IDisposable
 
     /// <summary>
     /// Stores the run's diagnosis/verdict (any JSON document) and sets its status (default
-    /// <see cref="RunStatus.Finished"/>), in one transaction.
+    /// <see cref="RunStatus.Finished"/>), in one transaction; a finished or failed run is no longer leased.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="json"/> is not valid JSON.</exception>
     public void SetResult(long runId, string json, RunStatus status = RunStatus.Finished)
@@ -339,7 +462,7 @@ public sealed class RunStore : IDisposable
             throw new ArgumentException($"the result is not valid JSON: {e.Message}", nameof(json), e);
         }
 
-        Write(tx => Execute(tx, "UPDATE runs SET result = $j, status = $st, updated = $now WHERE id = $r", ("$j", json), ("$st", StatusName(status)), ("$now", Now()), ("$r", Require(tx, runId))));
+        Write(tx => Execute(tx, $"UPDATE runs SET result = $j, status = $st, updated = $now{ReleaseUnlessRunning} WHERE id = $r", ("$j", json), ("$st", StatusName(status)), ("$now", Now()), ("$r", Require(tx, runId))));
     }
 
     /// <summary>Every run, oldest first.</summary>
@@ -429,12 +552,98 @@ public sealed class RunStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Checks that the file is an AlignLab store this code reads, creates the schema in a new file and migrates an
+    /// older one. Several processes may open a new file at once: what the file holds is read in one statement (one
+    /// snapshot), and the schema is created or migrated under the write lock (BEGIN IMMEDIATE), reading it again there.
+    /// </summary>
     private void Initialise()
     {
         Execute(null, "PRAGMA foreign_keys = ON");
-        var application = Convert.ToInt32(Scalar(null, "PRAGMA application_id"), CultureInfo.InvariantCulture);
-        var version = Convert.ToInt32(Scalar(null, "PRAGMA user_version"), CultureInfo.InvariantCulture);
-        var tables = Convert.ToInt64(Scalar(null, "SELECT count(*) FROM sqlite_schema"), CultureInfo.InvariantCulture);
+        var (application, version, tables) = ReadHeader(null);
+        Check(application, version, tables);
+        var mode = (string)Scalar(null, "PRAGMA journal_mode = WAL")!;
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RunStoreException($"{Path}: could not switch the store to WAL mode (the file system gave '{mode}').");
+        }
+
+        Execute(null, "PRAGMA synchronous = NORMAL");
+        if (version == SchemaVersion)
+        {
+            return;
+        }
+
+        Write(tx =>
+        {
+            // Another process may have created or migrated the schema since the first read.
+            var (a, v, t) = ReadHeader(tx);
+            Check(a, v, t);
+            if (v == 0)
+            {
+                Execute(tx, Schema);
+                Execute(tx, $"PRAGMA application_id = {ApplicationId}");
+                Execute(tx, $"PRAGMA user_version = {SchemaVersion}");
+                return 0;
+            }
+
+            if (v == 1)
+            {
+                // Schema 2 stores the run's own settings (curve points, evaluation sizes, stop score) beside the agent's options.
+                Execute(tx, "ALTER TABLE runs ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'");
+            }
+
+            if (v <= 2)
+            {
+                // Schema 3 stores a scenario file's text with its run, a lease on a run being trained, and each checkpoint's SHA-256.
+                Execute(tx, "ALTER TABLE runs ADD COLUMN scenario_text TEXT");
+                Execute(tx, "ALTER TABLE runs ADD COLUMN lease TEXT");
+                Execute(tx, "ALTER TABLE checkpoints ADD COLUMN sha256 BLOB");
+                var rows = new List<(long RowId, byte[] Hash)>();
+                using (var command = Command(tx, "SELECT rowid, weights, rng FROM checkpoints"))
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        rows.Add((reader.GetInt64(0), Checksum((byte[])reader.GetValue(1), (byte[])reader.GetValue(2))));
+                    }
+                }
+
+                foreach (var (rowId, hash) in rows)
+                {
+                    Execute(tx, "UPDATE checkpoints SET sha256 = $h WHERE rowid = $id", ("$h", hash), ("$id", rowId));
+                }
+            }
+
+            Execute(tx, $"PRAGMA user_version = {SchemaVersion}");
+            return 0;
+        });
+    }
+
+    /// <summary>The checks of <see cref="Initialise"/> for a store opened read-only: nothing is created or migrated.</summary>
+    private void CheckReadOnly()
+    {
+        var (application, version, tables) = ReadHeader(null);
+        Check(application, version, tables);
+        if (version == 0)
+        {
+            throw new RunStoreException($"there is no run store at {Path} (the file is an empty SQLite database).");
+        }
+
+        _version = version;
+    }
+
+    /// <summary>The file's application id, schema version and number of schema objects, read in one statement (one consistent snapshot).</summary>
+    private (int Application, int Version, long Tables) ReadHeader(SqliteTransaction? tx)
+    {
+        using var command = Command(tx, "SELECT (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema)");
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt64(2));
+    }
+
+    private void Check(int application, int version, long tables)
+    {
         if (application != ApplicationId && (application != 0 || version != 0 || tables != 0))
         {
             throw new RunStoreException($"{Path} is an SQLite database but not an AlignLab run store.");
@@ -444,49 +653,13 @@ public sealed class RunStore : IDisposable
         {
             throw new RunStoreException($"{Path} was written by a newer AlignLab (store schema {version}; this version reads up to {SchemaVersion}).");
         }
-
-        var mode = (string)Scalar(null, "PRAGMA journal_mode = WAL")!;
-        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new RunStoreException($"{Path}: could not switch the store to WAL mode (the file system gave '{mode}').");
-        }
-
-        Execute(null, "PRAGMA synchronous = NORMAL");
-        if (version == 1)
-        {
-            // Schema 2 stores the run's own settings (curve points, evaluation sizes, stop score) beside the agent's options.
-            Write(tx =>
-            {
-                if (Convert.ToInt32(Scalar(tx, "PRAGMA user_version"), CultureInfo.InvariantCulture) == 1)
-                {
-                    Execute(tx, "ALTER TABLE runs ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'");
-                    Execute(tx, $"PRAGMA user_version = {SchemaVersion}");
-                }
-
-                return 0;
-            });
-        }
-
-        if (version == 0)
-        {
-            Write(tx =>
-            {
-                // Another process may have created the schema between our check and this transaction.
-                if (Convert.ToInt32(Scalar(tx, "PRAGMA user_version"), CultureInfo.InvariantCulture) == 0)
-                {
-                    Execute(tx, Schema);
-                    Execute(tx, $"PRAGMA application_id = {ApplicationId}");
-                    Execute(tx, $"PRAGMA user_version = {SchemaVersion}");
-                }
-
-                return 0;
-            });
-        }
     }
 
     private List<RunInfo> Runs(long? id)
     {
-        using var command = Command(null, "SELECT id, scenario, distribution, agent, parameters, hyperparameters, seed, code_version, status, result, created, updated, settings FROM runs" + (id is null ? " ORDER BY id" : " WHERE id = $r"));
+        var settings = _version >= 2 ? "settings" : "'{}'";
+        var text = _version >= 3 ? "scenario_text" : "NULL";
+        using var command = Command(null, $"SELECT id, scenario, distribution, agent, parameters, hyperparameters, seed, code_version, status, result, created, updated, {settings}, {text} FROM runs" + (id is null ? " ORDER BY id" : " WHERE id = $r"));
         if (id is { } r)
         {
             command.Parameters.AddWithValue("$r", r);
@@ -503,7 +676,8 @@ public sealed class RunStore : IDisposable
                 reader.GetString(2),
                 JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(4)) ?? [],
                 JsonNode.Parse(reader.GetString(5)) as JsonObject ?? [],
-                JsonNode.Parse(reader.GetString(12)) as JsonObject ?? []);
+                JsonNode.Parse(reader.GetString(12)) as JsonObject ?? [],
+                reader.IsDBNull(13) ? null : reader.GetString(13));
             var status = reader.GetString(8) switch
             {
                 "finished" => RunStatus.Finished,
@@ -518,6 +692,11 @@ public sealed class RunStore : IDisposable
 
     private T Write<T>(Func<SqliteTransaction, T> work)
     {
+        if (_readOnly)
+        {
+            throw new RunStoreException($"{Path} was opened read-only; it cannot be written.");
+        }
+
         try
         {
             using var tx = _connection.BeginTransaction(deferred: false);
@@ -588,6 +767,26 @@ public sealed class RunStore : IDisposable
         8 or 14 or 23 => new RunStoreException($"{path} cannot be opened for writing (SQLite: {e.Message.Replace('\n', ' ')}).", e),
         _ => new RunStoreException($"{path}: {e.Message.Replace('\n', ' ')}", e),
     };
+
+    /// <summary>The checkpoints' checksum column (NULL for a store of an older schema opened read-only).</summary>
+    private string ChecksumColumn => _version >= 3 ? "sha256" : "NULL";
+
+    /// <summary>SHA-256 of a checkpoint: its weights, then its generator state.</summary>
+    private static byte[] Checksum(byte[] weights, byte[] rng)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(weights);
+        hash.AppendData(rng);
+        return hash.GetHashAndReset();
+    }
+
+    private void Verify(long runId, long step, byte[] actual, byte[]? stored)
+    {
+        if (stored is not null && !CryptographicOperations.FixedTimeEquals(actual, stored))
+        {
+            throw new RunStoreException(string.Create(CultureInfo.InvariantCulture, $"{Path} is corrupt: run {runId}'s checkpoint at step {step} fails its checksum (SHA-256); restore the store from a backup, or start the run again."));
+        }
+    }
 
     private static string StatusName(RunStatus status) => status switch
     {

@@ -47,6 +47,13 @@ public sealed class ScenarioRegistry
         throw new ScenarioException($"unknown scenario id '{idOrPath}'{hint}; run 'alignlab list' to see them all.");
     }
 
+    /// <summary>
+    /// The scenario <paramref name="text"/> defines when it is given (the YAML of a scenario file, as a stored run keeps
+    /// it; <paramref name="idOrPath"/> then only names it in messages), otherwise <see cref="Get(string)"/>.
+    /// </summary>
+    /// <exception cref="ScenarioException">No such id, or malformed text or file.</exception>
+    public ScenarioDefinition Get(string idOrPath, string? text) => text is null ? Get(idOrPath) : ScenarioParser.Parse(text, idOrPath);
+
     private static ScenarioRegistry LoadBuiltIn()
     {
         var registry = new ScenarioRegistry();
