@@ -69,9 +69,16 @@ public abstract class AgentDefinition
     /// <exception cref="UserInputException">The options are not this agent's, or do not validate.</exception>
     public abstract object Configure(object? options, long steps, ulong seed);
 
-    /// <summary>Makes an untrained agent for <paramref name="world"/> from options returned by <see cref="Configure"/>.</summary>
+    /// <summary>Makes an untrained agent for <paramref name="world"/> from options returned by <see cref="Configure"/>, after <see cref="CheckSizes"/>.</summary>
     /// <exception cref="UserInputException">The agent's networks or checkpoint would be over <see cref="CheckpointLimits"/>.</exception>
     public abstract IAgent Create(GridWorld world, object options);
+
+    /// <summary>
+    /// Checks, from the options alone, that the agent made on <paramref name="world"/> would stay within
+    /// <see cref="CheckpointLimits"/> (networks, replay buffer); agents without networks always pass.
+    /// </summary>
+    /// <exception cref="UserInputException">Over a limit; the message gives the sizes and what to change.</exception>
+    public abstract void CheckSizes(GridWorld world, object options);
 
     /// <summary>The options as stored in a run or a checkpoint: the record's properties as JSON.</summary>
     public abstract JsonObject ToJson(object options);
@@ -105,6 +112,7 @@ public sealed class AgentDefinition<TOptions> : AgentDefinition
     private readonly Func<TOptions, long, ulong, TOptions> _configure;
     private readonly Action<TOptions> _validate;
     private readonly Func<GridWorld, TOptions, IAgent> _create;
+    private readonly Action<GridWorld, TOptions>? _checkSizes;
     private readonly PropertyInfo[] _settable;
 
     /// <summary>Creates the definition.</summary>
@@ -116,6 +124,7 @@ public sealed class AgentDefinition<TOptions> : AgentDefinition
     /// <param name="validate">Throws <see cref="ArgumentException"/> when a value is out of range.</param>
     /// <param name="create">Makes the agent.</param>
     /// <param name="reserved">Property names overrides may not set (budget, seed, and what the agent's name fixes).</param>
+    /// <param name="checkSizes">Checks the agent's networks and buffers against <see cref="CheckpointLimits"/> from the options (null: nothing to check).</param>
     public AgentDefinition(
         string name,
         string summary,
@@ -124,7 +133,8 @@ public sealed class AgentDefinition<TOptions> : AgentDefinition
         Func<TOptions, long, ulong, TOptions> configure,
         Action<TOptions> validate,
         Func<GridWorld, TOptions, IAgent> create,
-        IReadOnlyList<string> reserved)
+        IReadOnlyList<string> reserved,
+        Action<GridWorld, TOptions>? checkSizes = null)
         : base(name, summary, defaultSteps)
     {
         ArgumentNullException.ThrowIfNull(presets);
@@ -138,6 +148,7 @@ public sealed class AgentDefinition<TOptions> : AgentDefinition
         _configure = configure;
         _validate = validate;
         _create = create;
+        _checkSizes = checkSizes;
         _settable = [.. typeof(TOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && !reserved.Contains(p.Name))];
         PresetNames = [.. presets.Select(p => p.Name)];
         OptionNames = [.. _settable.Select(p => Kebab(p.Name))];
@@ -188,8 +199,15 @@ public sealed class AgentDefinition<TOptions> : AgentDefinition
     /// <inheritdoc/>
     public override IAgent Create(GridWorld world, object options)
     {
-        CheckpointLimits.Check(Name, world, Typed(options));
+        CheckSizes(world, options);
         return _create(world, Typed(options));
+    }
+
+    /// <inheritdoc/>
+    public override void CheckSizes(GridWorld world, object options)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        _checkSizes?.Invoke(world, Typed(options));
     }
 
     /// <inheritdoc/>

@@ -18,51 +18,32 @@ public static class CheckpointLimits
     /// <summary>The largest checkpoint, in bytes (networks, target network, replay buffer), an agent may write.</summary>
     public const long MaxBytes = 900_000_000;
 
-    /// <summary>Checks the networks (and DQN's replay buffer) that <paramref name="options"/> make on <paramref name="world"/>; other agents pass.</summary>
+    /// <summary>Refuses an agent whose networks have more than <see cref="MaxParameters"/> trained parameters or whose checkpoint would pass <see cref="MaxBytes"/>.</summary>
     /// <param name="agent">The agent's name, for the message.</param>
-    /// <param name="world">The world the agent is made for (its observation and action sizes).</param>
-    /// <param name="options">The agent's options record.</param>
-    /// <exception cref="UserInputException">The networks or the checkpoint would be over the limit; the message gives the sizes and what to change.</exception>
-    public static void Check(string agent, GridWorld world, object options)
+    /// <param name="world">The world the agent is made for, for the message.</param>
+    /// <param name="trained">Parameters the optimiser updates.</param>
+    /// <param name="bytes">Bytes of the checkpoint's tensors (networks, target network, replay buffer), the optimiser state not included.</param>
+    /// <param name="hidden">The hidden layer sizes, for the message.</param>
+    /// <param name="buffer">What else the checkpoint holds, for the message (" and a replay buffer of N transitions"), or empty.</param>
+    /// <exception cref="UserInputException">Over a limit; the message gives the sizes and what to change.</exception>
+    internal static void Check(string agent, GridWorld world, double trained, double bytes, IReadOnlyList<int> hidden, string buffer)
     {
-        ArgumentNullException.ThrowIfNull(world);
-        double trained, bytes;
-        IReadOnlyList<int> hidden;
-        string extra = string.Empty;
-        switch (options)
-        {
-            case PpoOptions ppo:
-                hidden = ppo.Hidden;
-                var actor = Parameters(world, ppo.Network, ppo.ConvChannels, ppo.Hidden, world.ActionLetters.Length);
-                var critic = ppo.Network == NetworkKind.Cnn ? (double)(ppo.Hidden[^1] + 1) : Parameters(world, ppo.Network, ppo.ConvChannels, ppo.Hidden, 1);
-                trained = actor + critic;
-                bytes = trained * 4;
-                break;
-            case DqnOptions dqn:
-                hidden = dqn.Hidden;
-                trained = Parameters(world, dqn.Network, dqn.ConvChannels, dqn.Hidden, world.ActionLetters.Length);
-                bytes = (2 * trained * 4) + ((double)dqn.BufferSize * ((2.0 * world.Channels * world.CellCount) + 3) * 4);
-                extra = string.Create(CultureInfo.InvariantCulture, $" and a replay buffer of {dqn.BufferSize:N0} transitions");
-                break;
-            default:
-                return;
-        }
-
         var layers = string.Join(", ", hidden);
         if (trained > MaxParameters)
         {
             throw new UserInputException(string.Create(CultureInfo.InvariantCulture, $"{agent}: hidden layers [{layers}] on {world.Id} make networks of {trained:N0} parameters; a checkpoint holds at most {MaxParameters:N0} (its optimiser state must fit the checkpoint's header). Use smaller hidden layers."));
         }
 
+        // The optimiser's two moments per parameter, stored as base64.
         bytes += trained * 8 * 4 / 3;
         if (bytes > MaxBytes)
         {
-            throw new UserInputException(string.Create(CultureInfo.InvariantCulture, $"{agent}: a checkpoint of networks of {trained:N0} parameters{extra} on {world.Id} would take {bytes / 1e6:N0} MB; the limit is {MaxBytes / 1e6:N0} MB. Use smaller hidden layers{(extra.Length > 0 ? " or a smaller buffer-size" : string.Empty)}."));
+            throw new UserInputException(string.Create(CultureInfo.InvariantCulture, $"{agent}: a checkpoint of networks of {trained:N0} parameters{buffer} on {world.Id} would take {bytes / 1e6:N0} MB; the limit is {MaxBytes / 1e6:N0} MB. Use smaller hidden layers{(buffer.Length > 0 ? " or a smaller buffer-size" : string.Empty)}."));
         }
     }
 
     /// <summary>Parameters of the network <see cref="AgentNetworks.Build"/> makes (weights and biases of every layer).</summary>
-    private static double Parameters(GridWorld world, NetworkKind kind, IReadOnlyList<int> convChannels, IReadOnlyList<int> hidden, int outputs)
+    internal static double Parameters(GridWorld world, NetworkKind kind, IReadOnlyList<int> convChannels, IReadOnlyList<int> hidden, int outputs)
     {
         double total = 0;
         double fan = world.Channels * (double)world.CellCount;

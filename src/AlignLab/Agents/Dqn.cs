@@ -245,7 +245,14 @@ public sealed class DqnAgent : IAgent
         (options, steps, seed) => options with { TotalTimesteps = steps, Seed = seed },
         options => options.Validate(),
         (world, options) => new DqnAgent(world, options),
-        [nameof(DqnOptions.TotalTimesteps), nameof(DqnOptions.Seed)]);
+        [nameof(DqnOptions.TotalTimesteps), nameof(DqnOptions.Seed)],
+        (world, options) =>
+        {
+            // Online and target networks, and the replay buffer's two observations, action, reward and done per transition.
+            var trained = CheckpointLimits.Parameters(world, options.Network, options.ConvChannels, options.Hidden, world.ActionLetters.Length);
+            var buffer = (double)options.BufferSize * ((2.0 * world.Channels * world.CellCount) + 3) * 4;
+            CheckpointLimits.Check("dqn", world, trained, (2 * trained * 4) + buffer, options.Hidden, string.Create(System.Globalization.CultureInfo.InvariantCulture, $" and a replay buffer of {options.BufferSize:N0} transitions"));
+        });
 
     /// <inheritdoc/>
     public string Name => Definition.Name;

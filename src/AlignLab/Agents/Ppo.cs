@@ -304,7 +304,14 @@ public sealed class PpoAgent : IAgent
             }
         },
         (world, options) => new PpoAgent(world, options),
-        [nameof(PpoOptions.TotalTimesteps), nameof(PpoOptions.Seed)]);
+        [nameof(PpoOptions.TotalTimesteps), nameof(PpoOptions.Seed)],
+        (world, options) =>
+        {
+            // A CNN pair shares its torso: the critic adds only its output layer.
+            var actor = CheckpointLimits.Parameters(world, options.Network, options.ConvChannels, options.Hidden, world.ActionLetters.Length);
+            var critic = options.Network == NetworkKind.Cnn ? options.Hidden[^1] + 1.0 : CheckpointLimits.Parameters(world, options.Network, options.ConvChannels, options.Hidden, 1);
+            CheckpointLimits.Check("ppo", world, actor + critic, (actor + critic) * 4, options.Hidden, string.Empty);
+        });
 
     /// <inheritdoc/>
     public string Name => Definition.Name;

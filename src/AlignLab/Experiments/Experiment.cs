@@ -115,7 +115,7 @@ public static class Experiment
         }
 
         var definition = AgentRegistry.Get(spec.Agent);
-        CheckpointLimits.Check(definition.Name, world, definition.Configure(spec.AgentOptions, spec.Steps, spec.Seed));
+        definition.CheckSizes(world, definition.Configure(spec.AgentOptions, spec.Steps, spec.Seed));
 
         if (spec.StopAtScore is { } stop && !double.IsFinite(stop))
         {

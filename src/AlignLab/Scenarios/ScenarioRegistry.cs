@@ -62,7 +62,8 @@ public sealed class ScenarioRegistry
         {
             using var stream = assembly.GetManifestResourceStream(name)!;
             using var reader = new StreamReader(stream);
-            registry.Add(ScenarioParser.Parse(reader.ReadToEnd(), name));
+            // Named as what it is, not as a path: the user's working directory need not hold scenarios/.
+            registry.Add(ScenarioParser.Parse(reader.ReadToEnd(), "built-in " + name));
         }
 
         return registry;
