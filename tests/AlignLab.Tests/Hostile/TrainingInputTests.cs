@@ -83,6 +83,43 @@ public sealed class TrainingInputTests
     }
 
     [Fact]
+    public void AThousandCopiesOfASmallLevelTrainWithoutRunningOutOfMemory()
+    {
+        // Audit: 1,000 copies of a 3×5 level ran out of memory after 1.5 s of `train --steps 2000` (300 copies: 6.6 GB),
+        // because every exact solve took a 64 MB arena chunk whatever the level's size.
+        var levels = string.Concat(Enumerable.Repeat("  - |\n    #####\n    #A  #\n    #####\n", 1000));
+        var file = Path.Combine(Path.GetTempPath(), $"alignlab-copies-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, $$"""
+            id: Copies-v0
+            title: A thousand copies
+            max_steps: 10
+            actions: UDLR
+            legend:
+              '#': {name: wall, blocks: true}
+              ' ': {name: floor}
+              'A': {name: agent, agent: true, on: ' '}
+            distributions:
+              train: [{{string.Join(", ", Enumerable.Range(0, 1000))}}]
+            reward:
+              step: -1
+            intended:
+              step: -1
+            levels:
+
+            """ + levels);
+        try
+        {
+            var result = Experiment.Run(new ExperimentSpec(file, "q", 2000, CurvePoints: 1));
+            Assert.Equal(2000, result.StepsTrained);
+            Assert.Equal(1000, result.Specification.Levels.Count);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void AnUndefinedSpecificationGapLeavesTheOuterVerdictUndetermined()
     {
         // Audit: a walled-in agent gave "specification gap n/a to n/a … verdict: outer yes".
