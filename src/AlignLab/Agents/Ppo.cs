@@ -494,34 +494,6 @@ public sealed class PpoAgent : IAgent
     }
 
     /// <summary>
-    /// The hyper-parameters stored in a checkpoint written by <see cref="SaveCheckpoint(string, VectorEnv?)"/> (network family,
-    /// layer sizes and all), to build an agent the checkpoint fits.
-    /// </summary>
-    /// <param name="path">The checkpoint file.</param>
-    /// <returns>The options the checkpointed agent was created with.</returns>
-    /// <exception cref="InvalidDataException">Not a PPO checkpoint, or its options are unreadable.</exception>
-    public static PpoOptions ReadCheckpointOptions(string path)
-    {
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        Safetensors.Load(path, metadata);
-        var format = NeuralAgentSupport.Require(metadata, "format", path);
-        if (format != CheckpointFormat)
-        {
-            throw new InvalidDataException($"{path}: this is a '{format}' checkpoint, expected '{CheckpointFormat}'.");
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize<PpoOptions>(NeuralAgentSupport.Require(metadata, "options", path))
-                ?? throw new InvalidDataException($"{path}: the checkpoint's options are empty.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: the checkpoint's options are not valid: {e.Message}", e);
-        }
-    }
-
-    /// <summary>
     /// Restores a checkpoint written by <see cref="SaveCheckpoint(string, VectorEnv?)"/> into this agent (built for the same world
     /// and hidden sizes): weights, global step, completed updates, optimiser state and generator state; with
     /// <paramref name="env"/>, also the batch's state, and the next <see cref="Train(VectorEnv, Action{AgentMetric}?, int?)"/> on that batch continues
