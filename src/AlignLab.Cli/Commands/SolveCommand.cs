@@ -38,7 +38,7 @@ internal static class SolveCommand
             foreach (var l in report.Levels)
             {
                 Console.WriteLine();
-                Console.WriteLine($"level {l.Level}: {l.States:N0} states ({l.Model}), built in {l.BuildTime.TotalMilliseconds:F0} ms, solved in {l.SolveTime.TotalMilliseconds:F0} ms ({l.Backups:N0} state-action backups)");
+                Console.WriteLine($"level {l.Level}: {l.States:N0} states ({l.Model}, model {SolverLimits.FormatBytes(l.ModelBytes)}), built in {l.BuildTime.TotalMilliseconds:F0} ms, solved in {l.SolveTime.TotalMilliseconds:F0} ms ({l.Backups:N0} state-action backups)");
                 Console.WriteLine($"  reward    optimal {N(l.RewardOptimal)}   random {N(l.RewardRandom)}");
                 Console.WriteLine($"  intended  optimal {N(l.IntendedOptimal)}   random {N(l.IntendedRandom)}");
                 Console.WriteLine($"  intended of reward-optimal policies: best {N(l.IntendedBest)}, worst {N(l.IntendedWorst)}");
@@ -72,6 +72,7 @@ internal static class SolveCommand
                 ["build_ms"] = l.BuildTime.TotalMilliseconds,
                 ["solve_ms"] = l.SolveTime.TotalMilliseconds,
                 ["backups"] = l.Backups,
+                ["model_bytes"] = l.ModelBytes,
                 ["reward_optimal"] = J(l.RewardOptimal),
                 ["reward_random"] = J(l.RewardRandom),
                 ["intended_optimal"] = J(l.IntendedOptimal),

@@ -18,13 +18,13 @@ internal sealed class EnumeratedModel : IExactModel
     private readonly StateArena _states;
     private readonly int[] _pairStart;
     private readonly int[] _next;
-    private readonly double[] _probability;
-    private readonly int[] _eventStart;
-    private readonly byte[] _eventIndex;
-    private readonly double[] _eventValue;
+    private readonly int[] _probabilityIndex;
+    private readonly double[] _probabilities;
+    private readonly int[] _pairEvents;
+    private readonly EventVectors _eventVectors;
     private readonly Dictionary<Objective, double[]> _immediateCache = new(ReferenceEqualityComparer.Instance);
 
-    private EnumeratedModel(GridWorld world, StateCodec codec, StateArena states, List<(int, double)> initial, int[] pairStart, int[] next, double[] probability, int[] eventStart, byte[] eventIndex, double[] eventValue)
+    private EnumeratedModel(GridWorld world, StateCodec codec, StateArena states, List<(int, double)> initial, int[] pairStart, int[] next, int[] probabilityIndex, double[] probabilities, int[] pairEvents, EventVectors eventVectors)
     {
         _world = world;
         _codec = codec;
@@ -32,10 +32,10 @@ internal sealed class EnumeratedModel : IExactModel
         Initial = initial;
         _pairStart = pairStart;
         _next = next;
-        _probability = probability;
-        _eventStart = eventStart;
-        _eventIndex = eventIndex;
-        _eventValue = eventValue;
+        _probabilityIndex = probabilityIndex;
+        _probabilities = probabilities;
+        _pairEvents = pairEvents;
+        _eventVectors = eventVectors;
     }
 
     public int StateCount => _states.Count;
@@ -47,6 +47,8 @@ internal sealed class EnumeratedModel : IExactModel
     public IReadOnlyList<(int State, double Probability)> Initial { get; }
 
     public long BackupsPerSweep => (long)StateCount * ActionCount;
+
+    public long ImmediateEntries => _eventVectors.Count;
 
     /// <summary>Enumerates the reachable states of <paramref name="world"/> within <paramref name="limits"/> (<see cref="SolverLimits.Default"/> when null).</summary>
     public static EnumeratedModel Build(GridWorld world, SolverLimits? limits = null)
@@ -114,21 +116,23 @@ internal sealed class EnumeratedModel : IExactModel
 
         var actionCount = world.ActionLetters.Length;
         var eventCount = events.Length;
-        var pairStart = new GrowableArray<int>(1 << 10, budget);
-        pairStart.Add(0);
-        var eventStart = new GrowableArray<int>(1 << 10, budget);
-        eventStart.Add(0);
-        var next = new GrowableArray<int>(1 << 10, budget);
-        var probability = new GrowableArray<double>(1 << 10, budget);
-        var eventIndex = new GrowableArray<byte>(1 << 10, budget);
-        var eventValue = new GrowableArray<double>(1 << 10, budget);
-        var outcome = new Dictionary<int, double>();
-        var pairEvents = new double[eventCount];
         if (eventCount > byte.MaxValue)
         {
             throw new UserInputException($"{world.Id}: more than {byte.MaxValue} events; the exact solver supports at most {byte.MaxValue}.");
         }
 
+        // Transitions in CSR form: per pair, its outcomes' targets and probabilities (as indices
+        // into a table of the distinct probability values), and the id of its expected event
+        // vector (the distinct vectors are interned: most pairs of a model share a few).
+        var pairStart = new GrowableArray<int>(1 << 10, budget);
+        pairStart.Add(0);
+        var next = new GrowableArray<int>(1 << 10, budget);
+        var probabilityIndex = new GrowableArray<int>(1 << 10, budget);
+        var pairEvents = new GrowableArray<int>(1 << 10, budget);
+        var probabilities = new ValueInterner(budget);
+        var eventVectors = new EventVectors(budget);
+        var outcome = new Dictionary<int, double>();
+        var pairEventValues = new double[eventCount];
         for (var s = 0; s < states.Count; s++)
         {
             if ((s & 63) == 0 && s > 0)
@@ -136,15 +140,16 @@ internal sealed class EnumeratedModel : IExactModel
                 // Every state found will be expanded: project the bytes of the finished model from
                 // the transitions stored per expanded state so far, so that a model far over the
                 // memory limit stops early rather than after filling it.
-                var transitionBytes = (next.Count * 12L) + ((pairStart.Count + eventStart.Count) * 4L) + (eventIndex.Count * 9L);
+                var transitionBytes = (next.Count * 8L) + ((pairStart.Count + pairEvents.Count) * 4L);
                 var perState = (transitionBytes / s) + codec.RecordBytes + 12;
-                budget.CheckProjection((states.Count * perState) + SolverBudget.ValueTableBytes(states.Count, actionCount, world.MaxSteps, world.Goals.Count));
+                var immediateEntries = (long)Math.Ceiling((double)eventVectors.Count * states.Count / s);
+                budget.CheckProjection((states.Count * perState) + eventVectors.Bytes + SolverBudget.ValueTableBytes(states.Count, actionCount, world.MaxSteps, world.Goals.Count, immediateEntries));
             }
 
             for (var a = 0; a < actionCount; a++)
             {
                 outcome.Clear();
-                Array.Clear(pairEvents);
+                Array.Clear(pairEventValues);
                 chance.Clear();
                 do
                 {
@@ -154,7 +159,7 @@ internal sealed class EnumeratedModel : IExactModel
                     var p = chance.Probability;
                     for (var e = 0; e < eventCount; e++)
                     {
-                        pairEvents[e] += p * events[e];
+                        pairEventValues[e] += p * events[e];
                     }
 
                     var target = terminated ? -1 : Intern();
@@ -165,24 +170,15 @@ internal sealed class EnumeratedModel : IExactModel
                 foreach (var (target, p) in outcome.OrderBy(o => o.Key))
                 {
                     next.Add(target);
-                    probability.Add(p);
+                    probabilityIndex.Add(probabilities.Intern(p));
                 }
 
                 pairStart.Add(next.Count);
-                for (var e = 0; e < eventCount; e++)
-                {
-                    if (pairEvents[e] != 0)
-                    {
-                        eventIndex.Add((byte)e);
-                        eventValue.Add(pairEvents[e]);
-                    }
-                }
-
-                eventStart.Add(eventIndex.Count);
+                pairEvents.Add(eventVectors.Intern(pairEventValues));
             }
         }
 
-        return new EnumeratedModel(world, codec, states, [.. initialProbability.Select(kv => (kv.Key, kv.Value))], pairStart.ToTrimmedArray(), next.ToTrimmedArray(), probability.ToTrimmedArray(), eventStart.ToTrimmedArray(), eventIndex.ToTrimmedArray(), eventValue.ToTrimmedArray());
+        return new EnumeratedModel(world, codec, states, [.. initialProbability.Select(kv => (kv.Key, kv.Value))], pairStart.ToTrimmedArray(), next.ToTrimmedArray(), probabilityIndex.ToTrimmedArray(), probabilities.ToArray(), pairEvents.ToTrimmedArray(), eventVectors);
     }
 
     public void Backup(Objective objective, ReadOnlySpan<double> vNext, Span<double> q)
@@ -191,16 +187,40 @@ internal sealed class EnumeratedModel : IExactModel
         var pairs = StateCount * ActionCount;
         var start = _pairStart;
         var next = _next;
-        var probability = _probability;
+        var probabilityIndex = _probabilityIndex;
+        var probabilities = _probabilities;
+        var pairEvents = _pairEvents;
+        if (probabilities.Length == 1)
+        {
+            // One distinct probability (a deterministic world: every outcome has probability 1).
+            var p = probabilities[0];
+            for (var pair = 0; pair < pairs; pair++)
+            {
+                var value = immediate[pairEvents[pair]];
+                for (var o = start[pair]; o < start[pair + 1]; o++)
+                {
+                    var target = next[o];
+                    if (target >= 0)
+                    {
+                        value += p * vNext[target];
+                    }
+                }
+
+                q[pair] = value;
+            }
+
+            return;
+        }
+
         for (var pair = 0; pair < pairs; pair++)
         {
-            var value = immediate[pair];
+            var value = immediate[pairEvents[pair]];
             for (var o = start[pair]; o < start[pair + 1]; o++)
             {
                 var target = next[o];
                 if (target >= 0)
                 {
-                    value += probability[o] * vNext[target];
+                    value += probabilities[probabilityIndex[o]] * vNext[target];
                 }
             }
 
@@ -229,7 +249,7 @@ internal sealed class EnumeratedModel : IExactModel
         var last = _pairStart[pair + 1] - 1;
         for (var o = _pairStart[pair]; o < last; o++)
         {
-            u -= _probability[o];
+            u -= _probabilities[_probabilityIndex[o]];
             if (u < 0)
             {
                 return _next[o];
@@ -250,28 +270,173 @@ internal sealed class EnumeratedModel : IExactModel
 
     private double[] Immediate(Objective objective)
     {
-        if (_immediateCache.TryGetValue(objective, out var cached))
+        if (!_immediateCache.TryGetValue(objective, out var values))
         {
-            return cached;
+            values = _eventVectors.Evaluate(objective, _world.EventNames.Count);
+            _immediateCache[objective] = values;
         }
 
-        var pairs = StateCount * ActionCount;
-        var values = new double[pairs];
-        var events = new double[_world.EventNames.Count];
-        for (var pair = 0; pair < pairs; pair++)
-        {
-            Array.Clear(events);
-            for (var k = _eventStart[pair]; k < _eventStart[pair + 1]; k++)
-            {
-                events[_eventIndex[k]] = _eventValue[k];
-            }
-
-            values[pair] = objective.Evaluate(events);
-        }
-
-        _immediateCache[objective] = values;
         return values;
     }
+}
+
+/// <summary>
+/// The distinct expected event vectors of a model's state-action pairs, interned: each is stored
+/// once (sparse, as event indices and values) and pairs refer to it by id, so the immediate value
+/// of an objective is computed once per vector. Equal means equal bit for bit.
+/// </summary>
+internal sealed class EventVectors
+{
+    private readonly SolverBudget _budget;
+    private readonly Dictionary<int, int> _ids;
+    private GrowableArray<int> _start;
+    private GrowableArray<byte> _index;
+    private GrowableArray<double> _value;
+
+    public EventVectors(SolverBudget budget)
+    {
+        _budget = budget;
+        _start = new GrowableArray<int>(64, budget);
+        _start.Add(0);
+        _index = new GrowableArray<byte>(64, budget);
+        _value = new GrowableArray<double>(64, budget);
+        _ids = new Dictionary<int, int>(new VectorComparer(this));
+    }
+
+    /// <summary>Number of distinct vectors.</summary>
+    public int Count => _start.Count - 1;
+
+    /// <summary>Bytes the vectors and their lookup take (counted in the budget as they grow).</summary>
+    public long Bytes => (_start.Count * 4L) + (_index.Count * 9L) + (Count * 16L);
+
+    /// <summary>The id of the vector <paramref name="values"/> (dense, one entry per event), adding it if new.</summary>
+    public int Intern(ReadOnlySpan<double> values)
+    {
+        // Append the candidate as the next vector, look it up, and drop it again if it is known.
+        var candidate = Count;
+        var indexCount = _index.Count;
+        for (var e = 0; e < values.Length; e++)
+        {
+            if (values[e] != 0)
+            {
+                _index.Add((byte)e);
+                _value.Add(values[e]);
+            }
+        }
+
+        _start.Add(_index.Count);
+        if (_ids.TryGetValue(candidate, out var id))
+        {
+            _start.RemoveLast();
+            _index.Truncate(indexCount);
+            _value.Truncate(indexCount);
+            return id;
+        }
+
+        if ((_ids.Count & 1023) == 0)
+        {
+            // The dictionary's own entries: about 16 bytes each, counted in blocks of 1,024.
+            _budget.Reserve(1024 * 16);
+        }
+
+        _ids.Add(candidate, candidate);
+        return candidate;
+    }
+
+    /// <summary>The objective's value of every vector, by id.</summary>
+    public double[] Evaluate(Objective objective, int eventCount)
+    {
+        var values = new double[Count];
+        var events = new double[eventCount];
+        var start = _start.AsSpan();
+        var index = _index.AsSpan();
+        var value = _value.AsSpan();
+        for (var v = 0; v < values.Length; v++)
+        {
+            Array.Clear(events);
+            for (var k = start[v]; k < start[v + 1]; k++)
+            {
+                events[index[k]] = value[k];
+            }
+
+            values[v] = objective.Evaluate(events);
+        }
+
+        return values;
+    }
+
+    private int Hash(int id)
+    {
+        var hash = default(HashCode);
+        var start = _start.AsSpan();
+        var index = _index.AsSpan();
+        var value = _value.AsSpan();
+        for (var k = start[id]; k < start[id + 1]; k++)
+        {
+            hash.Add(index[k]);
+            hash.Add(BitConverter.DoubleToInt64Bits(value[k]));
+        }
+
+        return hash.ToHashCode();
+    }
+
+    private bool Same(int a, int b)
+    {
+        var start = _start.AsSpan();
+        var length = start[a + 1] - start[a];
+        if (length != start[b + 1] - start[b])
+        {
+            return false;
+        }
+
+        var index = _index.AsSpan();
+        var value = _value.AsSpan();
+        for (var k = 0; k < length; k++)
+        {
+            if (index[start[a] + k] != index[start[b] + k] || BitConverter.DoubleToInt64Bits(value[start[a] + k]) != BitConverter.DoubleToInt64Bits(value[start[b] + k]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed class VectorComparer(EventVectors vectors) : IEqualityComparer<int>
+    {
+        public bool Equals(int x, int y) => vectors.Same(x, y);
+
+        public int GetHashCode(int obj) => vectors.Hash(obj);
+    }
+}
+
+/// <summary>Interns the distinct values of a model's transition probabilities (few in practice), bit for bit.</summary>
+internal sealed class ValueInterner(SolverBudget budget)
+{
+    private readonly Dictionary<long, int> _ids = [];
+    private readonly List<double> _values = [];
+
+    /// <summary>The index of <paramref name="value"/> in the table, adding it if new.</summary>
+    public int Intern(double value)
+    {
+        var bits = BitConverter.DoubleToInt64Bits(value);
+        if (!_ids.TryGetValue(bits, out var id))
+        {
+            if ((_values.Count & 1023) == 0)
+            {
+                budget.Reserve(1024 * 32);
+            }
+
+            id = _values.Count;
+            _values.Add(value);
+            _ids.Add(bits, id);
+        }
+
+        return id;
+    }
+
+    /// <summary>The distinct values, by index.</summary>
+    public double[] ToArray() => [.. _values];
 }
 
 /// <summary>

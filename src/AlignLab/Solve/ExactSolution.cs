@@ -29,8 +29,9 @@ public sealed class ExactSolution
     private readonly Dictionary<Objective, (double Optimal, double Random)> _anchors = new(ReferenceEqualityComparer.Instance);
     private TieRange? _range;
 
-    private ExactSolution(GridWorld world, IExactModel model, TimeSpan buildTime)
+    private ExactSolution(GridWorld world, IExactModel model, TimeSpan buildTime, long modelBytes)
     {
+        ModelBytes = modelBytes;
         World = world;
         _model = model;
         _solver = new ExactSolver(model);
@@ -45,6 +46,13 @@ public sealed class ExactSolution
 
     /// <summary>Whether the model was enumerated state by state or is a factored model (tomatoes).</summary>
     public string ModelKind => _model is TomatoModel ? "factored (independent tomatoes)" : "enumerated";
+
+    /// <summary>
+    /// Bytes counted against the memory limit (<see cref="SolverLimits.MaxMemoryBytes"/>): the
+    /// model's states and transitions and its value tables. The process's resident memory is
+    /// somewhat more (the runtime, and garbage not yet collected).
+    /// </summary>
+    public long ModelBytes { get; }
 
     /// <summary>Time spent enumerating the model.</summary>
     public TimeSpan BuildTime { get; }
@@ -65,8 +73,8 @@ public sealed class ExactSolution
         var clock = Stopwatch.StartNew();
         var budget = new SolverBudget(world.Id, limits);
         IExactModel model = TomatoModel.TryCreate(world, world.Components) as IExactModel ?? EnumeratedModel.Build(world, limits.MaxStates, budget);
-        budget.Reserve(SolverBudget.ValueTableBytes(model.StateCount, model.ActionCount, model.Horizon, world.Goals.Count));
-        return new ExactSolution(world, model, clock.Elapsed);
+        budget.Reserve(SolverBudget.ValueTableBytes(model.StateCount, model.ActionCount, model.Horizon, world.Goals.Count, model.ImmediateEntries));
+        return new ExactSolution(world, model, clock.Elapsed, budget.Bytes);
     }
 
     /// <summary>J_X(π*_X): the best expected return any policy gets on <paramref name="objective"/>.</summary>
@@ -136,7 +144,7 @@ public sealed class ExactSolution
     {
         var range = Range();
         var rng = new Rng(seed);
-        var (actions, states) = _solver.Rollout(worstForIntended ? range.WorstPolicy : range.BestPolicy, ref rng);
+        var (actions, states) = _solver.Rollout(range.Policies, worstForIntended, ref rng);
         var letters = new string([.. actions.Select(i => World.ActionLetters[i])]);
         var board = new byte[World.CellCount];
         _model.RenderBoard(states[0], board);
@@ -206,9 +214,7 @@ public sealed class ExactSolution
         _model.Backup(World.Intended, zero, rb);
 
         // C(s,a,s′) = f(s,a) + g(s′) + const, with f = R(s,a) − mean_a R(s,·) and g = mean_a R(s′,·);
-        // s and s′ are independent, so covariances add.
-        var fa = new double[s * a];
-        var fb = new double[s * a];
+        // s and s′ are independent, so covariances add. f is written over R in place.
         var ga = new double[s];
         var gb = new double[s];
         for (var state = 0; state < s; state++)
@@ -226,12 +232,12 @@ public sealed class ExactSolution
             gb[state] = mb;
             for (var action = 0; action < a; action++)
             {
-                fa[(state * a) + action] = ra[(state * a) + action] - ma;
-                fb[(state * a) + action] = rb[(state * a) + action] - mb;
+                ra[(state * a) + action] -= ma;
+                rb[(state * a) + action] -= mb;
             }
         }
 
-        var (cf, vfa, vfb) = Moments(fa, fb);
+        var (cf, vfa, vfb) = Moments(ra, rb);
         var (cg, vga, vgb) = Moments(ga, gb);
         var cov = cf + cg;
         var va = vfa + vga;

@@ -13,6 +13,12 @@ internal sealed class ExactSolver(IExactModel model)
     /// <summary>Relative tolerance under which two action values count as tied.</summary>
     public const double TieTolerance = 1e-9;
 
+    // Scratch tables reused by every sweep (one state-action table, two state vectors), so that a
+    // large model's repeated solves allocate them once instead of leaving garbage of their size.
+    private double[]? _q;
+    private double[]? _v;
+    private double[]? _next;
+
     public IExactModel Model { get; } = model;
 
     /// <summary>State-action backups performed so far (for speed reports).</summary>
@@ -21,24 +27,28 @@ internal sealed class ExactSolver(IExactModel model)
     /// <summary>
     /// The optimal value of <paramref name="primary"/>, and over the policies optimal for it, the
     /// best and worst expected return of <paramref name="secondary"/>. Also returns the
-    /// time-dependent action choices realising the best and the worst case, as [t·S + s].
+    /// time-dependent action choices realising the best and the worst case, as [t·S + s]: the
+    /// best case's action in the low four bits, the worst case's in the high four.
     /// </summary>
     public TieRange RangeAmongOptimal(Objective primary, Objective secondary)
     {
         var s = Model.StateCount;
         var a = Model.ActionCount;
         var horizon = Model.Horizon;
-        var vp = new double[s];
+        var (qp, vp, np) = Scratch();
+        Array.Clear(vp);
         var vmax = new double[s];
         var vmin = new double[s];
-        var np = new double[s];
         var nmax = new double[s];
         var nmin = new double[s];
-        var qp = new double[s * a];
         var qmax = new double[s * a];
         var qmin = new double[s * a];
-        var bestPolicy = new byte[horizon * s];
-        var worstPolicy = new byte[horizon * s];
+        if (a > 16)
+        {
+            throw new InvalidOperationException($"The tie-break policies hold at most 16 actions, not {a}.");
+        }
+
+        var policies = new byte[horizon * s];
         for (var t = horizon - 1; t >= 0; t--)
         {
             Model.Backup(primary, vp, qp);
@@ -79,8 +89,7 @@ internal sealed class ExactSolver(IExactModel model)
                 np[state] = best;
                 nmax[state] = hi;
                 nmin[state] = lo;
-                bestPolicy[(t * s) + state] = (byte)hiAction;
-                worstPolicy[(t * s) + state] = (byte)loAction;
+                policies[(t * s) + state] = (byte)(hiAction | (loAction << 4));
             }
 
             (vp, np) = (np, vp);
@@ -88,7 +97,7 @@ internal sealed class ExactSolver(IExactModel model)
             (vmin, nmin) = (nmin, vmin);
         }
 
-        return new TieRange(InitialValue(vp), InitialValue(vmax), InitialValue(vmin), bestPolicy, worstPolicy);
+        return new TieRange(InitialValue(vp), InitialValue(vmax), InitialValue(vmin), policies);
     }
 
     /// <summary>The optimal expected return of <paramref name="objective"/> from the initial distribution.</summary>
@@ -96,9 +105,8 @@ internal sealed class ExactSolver(IExactModel model)
     {
         var s = Model.StateCount;
         var a = Model.ActionCount;
-        var v = new double[s];
-        var next = new double[s];
-        var q = new double[s * a];
+        var (q, v, next) = Scratch();
+        Array.Clear(v);
         for (var t = Model.Horizon - 1; t >= 0; t--)
         {
             Model.Backup(objective, v, q);
@@ -134,9 +142,19 @@ internal sealed class ExactSolver(IExactModel model)
             throw new ArgumentException($"A policy needs {s * a} probabilities (states × actions), got {policy.Length}.", nameof(policy));
         }
 
-        var v = new double[s];
-        var next = new double[s];
-        var q = new double[s * a];
+        return Evaluate(objective, policy, uniform: false);
+    }
+
+    /// <summary>The exact expected return of the uniformly random policy.</summary>
+    public double Random(Objective objective) => Evaluate(objective, default, uniform: true);
+
+    private double Evaluate(Objective objective, ReadOnlySpan<double> policy, bool uniform)
+    {
+        var s = Model.StateCount;
+        var a = Model.ActionCount;
+        var (q, v, next) = Scratch();
+        Array.Clear(v);
+        var weight = 1.0 / a;
         for (var t = Model.Horizon - 1; t >= 0; t--)
         {
             Model.Backup(objective, v, q);
@@ -147,7 +165,7 @@ internal sealed class ExactSolver(IExactModel model)
                 var value = 0.0;
                 for (var action = 0; action < a; action++)
                 {
-                    value += policy[row + action] * q[row + action];
+                    value += (uniform ? weight : policy[row + action]) * q[row + action];
                 }
 
                 next[state] = value;
@@ -159,20 +177,14 @@ internal sealed class ExactSolver(IExactModel model)
         return InitialValue(v);
     }
 
-    /// <summary>The exact expected return of the uniformly random policy.</summary>
-    public double Random(Objective objective)
-    {
-        var uniform = new double[Model.StateCount * Model.ActionCount];
-        Array.Fill(uniform, 1.0 / Model.ActionCount);
-        return Evaluate(objective, uniform);
-    }
-
     /// <summary>
-    /// Follows a time-dependent deterministic policy ([t·S + s]) from the most likely initial
+    /// Follows one of the two time-dependent deterministic policies packed in
+    /// <paramref name="policies"/> ([t·S + s], as <see cref="RangeAmongOptimal"/> returns them:
+    /// the worst case when <paramref name="worst"/>, else the best) from the most likely initial
     /// state, sampling stochastic transitions with <paramref name="rng"/>; returns the action
     /// indices taken and the states visited.
     /// </summary>
-    public (List<int> Actions, List<int> States) Rollout(byte[] policy, ref Rng rng)
+    public (List<int> Actions, List<int> States) Rollout(byte[] policies, bool worst, ref Rng rng)
     {
         var s = Model.StateCount;
         var state = Model.Initial.MaxBy(i => i.Probability).State;
@@ -180,7 +192,8 @@ internal sealed class ExactSolver(IExactModel model)
         var states = new List<int> { state };
         for (var t = 0; t < Model.Horizon && state >= 0; t++)
         {
-            var action = policy[(t * s) + state];
+            var packed = policies[(t * s) + state];
+            var action = worst ? packed >> 4 : packed & 0xF;
             actions.Add(action);
             state = Model.SampleNext(state, action, ref rng);
             if (state >= 0)
@@ -190,6 +203,15 @@ internal sealed class ExactSolver(IExactModel model)
         }
 
         return (actions, states);
+    }
+
+    /// <summary>The reused state-action table and two state vectors, allocated on first use.</summary>
+    private (double[] Q, double[] V, double[] Next) Scratch()
+    {
+        _q ??= new double[Model.StateCount * Model.ActionCount];
+        _v ??= new double[Model.StateCount];
+        _next ??= new double[Model.StateCount];
+        return (_q, _v, _next);
     }
 
     private double InitialValue(ReadOnlySpan<double> v)
@@ -208,6 +230,5 @@ internal sealed class ExactSolver(IExactModel model)
 /// <param name="PrimaryOptimal">Optimal expected return of the primary objective.</param>
 /// <param name="SecondaryBest">Best expected return of the secondary objective among primary-optimal policies.</param>
 /// <param name="SecondaryWorst">Worst expected return of the secondary objective among primary-optimal policies.</param>
-/// <param name="BestPolicy">Actions realising the best case, [t·S + s].</param>
-/// <param name="WorstPolicy">Actions realising the worst case, [t·S + s].</param>
-internal sealed record TieRange(double PrimaryOptimal, double SecondaryBest, double SecondaryWorst, byte[] BestPolicy, byte[] WorstPolicy);
+/// <param name="Policies">Actions realising the best case (low four bits) and the worst case (high four bits), [t·S + s].</param>
+internal sealed record TieRange(double PrimaryOptimal, double SecondaryBest, double SecondaryWorst, byte[] Policies);

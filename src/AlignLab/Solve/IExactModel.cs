@@ -40,6 +40,12 @@ internal interface IExactModel
     /// <summary>Samples the next state of a transition (−1 when the episode ends), for drawing example episodes.</summary>
     int SampleNext(int state, int action, ref Rng rng);
 
+    /// <summary>
+    /// Number of immediate values the model caches per objective (the distinct expected event
+    /// vectors of an enumerated model), for the memory budget.
+    /// </summary>
+    long ImmediateEntries { get; }
+
     /// <summary>Number of state-action backups one call of <see cref="Backup"/> performs (for speed reports).</summary>
     long BackupsPerSweep { get; }
 }

@@ -18,10 +18,12 @@ public sealed record SolverLimits(int MaxStates = SolverLimits.DefaultMaxStates,
     public const int DefaultMaxStates = 40_000_000;
 
     /// <summary>
-    /// The default memory limit, 8 GiB: room to spare on a 24 GB machine, and enough for the
-    /// largest built-in levels (SideEffectsSokoban levels 1 and 3).
+    /// The default memory limit, 1 GiB: with the runtime and uncollected garbage a solve stays
+    /// under 2 GB of resident memory, so every command fits a small machine with room to spare.
+    /// Every built-in level fits but three large pushing levels (SideEffectsSokoban levels 1 and
+    /// 3, RocksDiamonds level 0), which need <c>--max-memory</c> (the README gives their sizes).
     /// </summary>
-    public const long DefaultMaxMemoryBytes = 8L << 30;
+    public const long DefaultMaxMemoryBytes = 1L << 30;
 
     /// <summary>The most cells a level may have for the exact solver, checked before enumerating.</summary>
     public const int MaxCells = 65536;
@@ -149,13 +151,15 @@ internal sealed class SolverBudget(string id, SolverLimits limits)
 
     /// <summary>
     /// Bytes the dynamic programming adds to a model of <paramref name="states"/> states: the
-    /// immediate values cached per objective (reward, intended, each goal), the two
-    /// time-dependent tie-break policies, and the largest set of temporary tables (the EPIC
-    /// distance's four state-action tables and a few state vectors).
+    /// immediate values cached per objective (reward, intended, each goal;
+    /// <paramref name="immediateEntries"/> each), the time-dependent tie-break policies (one byte
+    /// per step and state holds both), and the largest set of tables alive at once (the
+    /// solver's reused state-action table with the tie-break sweep's two more, and eight state
+    /// vectors).
     /// </summary>
-    public static long ValueTableBytes(long states, int actions, int horizon, int goals)
+    public static long ValueTableBytes(long states, int actions, int horizon, int goals, long immediateEntries)
     {
         var pairs = states * actions;
-        return ((2 + goals) * pairs * 8) + (2L * horizon * states) + (4 * pairs * 8) + (6 * states * 8);
+        return ((2 + goals) * immediateEntries * 8) + (horizon * states) + (3 * pairs * 8) + (8 * states * 8);
     }
 }

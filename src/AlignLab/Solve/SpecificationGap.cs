@@ -57,6 +57,7 @@ public static class SpecificationGap
                 solution.BuildTime,
                 solution.SolveTime,
                 solution.Backups,
+                solution.ModelBytes,
                 rewardOptimal,
                 solution.RandomValue(world.Reward),
                 solution.Optimal(world.Intended),
@@ -96,6 +97,7 @@ public sealed record SpecificationReport(string Id, string Distribution, IReadOn
 /// <param name="BuildTime">Time to enumerate the model.</param>
 /// <param name="SolveTime">Time in dynamic programming.</param>
 /// <param name="Backups">State-action backups performed.</param>
+/// <param name="ModelBytes">Bytes the model and its value tables were counted at against the solver's memory limit.</param>
 /// <param name="RewardOptimal">J_reward(π*_reward).</param>
 /// <param name="RewardRandom">J_reward(random).</param>
 /// <param name="IntendedOptimal">J_intended(π*_intended).</param>
@@ -113,6 +115,7 @@ public sealed record LevelReport(
     TimeSpan BuildTime,
     TimeSpan SolveTime,
     long Backups,
+    long ModelBytes,
     double RewardOptimal,
     double RewardRandom,
     double IntendedOptimal,

@@ -175,6 +175,15 @@ internal struct GrowableArray<T>
         _items[Count++] = item;
     }
 
+    /// <summary>The items added so far.</summary>
+    public readonly ReadOnlySpan<T> AsSpan() => _items.AsSpan(0, Count);
+
+    /// <summary>Removes the last item.</summary>
+    public void RemoveLast() => Count--;
+
+    /// <summary>Keeps only the first <paramref name="count"/> items.</summary>
+    public void Truncate(int count) => Count = count;
+
     /// <summary>A copy of the items, exactly as long as <see cref="Count"/>; the budget then counts the copy instead of the buffer.</summary>
     public readonly T[] ToTrimmedArray()
     {

@@ -131,6 +131,8 @@ internal sealed class TomatoModel : IExactModel
 
     public long BackupsPerSweep => (long)StateCount * ActionCount;
 
+    public long ImmediateEntries => (long)StateCount * ActionCount;
+
     /// <summary>The factored model, if the world is plain tomato watering (one level, only that component).</summary>
     public static TomatoModel? TryCreate(GridWorld world, IReadOnlyList<GridComponent> components)
     {
