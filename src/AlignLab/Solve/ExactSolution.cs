@@ -41,6 +41,9 @@ public sealed class ExactSolution
     /// <summary>The world solved.</summary>
     public GridWorld World { get; }
 
+    /// <summary>The tabular model, for analyses that run their own dynamic programming over it (soft value iteration, learned rewards).</summary>
+    internal IExactModel Model => _model;
+
     /// <summary>Number of states of the tabular model (reachable states when enumerated).</summary>
     public int StateCount => _model.StateCount;
 
