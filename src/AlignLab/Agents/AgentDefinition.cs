@@ -194,7 +194,7 @@ public sealed class AgentDefinition<TOptions> : AgentDefinition
     }
 
     /// <inheritdoc/>
-    public override object Configure(object? options, long steps, ulong seed) => Validated(_configure(Typed(options), steps, seed));
+    public override object Configure(object? options, long steps, ulong seed) => Validated(() => _configure(Typed(options), steps, seed));
 
     /// <inheritdoc/>
     public override IAgent Create(GridWorld world, object options)
@@ -297,10 +297,14 @@ public sealed class AgentDefinition<TOptions> : AgentDefinition
         _ => throw new UserInputException($"the {Name} agent takes {typeof(TOptions).Name}, not {options.GetType().Name}."),
     };
 
-    private TOptions Validated(TOptions options)
+    private TOptions Validated(TOptions options) => Validated(() => options);
+
+    /// <summary>Makes the options and validates them; an <see cref="ArgumentException"/> from either becomes one line for the user.</summary>
+    private TOptions Validated(Func<TOptions> make)
     {
         try
         {
+            var options = make();
             _validate(options);
             return options;
         }

@@ -42,6 +42,41 @@ public static class CheckpointLimits
         }
     }
 
+    /// <summary>
+    /// The most working memory, in bytes, an agent's buffers and activations may need (PPO's rollout and minibatch
+    /// activations), checked from its options before anything is allocated: room to spare on a 24 GB machine.
+    /// </summary>
+    public const long MaxWorkingBytes = 4_000_000_000;
+
+    /// <summary>Refuses an agent whose rollout buffers and activations would take more than <see cref="MaxWorkingBytes"/>.</summary>
+    /// <param name="agent">The agent's name, for the message.</param>
+    /// <param name="world">The world the agent is made for, for the message.</param>
+    /// <param name="bytes">The estimated bytes.</param>
+    /// <param name="what">What takes them and what to lower, for the message.</param>
+    /// <exception cref="UserInputException">Over the limit.</exception>
+    internal static void CheckWorkingMemory(string agent, GridWorld world, double bytes, string what)
+    {
+        if (bytes > MaxWorkingBytes)
+        {
+            throw new UserInputException(string.Create(CultureInfo.InvariantCulture, $"{agent}: {what} on {world.Id} would need about {bytes / 1e9:N1} GB of working memory; the limit is {MaxWorkingBytes / 1e9:N0} GB."));
+        }
+    }
+
+    /// <summary>
+    /// Floats of activation one row (an environment or a sample) takes through the network
+    /// <see cref="AgentNetworks.Build"/> makes: the input, every convolution's output and every layer's.
+    /// </summary>
+    internal static double ActivationsPerRow(GridWorld world, NetworkKind kind, IReadOnlyList<int> convChannels, IReadOnlyList<int> hidden, int outputs)
+    {
+        double total = world.Channels * (double)world.CellCount;
+        if (kind == NetworkKind.Cnn)
+        {
+            total += convChannels.Sum(c => (double)c * world.CellCount);
+        }
+
+        return total + hidden.Sum(h => (double)h) + outputs;
+    }
+
     /// <summary>Parameters of the network <see cref="AgentNetworks.Build"/> makes (weights and biases of every layer).</summary>
     internal static double Parameters(GridWorld world, NetworkKind kind, IReadOnlyList<int> convChannels, IReadOnlyList<int> hidden, int outputs)
     {

@@ -123,6 +123,11 @@ public sealed record PpoOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(NumMinibatches, 1, nameof(NumMinibatches));
         ArgumentOutOfRangeException.ThrowIfLessThan(UpdateEpochs, 1, nameof(UpdateEpochs));
         ArgumentOutOfRangeException.ThrowIfNegative(TotalTimesteps, nameof(TotalTimesteps));
+        if ((long)NumEnvs * NumSteps > int.MaxValue)
+        {
+            throw new ArgumentException(FormattableString.Invariant($"a rollout of NumEnvs × NumSteps = {(long)NumEnvs * NumSteps:N0} transitions is over the most one rollout may hold ({int.MaxValue:N0})."));
+        }
+
         if (BatchSize % NumMinibatches != 0)
         {
             throw new ArgumentException($"NumMinibatches ({NumMinibatches}) must divide the batch size NumEnvs × NumSteps ({BatchSize}).");
@@ -294,15 +299,19 @@ public sealed class PpoAgent : IAgent
             }),
             new("small", "The small mazes and corridors of the demo (docs/inner-alignment-results.md): 16 × 64 steps, lr 5e-3, entropy 0.01, one 32-unit layer.", new PpoOptions { NumEnvs = 16, NumSteps = 64, LearningRate = 5e-3, EntCoef = 0.01, Hidden = [32] }),
         ],
-        (options, steps, seed) => options with { TotalTimesteps = steps, Seed = seed },
-        options =>
+        (options, steps, seed) =>
         {
-            options.Validate();
-            if (options.Iterations < 1)
+            // The budget is checked here, where it is known, not with the other options: a preset's
+            // default budget must not refuse a rollout size the run's own budget allows.
+            var configured = options with { TotalTimesteps = steps, Seed = seed };
+            if (configured.Iterations < 1)
             {
-                throw new ArgumentException(FormattableString.Invariant($"PPO trains in whole rollouts of NumEnvs × NumSteps = {options.BatchSize:N0} steps; a budget of {options.TotalTimesteps:N0} steps is less than one."));
+                throw new ArgumentException(FormattableString.Invariant($"PPO trains in whole rollouts of NumEnvs × NumSteps = {configured.BatchSize:N0} steps; a budget of {steps:N0} steps is less than one."));
             }
+
+            return configured;
         },
+        options => options.Validate(),
         (world, options) => new PpoAgent(world, options),
         [nameof(PpoOptions.TotalTimesteps), nameof(PpoOptions.Seed)],
         (world, options) =>
@@ -311,6 +320,15 @@ public sealed class PpoAgent : IAgent
             var actor = CheckpointLimits.Parameters(world, options.Network, options.ConvChannels, options.Hidden, world.ActionLetters.Length);
             var critic = options.Network == NetworkKind.Cnn ? options.Hidden[^1] + 1.0 : CheckpointLimits.Parameters(world, options.Network, options.ConvChannels, options.Hidden, 1);
             CheckpointLimits.Check("ppo", world, actor + critic, (actor + critic) * 4, options.Hidden, string.Empty);
+
+            // The rollout keeps every observation and six scalars per transition; the rollout step runs the actor and
+            // critic over all environments at once and an update over one minibatch, keeping each layer's output and
+            // its gradient (twice, with the critic's own MLP).
+            var observation = (double)world.Channels * world.CellCount;
+            var rollout = (double)options.BatchSize * (observation + 6) * 4;
+            var rows = Math.Max(options.NumEnvs, options.MinibatchSize);
+            var activations = rows * CheckpointLimits.ActivationsPerRow(world, options.Network, options.ConvChannels, options.Hidden, world.ActionLetters.Length) * 4 * 2 * 2;
+            CheckpointLimits.CheckWorkingMemory("ppo", world, rollout + activations, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"rollouts of {options.NumEnvs:N0} environments × {options.NumSteps:N0} steps (minibatches of {options.MinibatchSize:N0})"));
         });
 
     /// <inheritdoc/>

@@ -33,6 +33,8 @@ public sealed class TrainingInputTests
     [InlineData("train|BoatRace-v0|--agent|ppo|--ppo|target-kl=-1", "TargetKl")]
     [InlineData("train|BoatRace-v0|--agent|ppo|--ppo|reward-scale=0", "RewardScale")]
     [InlineData("train|BoatRace-v0|--agent|dqn|--agent-option|learning-rate=1e308", "LearningRate")]
+    [InlineData("train|CheeseInTheCorner-v0|--agent|ppo|--agent-option|num-envs=100000|--agent-option|num-steps=100000", "over the most one rollout may hold")]
+    [InlineData("train|CheeseInTheCorner-v0|--agent|ppo|--agent-option|num-envs=50000|--steps|100000000", "GB of working memory; the limit is 4 GB")]
     public void BadBudgetsAndOptionsAreRefusedBeforeTraining(string args, string expected)
     {
         var (code, output, error) = Cli.CliTests.Run(args.Split('|'));
@@ -40,6 +42,19 @@ public sealed class TrainingInputTests
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.Single(error.Trim().Split('\n'));
         Assert.Equal(string.Empty, output.Trim());
+    }
+
+    [Fact]
+    public void ARolloutLargerThanThePresetsBudgetIsJudgedByTheRunsOwnBudget()
+    {
+        // The preset's default budget (500,000 steps) used to refuse a rollout of 3.2 million transitions even when
+        // the run asked for 100 million steps: the budget was checked before the run's own was set.
+        var ppo = PpoAgent.Definition;
+        var options = ppo.Override(null, ["num-envs=5000", "num-steps=640"]);
+        var configured = (PpoOptions)ppo.Configure(options, 100_000_000, 0);
+        Assert.Equal(31, configured.Iterations);
+        var error = Assert.Throws<AlignLab.Errors.UserInputException>(() => ppo.Configure(options, 1_000_000, 0));
+        Assert.Contains("less than one", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
