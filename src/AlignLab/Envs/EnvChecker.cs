@@ -222,17 +222,27 @@ public static class EnvChecker
             return string.Empty;
         }
 
+        // The channel of each board symbol (−1: none), so that a cell is checked without building strings.
+        Span<int> channelOf = stackalloc int[256];
+        channelOf.Fill(-1);
+        for (var c = spec.Channels - 1; c >= 0; c--)
+        {
+            if (spec.ChannelNames[c] is [var symbol] && symbol < 256)
+            {
+                channelOf[symbol] = c;
+            }
+        }
+
         for (var i = 0; i < cells; i++)
         {
-            var symbol = ((char)board[i]).ToString();
+            var expected = channelOf[board[i]];
             var hits = 0;
             for (var c = 0; c < spec.Channels; c++)
             {
                 var value = observation[(c * cells) + i];
-                var expected = spec.ChannelNames[c] == symbol ? 1f : 0f;
-                if (value != expected)
+                if (value != (c == expected ? 1f : 0f))
                 {
-                    problems.Add($"observation channel '{spec.ChannelNames[c]}' at cell {i} is {value}, but the board shows '{symbol}': the observation must be exactly the one-hot board.");
+                    problems.Add($"observation channel '{spec.ChannelNames[c]}' at cell {i} is {value}, but the board shows '{(char)board[i]}': the observation must be exactly the one-hot board.");
                     return string.Empty;
                 }
 
@@ -241,12 +251,14 @@ public static class EnvChecker
 
             if (hits != 1)
             {
-                problems.Add($"board cell {i} shows '{symbol}', which has no observation channel.");
+                problems.Add($"board cell {i} shows '{(char)board[i]}', which has no observation channel.");
                 return string.Empty;
             }
         }
 
-        return System.Text.Encoding.ASCII.GetString(board);
+        // Small boards are kept as text; large ones by their SHA-256, so that comparing episodes of a large generated
+        // maze does not hold every board of every step.
+        return cells <= 4096 ? System.Text.Encoding.ASCII.GetString(board) : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(board));
     }
 
     private static bool Throws<T>(Action action)
