@@ -49,6 +49,51 @@ public sealed class EnvCheckerTests
         Assert.Contains(problems, p => p.Contains("same seed", StringComparison.Ordinal) || p.Contains("reseeding", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheCheckerReportsAnObservationThatIsNotTheOneHotBoard(bool large)
+    {
+        // A large open room is kept by hash rather than text: the cell check must still run on every cell.
+        var world = large
+            ? ScenarioParser.Parse(File.ReadAllText(Path.Combine(Support.Repo.Root, "scenarios", "CheeseInTheCorner-v0.yaml")).Replace("  size: 13 ", "  size: 81 ", StringComparison.Ordinal), "big.yaml").Build(new BuildOptions(Distribution: "train"))
+            : ScenarioRegistry.BuiltIn.Get("BoatRace-v0").Build();
+        var problems = EnvChecker.Check(seed =>
+        {
+            var made = EnvironmentFactory.Make(world, seed);
+            return made with { Env = new LastCellFlipped(made.Env) };
+        });
+        Assert.Contains(problems, p => p.Contains("must be exactly the one-hot board", StringComparison.Ordinal));
+        Assert.Empty(EnvChecker.Check(seed => EnvironmentFactory.Make(world, seed)));
+    }
+
+    /// <summary>Passes everything through but the observation, whose last cell of channel 0 is flipped.</summary>
+    private sealed class LastCellFlipped(IEnvironment inner) : IEnvironment
+    {
+        private float[] _observation = [];
+
+        public EnvSpec Spec => inner.Spec;
+
+        public ReadOnlySpan<float> Observation
+        {
+            get
+            {
+                _observation = inner.Observation.ToArray();
+                var last = (Spec.Height * Spec.Width) - 1;
+                _observation[last] = 1 - _observation[last];
+                return _observation;
+            }
+        }
+
+        public ReadOnlySpan<byte> Board => inner.Board;
+
+        public ReadOnlySpan<double> Extras => inner.Extras;
+
+        public void Reset(ulong? seed = null) => inner.Reset(seed);
+
+        public StepResult Step(int action) => inner.Step(action);
+    }
+
     private sealed class UnseededNoise : AlignLab.Grid.GridComponent
     {
         private AlignLab.Grid.EventId _noise;
