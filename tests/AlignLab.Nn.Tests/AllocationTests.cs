@@ -79,13 +79,22 @@ public class AllocationTests
         var obs = new float[75];
         var y = new float[5];
         net.Predict(obs, y);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 100; i++)
+
+        // The fewest bytes over five windows of 100 calls: an allocation per call shows in every window, while the
+        // runtime's one-off work on this thread (tiered compilation installing faster code, under load) shows in one.
+        var fewest = long.MaxValue;
+        for (var window = 0; window < 5; window++)
         {
-            obs[i % 75] = i;
-            net.Predict(obs, y);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 100; i++)
+            {
+                obs[i % 75] = i;
+                net.Predict(obs, y);
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, fewest);
     }
 }
