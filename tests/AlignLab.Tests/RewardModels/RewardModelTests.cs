@@ -303,4 +303,48 @@ public sealed class RewardModelTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Equal(26, trainer.Steps);
     }
+
+    [Fact]
+    public void AStepInSeveralPassesHasTheGradientOfTheWholeMinibatch()
+    {
+        // 40 comparisons of 2 × 5 transitions = 400 rows: two passes (25 + 15 comparisons) of at most 256 rows.
+        var data = new PlantedPreferences(observationSize: 6, actionCount: 3, segments: 40, segmentLength: 5, comparisons: 40, seed: 13);
+        var encoder = new ConcatEncoder(6, 3);
+        var table = new FeatureTable(data.Store, encoder);
+        var net = AlignLab.Nn.Nets.Mlp(encoder.Width, [16], 1, AlignLab.Nn.Activation.Tanh, new Random(3));
+        var reference = AlignLab.Nn.Nets.Mlp(encoder.Width, [16], 1, AlignLab.Nn.Activation.Tanh, new Random(3));
+        var trainer = new PreferenceTrainer(net, table, data.Comparisons, batchSize: 40, learningRate: 1e-3, weightDecay: 0);
+        var batch = Enumerable.Range(0, 40).ToArray();
+
+        // The reference: one pass over all 400 rows, the comparisons' segments in order.
+        var x = new AlignLab.Nn.Tensor(400, encoder.Width);
+        var startsA = new int[40];
+        var startsB = new int[40];
+        var lengths = Enumerable.Repeat(5, 40).ToArray();
+        for (var i = 0; i < 40; i++)
+        {
+            var c = data.Comparisons[i];
+            startsA[i] = i * 10;
+            startsB[i] = (i * 10) + 5;
+            table.Rows.AsSpan(c.A.Start * encoder.Width, 5 * encoder.Width).CopyTo(x.Span[(startsA[i] * encoder.Width)..]);
+            table.Rows.AsSpan(c.B.Start * encoder.Width, 5 * encoder.Width).CopyTo(x.Span[(startsB[i] * encoder.Width)..]);
+        }
+
+        var g = new AlignLab.Nn.Graph();
+        var r = reference.Forward(g, g.Input(x));
+        var loss = g.BradleyTerryLoss(g.SegmentSum(r, startsA, lengths), g.SegmentSum(r, startsB, lengths), data.Comparisons.Select(c => c.Label).ToArray());
+        g.Backward(loss);
+
+        var stepLoss = trainer.Step(batch);
+        Assert.Equal(loss.Value[0], stepLoss, 1e-5f);
+        for (var p = 0; p < net.Parameters.Count; p++)
+        {
+            var expected = reference.Parameters[p].Grad.Values;
+            var actual = net.Parameters[p].Grad.Values;
+            for (var j = 0; j < expected.Length; j++)
+            {
+                Assert.Equal(expected[j], actual[j], 1e-5f + (1e-4f * Math.Abs(expected[j])));
+            }
+        }
+    }
 }
