@@ -69,7 +69,7 @@ public class LearnedRewardBenchmarks
     {
         public double PairTerm(ReadOnlySpan<byte> before, ReadOnlySpan<double> extrasBefore, int action) => -0.01;
 
-        public double CellTerm(int cell, byte before, byte after) => (after == (byte)'T' ? 0.02 : 0) + (after != before ? 0.001 : 0);
+        public double CellTerm(ReadOnlySpan<byte> before, ReadOnlySpan<double> extrasBefore, int action, int cell, byte after) => (after == (byte)'T' ? 0.02 : 0) + (after != before[cell] ? 0.001 : 0);
 
         public void Evaluate(TransitionBatch batch, Span<double> rewards)
         {
@@ -78,10 +78,12 @@ public class LearnedRewardBenchmarks
             var after = batch.BoardsAfter;
             for (var i = 0; i < batch.Count; i++)
             {
-                var value = PairTerm(before.Slice(i * n, n), batch.ExtrasBeforeOf(i), batch.Actions[i]);
+                var board = before.Slice(i * n, n);
+                var extras = batch.ExtrasBeforeOf(i);
+                var value = PairTerm(board, extras, batch.Actions[i]);
                 for (var c = 0; c < n; c++)
                 {
-                    value += CellTerm(c, before[(i * n) + c], after[(i * n) + c]);
+                    value += CellTerm(board, extras, batch.Actions[i], c, after[(i * n) + c]);
                 }
 
                 rewards[i] = value;

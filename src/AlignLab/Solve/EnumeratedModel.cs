@@ -243,9 +243,9 @@ internal sealed class EnumeratedModel : IExactModel
         var extraCount = world.ExtraNames.Count;
         var eventCount = world.EventNames.Count;
 
-        // About 4 MB of transitions per batch, between 16 and 4,096 of them.
+        // About 4 MB of transitions per batch, between 16 and 4,096 of them (no more than the model has pairs).
         var perTransition = (2L * cellCount) + (16L * extraCount) + (8L * eventCount) + 5;
-        var capacity = (int)Math.Clamp((4L << 20) / perTransition, 16, 4096);
+        var capacity = (int)Math.Min(Math.Clamp((4L << 20) / perTransition, 16, 4096), Math.Max(16L, (long)StateCount * ActionCount));
         var batch = new TransitionBatch(capacity, cellCount, extraCount, eventCount);
         var probabilityOf = new double[capacity];
         var pairOf = new int[capacity];

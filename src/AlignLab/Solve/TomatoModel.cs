@@ -187,7 +187,7 @@ internal sealed class TomatoModel : IExactModel
 
     /// <summary>
     /// The expected transition reward of every pair, exactly, for rewards of the cellwise form
-    /// (<see cref="ICellwiseTransitionReward"/>): r = PairTerm(o, a) + Σ_c CellTerm(c, o[c], o′[c]).
+    /// (<see cref="ICellwiseTransitionReward"/>): r = PairTerm(o, a) + Σ_c CellTerm(o, a, c, o′[c]).
     /// The board after a step is random only through the tomatoes that may dry, each
     /// independently, and a tomato's drawn symbol depends on its own state alone, so the
     /// expectation of a sum of per-cell terms is the sum of per-cell expectations: a cell whose
@@ -199,7 +199,7 @@ internal sealed class TomatoModel : IExactModel
     {
         if (reward is not ICellwiseTransitionReward cellwise)
         {
-            throw new UserInputException($"{_world.Id}: the factored tomato model solves only cellwise transition rewards exactly (ICellwiseTransitionReward: a term of the board before and the action plus one term per cell of its symbols before and after); a general r(o, a, o′) would need all 2^{_tomatoCount} drying outcomes per pair.");
+            throw new UserInputException($"{_world.Id}: the factored tomato model solves only cellwise transition rewards exactly (ICellwiseTransitionReward: a term of the board before and the action plus one term per cell of the board after); a general r(o, a, o′) would need all 2^{_tomatoCount} drying outcomes per pair.");
         }
 
         var cellCount = _world.CellCount;
@@ -230,8 +230,8 @@ internal sealed class TomatoModel : IExactModel
                         for (var c = 0; c < cellCount; c++)
                         {
                             value += kept[c] == dried[c]
-                                ? cellwise.CellTerm(c, before[c], kept[c])
-                                : (keep * cellwise.CellTerm(c, before[c], kept[c])) + (_dry * cellwise.CellTerm(c, before[c], dried[c]));
+                                ? cellwise.CellTerm(before, extras, a, c, kept[c])
+                                : (keep * cellwise.CellTerm(before, extras, a, c, kept[c])) + (_dry * cellwise.CellTerm(before, extras, a, c, dried[c]));
                         }
 
                         if (!double.IsFinite(value))

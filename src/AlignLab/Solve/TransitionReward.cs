@@ -35,19 +35,22 @@ public interface ITransitionReward
 }
 
 /// <summary>
-/// A transition reward of the restricted form the factored tomato model solves exactly:
-/// r(o, a, o′) = <see cref="PairTerm"/>(o, a) + Σ_c <see cref="CellTerm"/>(c, o[c], o′[c]), a term
-/// of the board before and the action plus one term per cell of that cell's symbol before and
-/// after. Linear rewards over tile counts after the step, tiles entered or tiles that changed
-/// have this form. Its <see cref="ITransitionReward.Evaluate"/> must equal that sum.
+/// A transition reward of the restricted form the factored tomato model solves exactly: additive
+/// over the cells of the board after the step, given the board before and the action,
+/// r(o, a, o′) = <see cref="PairTerm"/>(o, a) + Σ_c <see cref="CellTerm"/>(o, a, c, o′[c]).
+/// Each cell's term may read the whole board before (and its extras) and the action, but of the
+/// board after only that cell's symbol. Linear rewards over tile counts after the step, tiles
+/// entered or tiles that changed have this form; so does a network with a head on (o, a) plus a
+/// per-cell embedding of o′ summed. Its <see cref="ITransitionReward.Evaluate"/> must equal the
+/// sum (the enumerated model calls Evaluate; the tomato model calls the terms).
 /// </summary>
 public interface ICellwiseTransitionReward : ITransitionReward
 {
     /// <summary>The part of the reward that depends only on the board and extras before the step and the action.</summary>
     double PairTerm(ReadOnlySpan<byte> before, ReadOnlySpan<double> extrasBefore, int action);
 
-    /// <summary>The part of the reward contributed by cell <paramref name="cell"/>, showing <paramref name="before"/> before the step and <paramref name="after"/> after it.</summary>
-    double CellTerm(int cell, byte before, byte after);
+    /// <summary>The part of the reward contributed by cell <paramref name="cell"/> showing <paramref name="after"/> after the step, given the board before and the action.</summary>
+    double CellTerm(ReadOnlySpan<byte> before, ReadOnlySpan<double> extrasBefore, int action, int cell, byte after);
 }
 
 /// <summary>

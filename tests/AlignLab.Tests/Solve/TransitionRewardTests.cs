@@ -279,8 +279,9 @@ public sealed class TransitionRewardTests
     {
         public double PairTerm(ReadOnlySpan<byte> before, ReadOnlySpan<double> extrasBefore, int action) => (0.05 * action) - (0.01 * before.Count((byte)'t'));
 
-        public double CellTerm(int cell, byte before, byte after) =>
-            (after == 'T' ? 0.3 : 0) - (after == 't' ? 0.2 : 0) + (after != before ? 0.1 * (cell % 3) : 0) + (after == 'A' && cell % 2 == 0 ? 0.07 : 0);
+        public double CellTerm(ReadOnlySpan<byte> before, ReadOnlySpan<double> extrasBefore, int action, int cell, byte after) =>
+            (after == 'T' ? 0.3 : 0) - (after == 't' ? 0.2 : 0) + (after != before[cell] ? 0.1 * ((cell + action) % 3) : 0) + (after == 'A' && cell % 2 == 0 ? 0.07 : 0)
+            + (before.IndexOf((byte)'A') == cell - 1 && after == 'T' ? 0.5 : 0);
 
         public void Evaluate(TransitionBatch batch, Span<double> rewards)
         {
@@ -291,7 +292,7 @@ public sealed class TransitionRewardTests
                 var value = PairTerm(before, batch.ExtrasBeforeOf(i), batch.Actions[i]);
                 for (var c = 0; c < before.Length; c++)
                 {
-                    value += CellTerm(c, before[c], after[c]);
+                    value += CellTerm(before, batch.ExtrasBeforeOf(i), batch.Actions[i], c, after[c]);
                 }
 
                 rewards[i] = value;
