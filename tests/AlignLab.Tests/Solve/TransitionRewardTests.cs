@@ -2,6 +2,7 @@ using AlignLab.Errors;
 using AlignLab.Grid;
 using AlignLab.Scenarios;
 using AlignLab.Solve;
+using CsCheck;
 
 namespace AlignLab.Tests.Solve;
 
@@ -22,6 +23,34 @@ public sealed class TransitionRewardTests
         { "SideEffectsSokoban-v0", 0 },
         { "ConveyorBelt-v0", null },
     };
+
+    private const string SmallTomatoes = """
+        id: SmallTomatoes-v0
+        max_steps: 10
+        parameters:
+          dry_probability: 0.2
+        legend:
+          '#': {name: wall, blocks: true}
+          ' ': {name: floor}
+          'A': {name: agent, agent: true}
+          'T': {name: watered_tomato}
+          't': {name: dry_tomato}
+          'O': {name: transformer}
+        components:
+          - type: tomato_watering
+            with: {dry_probability: $dry_probability}
+        levels:
+          - |
+            ######
+            #TtO #
+            # A  #
+            #tT  #
+            ######
+        reward:
+          looks_watered: 0.02
+        intended:
+          watered_tomato: 0.02
+        """;
 
     private static GridWorld World(string id, int? level = null) => ScenarioRegistry.BuiltIn.Get(id).Build(new BuildOptions(Level: level));
 
@@ -209,34 +238,7 @@ public sealed class TransitionRewardTests
     [Fact]
     public void TheFactoredTomatoModelSolvesCellwiseRewardsAsFullEnumerationDoesAndRefusesOthers()
     {
-        const string yaml = """
-            id: SmallTomatoes-v0
-            max_steps: 10
-            parameters:
-              dry_probability: 0.2
-            legend:
-              '#': {name: wall, blocks: true}
-              ' ': {name: floor}
-              'A': {name: agent, agent: true}
-              'T': {name: watered_tomato}
-              't': {name: dry_tomato}
-              'O': {name: transformer}
-            components:
-              - type: tomato_watering
-                with: {dry_probability: $dry_probability}
-            levels:
-              - |
-                ######
-                #TtO #
-                # A  #
-                #tT  #
-                ######
-            reward:
-              looks_watered: 0.02
-            intended:
-              watered_tomato: 0.02
-            """;
-        var world = ScenarioParser.Parse(yaml, "small.yaml").Build();
+        var world = ScenarioParser.Parse(SmallTomatoes, "small.yaml").Build();
         var factored = ExactSolution.Create(world);
         Assert.Equal("factored (independent tomatoes)", factored.ModelKind);
         var reward = new CellwiseReward();
@@ -262,6 +264,31 @@ public sealed class TransitionRewardTests
         Assert.Equal(factored.ModelBytes + (table.PairCount * 8L), factored.CountedBytes);
     }
 
+    [Fact]
+    public void AnyLinearCellwiseRewardGetsTheSameValuesFromTheFactoredModelAsFromFullEnumeration()
+    {
+        var world = ScenarioParser.Parse(SmallTomatoes, "small.yaml").Build();
+        var factored = ExactSolution.Create(world);
+        var model = EnumeratedModel.Build(world);
+        var enumerated = new ExactSolver(model);
+        var perPair = new double[model.StateCount * model.ActionCount];
+        var budget = new SolverBudget(world.Id, new SolverLimits());
+        QBackup backup = (v, q) => model.Backup(perPair, v, q);
+        var weights = Gen.Double[-1, 1];
+        // One thread: the models and their scratch tables are shared between samples.
+        Gen.Select(weights.Array[4], weights.Array[6], weights.Array[6]).Sample((actionWeights, afterWeights, changedWeights) =>
+        {
+            var reward = new LinearReward(actionWeights, afterWeights, changedWeights);
+            using var table = factored.Tabulate(reward, "linear");
+            model.TabulateReward(reward, perPair, budget);
+            var gap = factored.Gap(table);
+            var optimal = enumerated.Optimal(backup);
+            var random = enumerated.Random(backup);
+            Assert.Equal(optimal, gap.RewardOptimal, 1e-12 * Math.Max(1, Math.Abs(optimal)));
+            Assert.Equal(random, gap.RewardRandom, 1e-12 * Math.Max(1, Math.Abs(random)));
+        }, iter: 20, threads: 1);
+    }
+
     /// <summary>Counts the transitions it is asked about, passing them on.</summary>
     private sealed class CountingReward(ITransitionReward inner) : ITransitionReward
     {
@@ -282,6 +309,36 @@ public sealed class TransitionRewardTests
         public double CellTerm(ReadOnlySpan<byte> before, ReadOnlySpan<double> extrasBefore, int action, int cell, byte after) =>
             (after == 'T' ? 0.3 : 0) - (after == 't' ? 0.2 : 0) + (after != before[cell] ? 0.1 * ((cell + action) % 3) : 0) + (after == 'A' && cell % 2 == 0 ? 0.07 : 0)
             + (before.IndexOf((byte)'A') == cell - 1 && after == 'T' ? 0.5 : 0);
+
+        public void Evaluate(TransitionBatch batch, Span<double> rewards)
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var before = batch.Before(i);
+                var after = batch.After(i);
+                var value = PairTerm(before, batch.ExtrasBeforeOf(i), batch.Actions[i]);
+                for (var c = 0; c < before.Length; c++)
+                {
+                    value += CellTerm(before, batch.ExtrasBeforeOf(i), batch.Actions[i], c, after[c]);
+                }
+
+                rewards[i] = value;
+            }
+        }
+    }
+
+    /// <summary>Weights per action, per symbol after the step and per symbol that a cell changed to (symbols # space A T t O).</summary>
+    private sealed class LinearReward(double[] actionWeights, double[] afterWeights, double[] changedWeights) : ICellwiseTransitionReward
+    {
+        private const string Symbols = "# ATtO";
+
+        public double PairTerm(ReadOnlySpan<byte> before, ReadOnlySpan<double> extrasBefore, int action) => actionWeights[action];
+
+        public double CellTerm(ReadOnlySpan<byte> before, ReadOnlySpan<double> extrasBefore, int action, int cell, byte after)
+        {
+            var k = Symbols.IndexOf((char)after, StringComparison.Ordinal);
+            return afterWeights[k] + (after != before[cell] ? changedWeights[k] : 0);
+        }
 
         public void Evaluate(TransitionBatch batch, Span<double> rewards)
         {
