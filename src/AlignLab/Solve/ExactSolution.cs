@@ -21,6 +21,9 @@ public delegate void BoardPolicy(ReadOnlySpan<byte> board, ReadOnlySpan<double> 
 /// tabular MDP, optimal values for the reward, the intended objective and each goal, the random
 /// policy's values, and exact evaluation of any policy. Scores are normalised as in DESIGN.md:
 /// score_X(π) = (J_X(π) − J_X(random)) / (J_X(π*_X) − J_X(random)).
+/// Any transition reward r(o, a, o′), a learned one included, can be tabulated on the model
+/// (<see cref="Tabulate"/>) and gets the same specification gap as the specified reward
+/// (<see cref="Gap(TransitionRewardTable)"/>, <see cref="Gap(Objective)"/>). Not thread-safe.
 /// </summary>
 public sealed class ExactSolution
 {

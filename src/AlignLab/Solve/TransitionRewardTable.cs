@@ -34,7 +34,8 @@ public sealed class TransitionRewardTable : IDisposable
 
     /// <summary>
     /// The backup sweep of this reward: q[s·A + a] = E[r(o, a, o′) + vNext(s′)], terminal
-    /// transitions contributing no next value. Allocates nothing per call.
+    /// transitions contributing no next value. Each get makes a new delegate: take it once and
+    /// call it per sweep, which allocates nothing.
     /// </summary>
     public QBackup Backup
     {
