@@ -228,6 +228,152 @@ internal sealed class EnumeratedModel : IExactModel
         }
     }
 
+    /// <summary>
+    /// Writes the expected reward of every state-action pair, Σ_b p_b·r(o, a, o′_b) over the
+    /// step's chance branches b (terminal ones included), by replaying each step under the
+    /// chance script, as <see cref="Build(GridWorld, int, SolverBudget)"/> did: no successor is stored, terminal or not. The
+    /// transitions go to <paramref name="reward"/> in batches (counted in
+    /// <paramref name="budget"/> while they live), state by state, action by action, branch by
+    /// branch, and the branches of a pair are summed in that order.
+    /// </summary>
+    public void TabulateReward(ITransitionReward reward, Span<double> pairRewards, SolverBudget budget)
+    {
+        var world = _world;
+        var cellCount = world.CellCount;
+        var extraCount = world.ExtraNames.Count;
+        var eventCount = world.EventNames.Count;
+
+        // About 4 MB of transitions per batch, between 16 and 4,096 of them (no more than the model has pairs).
+        var perTransition = (2L * cellCount) + (16L * extraCount) + (8L * eventCount) + 5;
+        var capacity = (int)Math.Min(Math.Clamp((4L << 20) / perTransition, 16, 4096), Math.Max(16L, (long)StateCount * ActionCount));
+        var batch = new TransitionBatch(capacity, cellCount, extraCount, eventCount);
+        var probabilityOf = new double[capacity];
+        var pairOf = new int[capacity];
+        var rewards = new double[capacity];
+        var scratchBytes = batch.Bytes + (20L * capacity);
+        budget.Reserve(scratchBytes);
+        try
+        {
+            var cells = new byte[cellCount];
+            var vars = new int[world.VarCount];
+            var start = new byte[cellCount];
+            var startVars = new int[world.VarCount];
+            var board = new byte[cellCount];
+            var extras = new double[extraCount];
+            var rng = new Rng(0);
+            var chance = new ChanceScript();
+            var agent = 0;
+            pairRewards[..(StateCount * ActionCount)].Clear();
+            for (var s = 0; s < StateCount; s++)
+            {
+                var startAgent = 0;
+                _codec.Unpack(_states[s], start, ref startAgent, startVars);
+                world.RenderBoard(start, startAgent, startVars, board);
+                world.ObserveExtras(start, startAgent, startVars, extras);
+                for (var a = 0; a < ActionCount; a++)
+                {
+                    chance.Clear();
+                    do
+                    {
+                        chance.Rewind();
+                        start.CopyTo(cells);
+                        startVars.CopyTo(vars);
+                        agent = startAgent;
+                        var terminated = world.StepState(cells, ref agent, vars, a, batch.NextEvents, ref rng, chance);
+                        board.CopyTo(batch.NextBefore);
+                        extras.CopyTo(batch.NextExtrasBefore);
+                        world.RenderBoard(cells, agent, vars, batch.NextAfter);
+                        world.ObserveExtras(cells, agent, vars, batch.NextExtrasAfter);
+                        probabilityOf[batch.Count] = chance.Probability;
+                        pairOf[batch.Count] = (s * ActionCount) + a;
+                        batch.Commit(a, terminated);
+                        if (batch.Count == capacity)
+                        {
+                            Flush(reward, batch, rewards, probabilityOf, pairOf, pairRewards);
+                        }
+                    }
+                    while (chance.Advance());
+                }
+            }
+
+            Flush(reward, batch, rewards, probabilityOf, pairOf, pairRewards);
+        }
+        finally
+        {
+            budget.Release(scratchBytes);
+        }
+    }
+
+    /// <summary>Evaluates a batch and adds each transition's probability-weighted reward to its pair.</summary>
+    internal static void Flush(ITransitionReward reward, TransitionBatch batch, double[] rewards, double[] probabilityOf, int[] pairOf, Span<double> pairRewards)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var span = rewards.AsSpan(0, batch.Count);
+        span.Fill(double.NaN);
+        reward.Evaluate(batch, span);
+        for (var i = 0; i < span.Length; i++)
+        {
+            var r = span[i];
+            if (!double.IsFinite(r))
+            {
+                throw new InvalidOperationException($"The transition reward gave {r} for a transition (action {batch.Actions[i]}{(batch.Terminal[i] ? ", terminal" : string.Empty)}); rewards must be finite.");
+            }
+
+            pairRewards[pairOf[i]] += probabilityOf[i] * r;
+        }
+
+        batch.Count = 0;
+    }
+
+    /// <summary>q[s·A + a] = pairRewards[s·A + a] + E[vNext(s′)], the backup of a tabulated reward.</summary>
+    public void Backup(ReadOnlySpan<double> pairRewards, ReadOnlySpan<double> vNext, Span<double> q)
+    {
+        var pairs = StateCount * ActionCount;
+        var start = _pairStart;
+        var next = _next;
+        var probabilityIndex = _probabilityIndex;
+        var probabilities = _probabilities;
+        if (probabilities.Length == 1)
+        {
+            var p = probabilities[0];
+            for (var pair = 0; pair < pairs; pair++)
+            {
+                var value = pairRewards[pair];
+                for (var o = start[pair]; o < start[pair + 1]; o++)
+                {
+                    var target = next[o];
+                    if (target >= 0)
+                    {
+                        value += p * vNext[target];
+                    }
+                }
+
+                q[pair] = value;
+            }
+
+            return;
+        }
+
+        for (var pair = 0; pair < pairs; pair++)
+        {
+            var value = pairRewards[pair];
+            for (var o = start[pair]; o < start[pair + 1]; o++)
+            {
+                var target = next[o];
+                if (target >= 0)
+                {
+                    value += probabilities[probabilityIndex[o]] * vNext[target];
+                }
+            }
+
+            q[pair] = value;
+        }
+    }
+
     public void RenderBoard(int state, Span<byte> board)
     {
         var (cells, agent, vars) = Decode(state);

@@ -21,17 +21,22 @@ public delegate void BoardPolicy(ReadOnlySpan<byte> board, ReadOnlySpan<double> 
 /// tabular MDP, optimal values for the reward, the intended objective and each goal, the random
 /// policy's values, and exact evaluation of any policy. Scores are normalised as in DESIGN.md:
 /// score_X(π) = (J_X(π) − J_X(random)) / (J_X(π*_X) − J_X(random)).
+/// Any transition reward r(o, a, o′), a learned one included, can be tabulated on the model
+/// (<see cref="Tabulate"/>) and gets the same specification gap as the specified reward
+/// (<see cref="Gap(TransitionRewardTable)"/>, <see cref="Gap(Objective)"/>). Not thread-safe.
 /// </summary>
 public sealed class ExactSolution
 {
     private readonly IExactModel _model;
     private readonly ExactSolver _solver;
+    private readonly SolverBudget _budget;
     private readonly Dictionary<Objective, (double Optimal, double Random)> _anchors = new(ReferenceEqualityComparer.Instance);
     private TieRange? _range;
 
-    private ExactSolution(GridWorld world, IExactModel model, TimeSpan buildTime, long modelBytes)
+    private ExactSolution(GridWorld world, IExactModel model, TimeSpan buildTime, SolverBudget budget)
     {
-        ModelBytes = modelBytes;
+        _budget = budget;
+        ModelBytes = budget.Bytes;
         World = world;
         _model = model;
         _solver = new ExactSolver(model);
@@ -57,6 +62,12 @@ public sealed class ExactSolution
     /// </summary>
     public long ModelBytes { get; }
 
+    /// <summary>
+    /// Bytes counted against the memory limit now: <see cref="ModelBytes"/> plus the transition
+    /// reward tables alive (<see cref="Tabulate"/>; disposing a table uncounts it).
+    /// </summary>
+    public long CountedBytes => _budget.Bytes;
+
     /// <summary>Time spent enumerating the model.</summary>
     public TimeSpan BuildTime { get; }
 
@@ -77,7 +88,7 @@ public sealed class ExactSolution
         var budget = new SolverBudget(world.Id, limits);
         IExactModel model = TomatoModel.TryCreate(world, world.Components) as IExactModel ?? EnumeratedModel.Build(world, limits.MaxStates, budget);
         budget.Reserve(SolverBudget.ValueTableBytes(model.StateCount, model.ActionCount, model.Horizon, world.Goals.Count, model.ImmediateEntries));
-        return new ExactSolution(world, model, clock.Elapsed, budget.Bytes);
+        return new ExactSolution(world, model, clock.Elapsed, budget);
     }
 
     /// <summary>J_X(π*_X): the best expected return any policy gets on <paramref name="objective"/>.</summary>
@@ -186,6 +197,30 @@ public sealed class ExactSolution
         return _range;
     }
 
+    /// <summary>The optimum of a reward and the range of the intended return over its optimal policies (whose tie-break tables are counted while they live).</summary>
+    private (double Optimal, double Best, double Worst) RangeFor(QBackup reward)
+    {
+        var policyBytes = (long)_model.Horizon * _model.StateCount;
+        _budget.Reserve(policyBytes);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var range = _solver.RangeAmongOptimal(reward, _solver.For(World.Intended));
+            SolveTime += clock.Elapsed;
+            return (range.PrimaryOptimal, range.SecondaryBest, range.SecondaryWorst);
+        }
+        finally
+        {
+            _budget.Release(policyBytes);
+        }
+    }
+
+    private RewardGap MakeGap(string name, double optimal, double random, double best, double worst, double epic)
+    {
+        var intended = World.Intended;
+        return new RewardGap(name, optimal, random, Optimal(intended), RandomValue(intended), best, worst, Score(intended, best), Score(intended, worst), epic);
+    }
+
     private (double Optimal, double Random) Anchors(Objective objective)
     {
         if (!_anchors.TryGetValue(objective, out var anchors))
@@ -200,6 +235,92 @@ public sealed class ExactSolution
     }
 
     /// <summary>
+    /// Evaluates a transition reward r(o, a, o′) exactly on every transition of the model,
+    /// terminal ones included, and keeps its expected value per state-action pair (8 bytes a
+    /// pair, counted against the memory limit until the table is disposed). The factored tomato
+    /// model takes only <see cref="ICellwiseTransitionReward"/> rewards.
+    /// </summary>
+    /// <param name="reward">The reward, evaluated in batches.</param>
+    /// <param name="name">The reward's name in reports (e.g. <c>learned (intended labels)</c>).</param>
+    /// <exception cref="SolverLimitException">The table would pass the memory limit.</exception>
+    /// <exception cref="UserInputException">The model cannot evaluate this kind of reward exactly (a general reward on the tomato model).</exception>
+    public TransitionRewardTable Tabulate(ITransitionReward reward, string name)
+    {
+        ArgumentNullException.ThrowIfNull(reward);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var pairs = (long)_model.StateCount * _model.ActionCount;
+        var bytes = pairs * sizeof(double);
+        _budget.Reserve(bytes);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var values = new double[pairs];
+            _model.TabulateReward(reward, values, _budget);
+            return new TransitionRewardTable(this, name, values, bytes, clock.Elapsed);
+        }
+        catch
+        {
+            _budget.Release(bytes);
+            throw;
+        }
+    }
+
+    /// <summary>The memory budget the model and its tables are counted in.</summary>
+    internal SolverBudget Budget => _budget;
+
+    /// <summary>Uncounts a disposed table's bytes.</summary>
+    internal void Release(long bytes) => _budget.Release(bytes);
+
+    /// <summary>The backup sweep of an objective (the reward, the intended objective, a goal) over this model, as a proxy for other analyses.</summary>
+    public QBackup BackupOf(Objective objective)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        return _solver.For(objective);
+    }
+
+    /// <summary>
+    /// The specification gap of an objective used as the reward (the specified reward, the
+    /// intended objective itself, a goal): its optimum, random value, and the range of the
+    /// intended return over its optimal policies. For <see cref="GridWorld.Reward"/> these are
+    /// the numbers <see cref="SpecificationGap.Analyze"/> reports.
+    /// </summary>
+    public RewardGap Gap(Objective reward)
+    {
+        ArgumentNullException.ThrowIfNull(reward);
+        if (ReferenceEquals(reward, World.Reward))
+        {
+            var range = Range();
+            return MakeGap(reward.Name, range.PrimaryOptimal, RandomValue(reward), range.SecondaryBest, range.SecondaryWorst, EpicDistance());
+        }
+
+        var (optimal, best, worst) = RangeFor(_solver.For(reward));
+        var zero = new double[_model.StateCount];
+        var ra = new double[(long)_model.StateCount * _model.ActionCount];
+        _model.Backup(reward, zero, ra);
+        return MakeGap(reward.Name, optimal, RandomValue(reward), best, worst, Epic(ra));
+    }
+
+    /// <summary>
+    /// The learned reward's specification gap: the same metric as <see cref="Gap(Objective)"/>,
+    /// for a tabulated transition reward, with its EPIC distance to the intended objective.
+    /// </summary>
+    public RewardGap Gap(TransitionRewardTable reward)
+    {
+        ArgumentNullException.ThrowIfNull(reward);
+        if (!ReferenceEquals(reward.Solution, this))
+        {
+            throw new ArgumentException("The reward table was tabulated on another solution.", nameof(reward));
+        }
+
+        var backup = reward.Backup;
+        var (optimal, best, worst) = RangeFor(backup);
+        var clock = Stopwatch.StartNew();
+        var random = _solver.Random(backup);
+        SolveTime += clock.Elapsed;
+        return MakeGap(reward.Name, optimal, random, best, worst, Epic((double[])reward.Values.Clone()));
+    }
+
+    /// <summary>
     /// EPIC pseudometric (Gleave et al. 2021) between the reward and the intended objective,
     /// in [0, 1]: 0 when they are equivalent up to shaping and scale.
     /// Rewards are taken as their expected value given (s, a); the coverage distribution is
@@ -208,12 +329,19 @@ public sealed class ExactSolution
     /// </summary>
     public double EpicDistance()
     {
+        var zero = new double[_model.StateCount];
+        var ra = new double[_model.StateCount * _model.ActionCount];
+        _model.Backup(World.Reward, zero, ra);
+        return Epic(ra);
+    }
+
+    /// <summary>EPIC distance between the expected rewards per pair <paramref name="ra"/> (overwritten) and the intended objective.</summary>
+    private double Epic(double[] ra)
+    {
         var s = _model.StateCount;
         var a = _model.ActionCount;
         var zero = new double[s];
-        var ra = new double[s * a];
         var rb = new double[s * a];
-        _model.Backup(World.Reward, zero, ra);
         _model.Backup(World.Intended, zero, rb);
 
         // C(s,a,s′) = f(s,a) + g(s′) + const, with f = R(s,a) − mean_a R(s,·) and g = mean_a R(s′,·);
@@ -295,3 +423,37 @@ public sealed record PolicyValues(double Reward, double Intended, double RewardS
 /// <param name="Actions">The action letters taken.</param>
 /// <param name="VisitMap">The start board with each visited cell replaced by its visit count (+ for ten or more).</param>
 public sealed record OptimalEpisode(string Actions, string VisitMap);
+
+/// <summary>
+/// The specification gap of one reward (specified, learned, or the intended objective itself),
+/// so that all of them stand in one table: a perfect optimiser of the reward, with ties among its
+/// optimal policies broken best and worst for the intended objective.
+/// </summary>
+/// <param name="Name">The reward's name.</param>
+/// <param name="RewardOptimal">J_r(π*_r): the reward's own optimum.</param>
+/// <param name="RewardRandom">J_r(random).</param>
+/// <param name="IntendedOptimal">J_intended(π*_intended).</param>
+/// <param name="IntendedRandom">J_intended(random).</param>
+/// <param name="IntendedBest">Best J_intended among the reward's optimal policies.</param>
+/// <param name="IntendedWorst">Worst J_intended among the reward's optimal policies.</param>
+/// <param name="ScoreBest">score_intended of the best of them.</param>
+/// <param name="ScoreWorst">score_intended of the worst of them.</param>
+/// <param name="Epic">EPIC distance between the reward and the intended objective (NaN when either is constant).</param>
+public sealed record RewardGap(
+    string Name,
+    double RewardOptimal,
+    double RewardRandom,
+    double IntendedOptimal,
+    double IntendedRandom,
+    double IntendedBest,
+    double IntendedWorst,
+    double ScoreBest,
+    double ScoreWorst,
+    double Epic)
+{
+    /// <summary>1 − score_intended of the best reward-optimal policy.</summary>
+    public double GapBest => 1 - ScoreBest;
+
+    /// <summary>1 − score_intended of the worst reward-optimal policy.</summary>
+    public double GapWorst => 1 - ScoreWorst;
+}

@@ -30,7 +30,13 @@ internal sealed class ExactSolver(IExactModel model)
     /// time-dependent action choices realising the best and the worst case, as [t·S + s]: the
     /// best case's action in the low four bits, the worst case's in the high four.
     /// </summary>
-    public TieRange RangeAmongOptimal(Objective primary, Objective secondary)
+    public TieRange RangeAmongOptimal(Objective primary, Objective secondary) => RangeAmongOptimal(For(primary), For(secondary));
+
+    /// <summary>
+    /// <see cref="RangeAmongOptimal(Objective, Objective)"/> for rewards given by their backups
+    /// (a tabulated transition reward, an objective).
+    /// </summary>
+    public TieRange RangeAmongOptimal(QBackup primary, QBackup secondary)
     {
         var s = Model.StateCount;
         var a = Model.ActionCount;
@@ -51,9 +57,9 @@ internal sealed class ExactSolver(IExactModel model)
         var policies = new byte[horizon * s];
         for (var t = horizon - 1; t >= 0; t--)
         {
-            Model.Backup(primary, vp, qp);
-            Model.Backup(secondary, vmax, qmax);
-            Model.Backup(secondary, vmin, qmin);
+            primary(vp, qp);
+            secondary(vmax, qmax);
+            secondary(vmin, qmin);
             Backups += 3 * Model.BackupsPerSweep;
             for (var state = 0; state < s; state++)
             {
@@ -101,7 +107,10 @@ internal sealed class ExactSolver(IExactModel model)
     }
 
     /// <summary>The optimal expected return of <paramref name="objective"/> from the initial distribution.</summary>
-    public double Optimal(Objective objective)
+    public double Optimal(Objective objective) => Optimal(For(objective));
+
+    /// <summary>The optimal expected return of the reward whose backup is <paramref name="backup"/>.</summary>
+    public double Optimal(QBackup backup)
     {
         var s = Model.StateCount;
         var a = Model.ActionCount;
@@ -109,7 +118,7 @@ internal sealed class ExactSolver(IExactModel model)
         Array.Clear(v);
         for (var t = Model.Horizon - 1; t >= 0; t--)
         {
-            Model.Backup(objective, v, q);
+            backup(v, q);
             Backups += Model.BackupsPerSweep;
             for (var state = 0; state < s; state++)
             {
@@ -142,13 +151,19 @@ internal sealed class ExactSolver(IExactModel model)
             throw new ArgumentException($"A policy needs {s * a} probabilities (states × actions), got {policy.Length}.", nameof(policy));
         }
 
-        return Evaluate(objective, policy, uniform: false);
+        return Evaluate(For(objective), policy, uniform: false);
     }
 
     /// <summary>The exact expected return of the uniformly random policy.</summary>
-    public double Random(Objective objective) => Evaluate(objective, default, uniform: true);
+    public double Random(Objective objective) => Evaluate(For(objective), default, uniform: true);
 
-    private double Evaluate(Objective objective, ReadOnlySpan<double> policy, bool uniform)
+    /// <summary>The exact expected return of the uniformly random policy on the reward whose backup is <paramref name="backup"/>.</summary>
+    public double Random(QBackup backup) => Evaluate(backup, default, uniform: true);
+
+    /// <summary>The backup sweep of an objective over this model.</summary>
+    public QBackup For(Objective objective) => (vNext, q) => Model.Backup(objective, vNext, q);
+
+    private double Evaluate(QBackup backup, ReadOnlySpan<double> policy, bool uniform)
     {
         var s = Model.StateCount;
         var a = Model.ActionCount;
@@ -157,7 +172,7 @@ internal sealed class ExactSolver(IExactModel model)
         var weight = 1.0 / a;
         for (var t = Model.Horizon - 1; t >= 0; t--)
         {
-            Model.Backup(objective, v, q);
+            backup(v, q);
             Backups += Model.BackupsPerSweep;
             for (var state = 0; state < s; state++)
             {
@@ -179,7 +194,7 @@ internal sealed class ExactSolver(IExactModel model)
 
     /// <summary>
     /// Follows one of the two time-dependent deterministic policies packed in
-    /// <paramref name="policies"/> ([t·S + s], as <see cref="RangeAmongOptimal"/> returns them:
+    /// <paramref name="policies"/> ([t·S + s], as <see cref="RangeAmongOptimal(Objective, Objective)"/> returns them:
     /// the worst case when <paramref name="worst"/>, else the best) from the most likely initial
     /// state, sampling stochastic transitions with <paramref name="rng"/>; returns the action
     /// indices taken and the states visited.

@@ -1,3 +1,4 @@
+using AlignLab.Errors;
 using AlignLab.Objectives;
 using AlignLab.Randomness;
 
@@ -28,6 +29,16 @@ internal interface IExactModel
     /// </summary>
     void Backup(Objective objective, ReadOnlySpan<double> vNext, Span<double> q);
 
+    /// <summary>
+    /// Writes the expected transition reward of every state-action pair,
+    /// pairRewards[s·A + a] = Σ_o p_o·r(o, a, o′) over the step's outcomes, terminal ones included.
+    /// </summary>
+    /// <exception cref="UserInputException">The model cannot evaluate this kind of reward exactly.</exception>
+    void TabulateReward(ITransitionReward reward, Span<double> pairRewards, SolverBudget budget);
+
+    /// <summary>q[s·A + a] = pairRewards[s·A + a] + E[vNext(next state)], a terminal transition contributing no next value.</summary>
+    void Backup(ReadOnlySpan<double> pairRewards, ReadOnlySpan<double> vNext, Span<double> q);
+
     /// <summary>Draws the symbolic board (agent drawn) that the agent observes in a state.</summary>
     void RenderBoard(int state, Span<byte> board);
 
@@ -46,6 +57,6 @@ internal interface IExactModel
     /// </summary>
     long ImmediateEntries { get; }
 
-    /// <summary>Number of state-action backups one call of <see cref="Backup"/> performs (for speed reports).</summary>
+    /// <summary>Number of state-action backups one call of <see cref="Backup(Objective, ReadOnlySpan{double}, Span{double})"/> performs (for speed reports).</summary>
     long BackupsPerSweep { get; }
 }

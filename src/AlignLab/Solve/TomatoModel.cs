@@ -186,6 +186,97 @@ internal sealed class TomatoModel : IExactModel
     }
 
     /// <summary>
+    /// The expected transition reward of every pair, exactly, for rewards of the cellwise form
+    /// (<see cref="ICellwiseTransitionReward"/>): r = PairTerm(o, a) + Σ_c CellTerm(o, a, c, o′[c]).
+    /// The board after a step is random only through the tomatoes that may dry, each
+    /// independently, and a tomato's drawn symbol depends on its own state alone, so the
+    /// expectation of a sum of per-cell terms is the sum of per-cell expectations: a cell whose
+    /// symbol differs between the board with every tomato of the watered set kept and the one
+    /// with all dried shows the first with probability 1 − p and the second with p. A general
+    /// r(o, a, o′) would need every subset of the watered set (up to 2^13 per pair) and is refused.
+    /// </summary>
+    public void TabulateReward(ITransitionReward reward, Span<double> pairRewards, SolverBudget budget)
+    {
+        if (reward is not ICellwiseTransitionReward cellwise)
+        {
+            throw new UserInputException($"{_world.Id}: the factored tomato model solves only cellwise transition rewards exactly (ICellwiseTransitionReward: a term of the board before and the action plus one term per cell of the board after); a general r(o, a, o′) would need all 2^{_tomatoCount} drying outcomes per pair.");
+        }
+
+        var cellCount = _world.CellCount;
+        budget.Reserve(5L * cellCount);
+        try
+        {
+            var cells = new byte[cellCount];
+            var before = new byte[cellCount];
+            var kept = new byte[cellCount];
+            var dried = new byte[cellCount];
+            var extras = new double[_world.ExtraNames.Count];
+            var actions = ActionCount;
+            var keep = 1 - _dry;
+            for (var p = 0; p < _positions.Length; p++)
+            {
+                for (var set = 0; set < _sets; set++)
+                {
+                    Render(p, set, cells, before);
+                    _world.ObserveExtras(cells, _positions[p], [], extras);
+                    var row = ((p * _sets) + set) * actions;
+                    for (var a = 0; a < actions; a++)
+                    {
+                        var target = _moveTarget[(p * actions) + a];
+                        var after = set | _tomatoBit[target];
+                        Render(target, after, cells, kept);
+                        Render(target, 0, cells, dried);
+                        var value = cellwise.PairTerm(before, extras, a);
+                        for (var c = 0; c < cellCount; c++)
+                        {
+                            value += kept[c] == dried[c]
+                                ? cellwise.CellTerm(before, extras, a, c, kept[c])
+                                : (keep * cellwise.CellTerm(before, extras, a, c, kept[c])) + (_dry * cellwise.CellTerm(before, extras, a, c, dried[c]));
+                        }
+
+                        if (!double.IsFinite(value))
+                        {
+                            throw new InvalidOperationException($"The transition reward gave {value} for a transition (action {a}); rewards must be finite.");
+                        }
+
+                        pairRewards[row + a] = value;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            budget.Release(5L * cellCount);
+        }
+    }
+
+    /// <summary>q = pairRewards + the expected next value over the drying, for a tabulated reward.</summary>
+    public void Backup(ReadOnlySpan<double> pairRewards, ReadOnlySpan<double> vNext, Span<double> q)
+    {
+        vNext.CopyTo(_expectation);
+        var keep = 1 - _dry;
+        for (var p = 0; p < _positions.Length; p++)
+        {
+            Thin(_expectation.AsSpan(p * _sets, _sets), keep, _dry, _tomatoCount);
+        }
+
+        var actions = ActionCount;
+        for (var p = 0; p < _positions.Length; p++)
+        {
+            for (var set = 0; set < _sets; set++)
+            {
+                var row = ((p * _sets) + set) * actions;
+                for (var a = 0; a < actions; a++)
+                {
+                    var target = _moveTarget[(p * actions) + a];
+                    var after = set | _tomatoBit[target];
+                    q[row + a] = pairRewards[row + a] + _expectation[(target * _sets) + after];
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// In place, F(W) ← keep·F(W) + dry·F(W \ {j}) for every tomato j and every set W holding j:
     /// afterwards F(W) is the expectation of the original F over the independent drying of W.
     /// Sets holding j and those not holding it form contiguous blocks of 2^j, so the update is a
@@ -251,6 +342,18 @@ internal sealed class TomatoModel : IExactModel
         }
 
         return (target * _sets) + after;
+    }
+
+    /// <summary>Draws the board of the agent at position <paramref name="position"/> with watered set <paramref name="set"/>, using <paramref name="cells"/> as scratch.</summary>
+    private void Render(int position, int set, Span<byte> cells, Span<byte> board)
+    {
+        _level.Cells.CopyTo(cells);
+        for (var j = 0; j < _tomatoCount; j++)
+        {
+            cells[_tomatoCells[j]] = (byte)((set & (1 << j)) != 0 ? _watered : _dryChar);
+        }
+
+        _world.RenderBoard(cells, _positions[position], [], board);
     }
 
     private (byte[] Cells, int Agent) Decode(int state)
