@@ -175,7 +175,8 @@ public sealed class LabellerTests
         var label = labeller.Compare(batch[0], batch[1], ref rng);
         Assert.Equal(1, label.Preferred);
         Assert.Equal(0.0, label.ProbabilityFirst);
-        Assert.Equal(1, label.Principle); // "never stand on the transformer" outweighs "water dry tomatoes"
-        Assert.True(labeller.LastContributions[1] < labeller.LastContributions[0]);
+        Assert.Equal(2, label.Principle); // "never stand on the transformer" outweighs the tomatoes that look watered
+        Assert.True(labeller.LastContributions[0] > 0); // which alone would have preferred the transformer
+        Assert.True(labeller.LastContributions[2] < -labeller.LastContributions[0]);
     }
 }
