@@ -9,11 +9,13 @@ namespace AlignLab.Preferences;
 /// </summary>
 /// <param name="Temperature">
 /// Bradley–Terry temperature T in P(1 ≻ 2) = σ((R₁ − R₂)/T); 0 always prefers the higher return
-/// (a tie is a coin flip). Default 1, as imitation's <c>SyntheticGatherer</c>.
+/// (a tie is a coin flip). Default 1, as imitation's <c>SyntheticGatherer</c>. Returns are
+/// undiscounted sums in the scenario's own units, so the temperature is in those units too.
 /// </param>
 /// <param name="Epsilon">
-/// The probability of answering uniformly at random instead, Christiano et al. 2017's model of a
-/// human's 10% error rate. Default 0.1.
+/// The probability of answering uniformly at random instead: Christiano et al. 2017 (§2.2.3)
+/// assume a 10% chance that the human answers uniformly at random. Default 0.1. (imitation's
+/// <c>SyntheticGatherer</c> has no such term; it samples from the Bradley–Terry probability.)
 /// </param>
 public sealed record BradleyTerryOptions(double Temperature = 1.0, double Epsilon = 0.1)
 {

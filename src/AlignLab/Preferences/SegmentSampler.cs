@@ -15,7 +15,7 @@ namespace AlignLab.Preferences;
 /// </summary>
 public sealed class SegmentSampler
 {
-    /// <summary>The default segment length, in steps (Christiano et al. 2017 use clips of 1–2 s; imitation's default fragment length is 100, ours is a quarter episode).</summary>
+    /// <summary>The default segment length, in steps: a quarter of the usual 100-step episode (Christiano et al. 2017 compare short clips of 1–2 s).</summary>
     public const int DefaultSegmentLength = 25;
 
     private readonly GridWorld _world;
