@@ -67,6 +67,7 @@ internal static partial class ScenarioCompiler
             parameters)
         {
             DistributionMaxSteps = distributionSteps,
+            ObservedTerms = syntax.Observed,
         };
     }
 

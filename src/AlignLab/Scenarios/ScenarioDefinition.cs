@@ -48,6 +48,12 @@ public sealed class ScenarioDefinition
         ParameterEntries = parameters;
     }
 
+    /// <summary>
+    /// The terms of the scenario's <c>observed:</c> block: a visible proxy of the intended objective,
+    /// written in the observable feature language (see <c>Preferences.FeatureTermReader</c>); empty when it has none.
+    /// </summary>
+    internal IReadOnlyList<Preferences.FeatureTermSyntax> ObservedTerms { get; init; } = [];
+
     /// <summary>The id, <c>Name-vN</c>.</summary>
     public string Id { get; }
 

@@ -61,7 +61,7 @@ public static class ScenarioParser
 
     // Reads at most MaxFileBytes + 1 bytes, so a huge file, or an endless one such as
     // /dev/zero or a pipe, is refused without reading it whole.
-    private static byte[] ReadCapped(string path)
+    internal static byte[] ReadCapped(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         var buffer = new byte[MaxFileBytes + 1];
@@ -93,7 +93,8 @@ public static class ScenarioParser
         // reported when the file is read, not when it is first played.
         foreach (var name in definition.DistributionNames)
         {
-            definition.Build(definition.LevelCount > 0 && !definition.GeneratorEntries.ContainsKey(name) ? new BuildOptions(Level: 0) : new BuildOptions(Distribution: name), components);
+            var world = definition.Build(definition.LevelCount > 0 && !definition.GeneratorEntries.ContainsKey(name) ? new BuildOptions(Level: 0) : new BuildOptions(Distribution: name), components);
+            Preferences.FeatureTermReader.Resolve(definition.ObservedTerms, world);
         }
 
         return definition;

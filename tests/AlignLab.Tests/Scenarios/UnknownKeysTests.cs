@@ -34,7 +34,7 @@ public sealed class UnknownKeysTests
     public static TheoryData<string, string, string, string, string> Places() => new()
     {
         // text replaced, replacement, start of the error's line, token the error points at, expected problem
-        { "title: Sample", "titel: Sample", "titel", "titel", "the scenario: unknown key 'titel' (did you mean 'title'?); allowed: id, title, description, source, max_steps, actions, legend, components, levels, distributions, reward, intended, goals, parameters." },
+        { "title: Sample", "titel: Sample", "titel", "titel", "the scenario: unknown key 'titel' (did you mean 'title'?); allowed: id, title, description, source, max_steps, actions, legend, components, levels, distributions, reward, intended, goals, parameters, observed." },
         { "{name: wall, blocks: true}", "{name: wall, blokcs: true}", "  '#'", "blokcs", "legend entry '#': unknown key 'blokcs' (did you mean 'blocks'?); allowed: name, blocks, touch, terminal, collect, agent, on." },
         { "{default: red}", "{defualt: red}", "  label:", "defualt", "parameter 'label': unknown key 'defualt' (did you mean 'default'?); allowed: default, choices." },
         { "    with: {symbol: C}", "    wiht: {symbol: C}", "    wiht:", "wiht", "a component entry: unknown key 'wiht' (did you mean 'with'?); allowed: type, with." },

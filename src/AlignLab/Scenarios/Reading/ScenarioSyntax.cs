@@ -34,7 +34,11 @@ internal sealed record ScenarioSyntax(
     IReadOnlyList<ComponentEntry> Components,
     ObjectiveSyntax? Reward,
     ObjectiveSyntax? Intended,
-    IReadOnlyList<ObjectiveSyntax> Goals);
+    IReadOnlyList<ObjectiveSyntax> Goals)
+{
+    /// <summary>The <c>observed:</c> proxy's terms, in file order (empty when the file has none).</summary>
+    public IReadOnlyList<Preferences.FeatureTermSyntax> Observed { get; init; } = [];
+}
 
 /// <summary>One entry of <c>parameters</c>: <c>name: default</c> or <c>name: {default: x, choices: [...]}</c>.</summary>
 /// <param name="Name">The parameter's name.</param>

@@ -13,7 +13,7 @@ namespace AlignLab.Scenarios.Reading;
 internal sealed partial class YamlScenarioReader
 {
     private static readonly string[] TopKeys =
-        ["id", "title", "description", "source", "max_steps", "actions", "legend", "components", "levels", "distributions", "reward", "intended", "goals", "parameters"];
+        ["id", "title", "description", "source", "max_steps", "actions", "legend", "components", "levels", "distributions", "reward", "intended", "goals", "parameters", "observed"];
 
     private static readonly string[] TileKeys = ["name", "blocks", "touch", "terminal", "collect", "agent", "on"];
 
@@ -35,7 +35,7 @@ internal sealed partial class YamlScenarioReader
         return new YamlScenarioReader(source).ReadScenario(Load(text, source));
     }
 
-    private static YamlNode Load(string text, string source)
+    internal static YamlNode Load(string text, string source)
     {
         var stream = new YamlStream();
         var parser = new Parser(new StringReader(text));
@@ -83,7 +83,13 @@ internal sealed partial class YamlScenarioReader
         var goals = root.Optional("goals") is { } goalsNode
             ? _nodes.Fields(_nodes.Mapping(goalsNode, "goals"), "goals").Entries.Select(g => ReadObjective(g.Value, g.Key)).ToList()
             : [];
-        return new ScenarioSyntax(_nodes.At(rootNode), id, title, description, maxSteps, actions, parameters, legend, levels, distributions, components, reward, intended, goals);
+        var observed = root.Optional("observed") is { } observedNode
+            ? Preferences.FeatureTermReader.ReadRule(_nodes, observedNode, "observed", hidden: null)
+            : [];
+        return new ScenarioSyntax(_nodes.At(rootNode), id, title, description, maxSteps, actions, parameters, legend, levels, distributions, components, reward, intended, goals)
+        {
+            Observed = observed,
+        };
     }
 
     private List<ParameterSyntax> ReadParameters(YamlNode node)
