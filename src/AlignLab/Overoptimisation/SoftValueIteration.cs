@@ -16,6 +16,9 @@ namespace AlignLab.Overoptimisation;
 /// </summary>
 internal sealed class SoftValueIteration
 {
+    /// <summary>The floor of (q − max)/β: exp(−1000) is exactly 0 in double precision.</summary>
+    private const double MinExponent = -1000;
+
     private readonly IExactModel _model;
     private readonly QBackup _proxy;
     private readonly Objective _gold;
@@ -26,6 +29,10 @@ internal sealed class SoftValueIteration
     private readonly double[] _qGold;
     private readonly double[] _qKl;
     private readonly double[] _policy;
+    private readonly double[] _x;
+    private readonly double[] _max;
+    private readonly double[] _logZ;
+    private readonly double[] _inverseZ;
     private readonly double[][] _vectors;
 
     /// <summary>Prepares soft value iteration of <paramref name="proxy"/> over <paramref name="model"/>, evaluating <paramref name="gold"/> too.</summary>
@@ -51,6 +58,10 @@ internal sealed class SoftValueIteration
         _qGold = new double[pairs];
         _qKl = new double[pairs];
         _policy = new double[pairs];
+        _x = new double[pairs];
+        _max = new double[model.StateCount];
+        _logZ = new double[model.StateCount];
+        _inverseZ = new double[model.StateCount];
         _vectors = [.. Enumerable.Range(0, 8).Select(_ => new double[model.StateCount])];
     }
 
@@ -77,7 +88,6 @@ internal sealed class SoftValueIteration
             Array.Clear(vector);
         }
 
-        var reference = _reference.Probabilities;
         for (var t = _model.Horizon - 1; t >= 0; t--)
         {
             _proxy(v, _q);
@@ -85,23 +95,26 @@ internal sealed class SoftValueIteration
             _model.Backup(_gold, g, _qGold);
             _model.Backup(_zero, k, _qKl);
             Backups += 4L * s * a;
+            SoftRows(beta);
             for (var state = 0; state < s; state++)
             {
                 var row = state * a;
-                var pi = _policy.AsSpan(row, a);
-                vn[state] = SoftState(_q.AsSpan(row, a), reference.Slice(row, a), beta, pi, out var kl);
-                double proxy = 0, gold = 0, future = 0;
+                var logZ = _logZ[state];
+                var inverseZ = _inverseZ[state];
+                double proxy = 0, gold = 0, future = 0, weighted = 0;
                 for (var action = 0; action < a; action++)
                 {
-                    var w = pi[action];
+                    var w = _policy[row + action] * inverseZ;
                     proxy += w * _qProxy[row + action];
                     gold += w * _qGold[row + action];
                     future += w * _qKl[row + action];
+                    weighted += w * _x[row + action];
                 }
 
+                vn[state] = _max[state] + (beta * logZ);
                 pn[state] = proxy;
                 gn[state] = gold;
-                kn[state] = kl + future;
+                kn[state] = Math.Max(0, weighted - logZ) + future;
             }
 
             (v, vn) = (vn, v);
@@ -123,12 +136,70 @@ internal sealed class SoftValueIteration
         var a = _model.ActionCount;
         _proxy(vNext, _q);
         Backups += (long)_model.StateCount * a;
-        var reference = _reference.Probabilities;
+        SoftRows(beta);
         for (var state = 0; state < v.Length; state++)
         {
             var row = state * a;
-            v[state] = SoftState(_q.AsSpan(row, a), reference.Slice(row, a), beta, policy.Slice(row, a), out _);
+            var inverseZ = _inverseZ[state];
+            for (var action = 0; action < a; action++)
+            {
+                policy[row + action] = _policy[row + action] * inverseZ;
+            }
+
+            v[state] = _max[state] + (beta * _logZ[state]);
         }
+    }
+
+    /// <summary>
+    /// The batched form of <see cref="SoftState"/> over every state of <c>_q</c>, so that the
+    /// exponentials and logarithms run as whole-array vector operations: leaves per state the
+    /// largest allowed q in <c>_max</c>, x = (q − max)/β in <c>_x</c> (−1000 for actions π_ref
+    /// forbids, whose exponential is exactly 0), π_ref·exp(x) in <c>_policy</c> (unnormalised),
+    /// log Z in <c>_logZ</c> and 1/Z in <c>_inverseZ</c>. Then π = _policy·(1/Z),
+    /// V = max + β log Z and KL = Σ π x − log Z.
+    /// </summary>
+    private void SoftRows(double beta)
+    {
+        var s = _model.StateCount;
+        var a = _model.ActionCount;
+        var reference = _reference.Probabilities;
+        var inverseBeta = 1.0 / beta;
+        for (var state = 0; state < s; state++)
+        {
+            var row = state * a;
+            var m = double.NegativeInfinity;
+            for (var action = 0; action < a; action++)
+            {
+                if (reference[row + action] > 0 && _q[row + action] > m)
+                {
+                    m = _q[row + action];
+                }
+            }
+
+            _max[state] = m;
+            for (var action = 0; action < a; action++)
+            {
+                _x[row + action] = reference[row + action] > 0 ? Math.Max(MinExponent, (_q[row + action] - m) * inverseBeta) : MinExponent;
+            }
+        }
+
+        VectorMath.Exp(_x, _policy);
+        for (var state = 0; state < s; state++)
+        {
+            var row = state * a;
+            var z = 0.0;
+            for (var action = 0; action < a; action++)
+            {
+                var e = reference[row + action] * _policy[row + action];
+                _policy[row + action] = e;
+                z += e;
+            }
+
+            _logZ[state] = z;
+            _inverseZ[state] = 1.0 / z;
+        }
+
+        VectorMath.Log(_logZ, _logZ);
     }
 
     /// <summary>

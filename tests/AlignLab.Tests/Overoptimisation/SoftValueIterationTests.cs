@@ -193,6 +193,52 @@ public sealed class SoftValueIterationTests
         Assert.InRange(kl, 0, 1e-12);
     }
 
+    [Theory]
+    [InlineData(1e-3)]
+    [InlineData(0.7)]
+    [InlineData(50.0)]
+    public void TheBatchedSoftSweepMatchesTheScalarSoftStateRowByRow(double beta)
+    {
+        var world = ScenarioRegistry.BuiltIn.Get("SideEffectsSokoban-v0").Build(new BuildOptions(Level: 0));
+        var model = ExactSolution.Create(world).Model;
+        var s = model.StateCount;
+        var a = model.ActionCount;
+
+        // A reference policy that forbids one action in odd states, to exercise the excluded actions.
+        var probabilities = new double[s * a];
+        for (var state = 0; state < s; state++)
+        {
+            for (var action = 0; action < a; action++)
+            {
+                probabilities[(state * a) + action] = state % 2 == 1 ? (action == 0 ? 0 : 1.0 / (a - 1)) : 1.0 / a;
+            }
+        }
+
+        var reference = new ReferencePolicy(s, a, probabilities);
+        var soft = new SoftValueIteration(model, (v, q) => model.Backup(world.Reward, v, q), world.Intended, reference);
+        var vNext = Enumerable.Range(0, s).Select(i => (i % 7) - 3.0).ToArray();
+        var v = new double[s];
+        var policy = new double[s * a];
+        soft.SoftSweep(beta, vNext, v, policy);
+        var q = new double[s * a];
+        model.Backup(world.Reward, vNext, q);
+        var pi = new double[a];
+        for (var state = 0; state < s; state++)
+        {
+            var expected = SoftValueIteration.SoftState(q.AsSpan(state * a, a), reference.Probabilities.Slice(state * a, a), beta, pi, out _);
+            Assert.Equal(expected, v[state], 9);
+            for (var action = 0; action < a; action++)
+            {
+                Assert.Equal(pi[action], policy[(state * a) + action], 12);
+            }
+
+            if (state % 2 == 1)
+            {
+                Assert.Equal(0, policy[state * a]);
+            }
+        }
+    }
+
     [Fact]
     public void AReferencePolicyMustHoldProbabilities()
     {
