@@ -55,7 +55,10 @@ public static class OveroptimisationAnalysis
         var bonFit = GaoFits.BestOfN([.. bon.Select(p => p.SqrtKl)], [.. bon.Select(p => p.Gold - sampledReferenceGold)]);
 
         var horizons = PlanningHorizonSweep.Evaluate(model, proxy, gold, PlanningHorizonSweep.Levels(model.Horizon));
-        var backups = soft.Backups + ((1 + (2L * horizons.Length)) * model.Horizon * model.StateCount * model.ActionCount);
+        // Soft sweeps, plus per step of the horizon: π_ref's proxy and gold, the gold optimum, the
+        // receding-horizon optimum and two evaluations per level; plus the immediate values.
+        var pairs = (long)model.StateCount * model.ActionCount;
+        var backups = soft.Backups + ((4 + (2L * horizons.Length)) * model.Horizon * pairs) + (3 * pairs);
         return new OveroptimisationReport(
             id,
             model.StateCount,
