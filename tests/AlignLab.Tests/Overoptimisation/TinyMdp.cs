@@ -55,6 +55,22 @@ internal sealed class TinyMdp : IExactModel
         }
     }
 
+    public void TabulateReward(ITransitionReward reward, Span<double> pairRewards, SolverBudget budget) => throw new NotSupportedException("the tiny MDP has no boards to show a transition reward");
+
+    public void Backup(ReadOnlySpan<double> pairRewards, ReadOnlySpan<double> vNext, Span<double> q)
+    {
+        for (var pair = 0; pair < 4; pair++)
+        {
+            var value = pairRewards[pair];
+            foreach (var (p, next, _, _) in Outcomes[pair])
+            {
+                value += next >= 0 ? p * vNext[next] : 0;
+            }
+
+            q[pair] = value;
+        }
+    }
+
     public int SampleNext(int state, int action, ref Rng rng)
     {
         var u = rng.NextDouble();
