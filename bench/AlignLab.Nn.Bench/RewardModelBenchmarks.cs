@@ -33,7 +33,7 @@ public class RewardModelBenchmarks
 
     private readonly Graph _graph = new();
     private Sequential _net = null!;
-    private AdamW _optimizer = null!;
+    private Adam _optimizer = null!;
     private Tensor _input = null!;
     private Tensor _full = null!;
     private Tensor _rest = null!;
@@ -51,7 +51,7 @@ public class RewardModelBenchmarks
     {
         var rng = new Random(5);
         _net = Nets.Mlp(InputWidth, [Hidden, Hidden], 1, Activation.Relu, rng);
-        _optimizer = new AdamW(_net.Parameters, 1e-3f, 0.01f);
+        _optimizer = Adam.W(_net.Parameters, 1e-3f, 0.01f);
 
         // One-hot-like inputs: each observation block has about one active feature in six, the action one-hot.
         _input = new Tensor(Rows, InputWidth);

@@ -65,7 +65,7 @@ public class PreferenceOpTests
         var p = new Parameter("w", 1);
         p.Value[0] = 2f;
         p.Grad[0] = 4f;
-        var opt = new AdamW([p], learningRate: 0.1f, weightDecay: 0.5f, beta1: 0.9f, beta2: 0.99f, eps: 0f);
+        var opt = Adam.W([p], learningRate: 0.1f, weightDecay: 0.5f, beta1: 0.9f, beta2: 0.99f, eps: 0f);
         opt.Step();
         Assert.Equal(1.8f, p.Value[0], 1e-6f);
 
@@ -84,7 +84,7 @@ public class PreferenceOpTests
         var p = new Parameter("w", 37);
         Init.Uniform(p.Value, -1, 1, new Random(1));
         var w = p.Value.Values.ToArray().Select(x => (double)x).ToArray();
-        var opt = new AdamW([p], learningRate: 0.01f, weightDecay: 0.2f, beta1: 0.8f, beta2: 0.95f, eps: 1e-6f);
+        var opt = Adam.W([p], learningRate: 0.01f, weightDecay: 0.2f, beta1: 0.8f, beta2: 0.95f, eps: 1e-6f);
         var m = new double[37];
         var v = new double[37];
         var rng = new Random(2);
@@ -113,7 +113,7 @@ public class PreferenceOpTests
     {
         var p = new Parameter("w", 3);
         p.Value.CopyFrom([1f, -2f, 4f]);
-        var opt = new AdamW([p], learningRate: 0.1f, weightDecay: 0.1f);
+        var opt = Adam.W([p], learningRate: 0.1f, weightDecay: 0.1f);
         opt.Step();
         Assert.Equal([0.99f, -1.98f, 3.96f], p.Value.Values.ToArray());
     }
@@ -122,7 +122,7 @@ public class PreferenceOpTests
     public void PreferenceStepAllocatesNothingAfterWarmUp()
     {
         var net = Nets.Mlp(12, [16], 1, Activation.Relu, new Random(1));
-        var opt = new AdamW(net.Parameters, 1e-3f);
+        var opt = Adam.W(net.Parameters, 1e-3f);
         var x = TestData.Uniform(5, -1, 1, 20, 12);
         int[] startsA = [0, 5], startsB = [10, 15], lengths = [5, 5];
         float[] labels = [1f, 0f];

@@ -27,7 +27,7 @@ internal sealed class PreferenceTrainer
     private readonly Sequential _net;
     private readonly FeatureTable _table;
     private readonly IReadOnlyList<Comparison> _comparisons;
-    private readonly AdamW _optimizer;
+    private readonly Adam _optimizer;
     private readonly Graph _graph = new();
     private readonly Dictionary<int, Tensor> _inputs = [];
     private readonly int[] _startsA;
@@ -41,7 +41,7 @@ internal sealed class PreferenceTrainer
         _net = net;
         _table = table;
         _comparisons = comparisons;
-        _optimizer = new AdamW(net.Parameters, (float)learningRate, (float)weightDecay);
+        _optimizer = Adam.W(net.Parameters, (float)learningRate, (float)weightDecay);
         _startsA = new int[batchSize];
         _startsB = new int[batchSize];
         _lengthsA = new int[batchSize];

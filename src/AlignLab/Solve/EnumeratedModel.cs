@@ -181,52 +181,7 @@ internal sealed class EnumeratedModel : IExactModel
         return new EnumeratedModel(world, codec, states, [.. initialProbability.Select(kv => (kv.Key, kv.Value))], pairStart.ToTrimmedArray(), next.ToTrimmedArray(), probabilityIndex.ToTrimmedArray(), probabilities.ToArray(), pairEvents.ToTrimmedArray(), eventVectors);
     }
 
-    public void Backup(Objective objective, ReadOnlySpan<double> vNext, Span<double> q)
-    {
-        var immediate = Immediate(objective);
-        var pairs = StateCount * ActionCount;
-        var start = _pairStart;
-        var next = _next;
-        var probabilityIndex = _probabilityIndex;
-        var probabilities = _probabilities;
-        var pairEvents = _pairEvents;
-        if (probabilities.Length == 1)
-        {
-            // One distinct probability (a deterministic world: every outcome has probability 1).
-            var p = probabilities[0];
-            for (var pair = 0; pair < pairs; pair++)
-            {
-                var value = immediate[pairEvents[pair]];
-                for (var o = start[pair]; o < start[pair + 1]; o++)
-                {
-                    var target = next[o];
-                    if (target >= 0)
-                    {
-                        value += p * vNext[target];
-                    }
-                }
-
-                q[pair] = value;
-            }
-
-            return;
-        }
-
-        for (var pair = 0; pair < pairs; pair++)
-        {
-            var value = immediate[pairEvents[pair]];
-            for (var o = start[pair]; o < start[pair + 1]; o++)
-            {
-                var target = next[o];
-                if (target >= 0)
-                {
-                    value += probabilities[probabilityIndex[o]] * vNext[target];
-                }
-            }
-
-            q[pair] = value;
-        }
-    }
+    public void Backup(Objective objective, ReadOnlySpan<double> vNext, Span<double> q) => Backup(new ByEventVector(Immediate(objective), _pairEvents), vNext, q);
 
     /// <summary>
     /// Writes the expected reward of every state-action pair, Σ_b p_b·r(o, a, o′_b) over the
@@ -330,7 +285,14 @@ internal sealed class EnumeratedModel : IExactModel
     }
 
     /// <summary>q[s·A + a] = pairRewards[s·A + a] + E[vNext(s′)], the backup of a tabulated reward.</summary>
-    public void Backup(ReadOnlySpan<double> pairRewards, ReadOnlySpan<double> vNext, Span<double> q)
+    public void Backup(ReadOnlySpan<double> pairRewards, ReadOnlySpan<double> vNext, Span<double> q) => Backup(new ByPair(pairRewards), vNext, q);
+
+    /// <summary>
+    /// q[s·A + a] = immediate(pair) + Σ_o p_o·vNext(s′_o): the one backup loop, specialised by the JIT for each source
+    /// of immediate values (an objective's value per interned event vector, or a tabulated reward per pair).
+    /// </summary>
+    private void Backup<TImmediate>(TImmediate immediate, ReadOnlySpan<double> vNext, Span<double> q)
+        where TImmediate : IImmediateValues, allows ref struct
     {
         var pairs = StateCount * ActionCount;
         var start = _pairStart;
@@ -339,10 +301,11 @@ internal sealed class EnumeratedModel : IExactModel
         var probabilities = _probabilities;
         if (probabilities.Length == 1)
         {
+            // One distinct probability (a deterministic world: every outcome has probability 1).
             var p = probabilities[0];
             for (var pair = 0; pair < pairs; pair++)
             {
-                var value = pairRewards[pair];
+                var value = immediate.At(pair);
                 for (var o = start[pair]; o < start[pair + 1]; o++)
                 {
                     var target = next[o];
@@ -360,7 +323,7 @@ internal sealed class EnumeratedModel : IExactModel
 
         for (var pair = 0; pair < pairs; pair++)
         {
-            var value = pairRewards[pair];
+            var value = immediate.At(pair);
             for (var o = start[pair]; o < start[pair + 1]; o++)
             {
                 var target = next[o];
@@ -412,6 +375,26 @@ internal sealed class EnumeratedModel : IExactModel
         var agent = 0;
         _codec.Unpack(_states[state], cells, ref agent, vars);
         return (cells, agent, vars);
+    }
+
+    /// <summary>The immediate value of a state-action pair, for the backup loop.</summary>
+    private interface IImmediateValues
+    {
+        double At(int pair);
+    }
+
+    /// <summary>An objective's value of each interned event vector, looked up through the pair's vector id.</summary>
+    private readonly struct ByEventVector(double[] values, int[] pairEvents) : IImmediateValues
+    {
+        public double At(int pair) => values[pairEvents[pair]];
+    }
+
+    /// <summary>A value per pair (a tabulated transition reward).</summary>
+    private readonly ref struct ByPair(ReadOnlySpan<double> values) : IImmediateValues
+    {
+        private readonly ReadOnlySpan<double> _values = values;
+
+        public double At(int pair) => _values[pair];
     }
 
     private double[] Immediate(Objective objective)
