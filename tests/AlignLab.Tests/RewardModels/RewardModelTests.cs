@@ -293,14 +293,23 @@ public sealed class RewardModelTests
             trainer.Step(small);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10; i++)
+        // The fewest bytes over five windows of two steps each: an allocation per step shows in every window, while
+        // the runtime's one-off work on this thread (tiered compilation installing faster code while other tests
+        // run) shows in one.
+        var fewest = long.MaxValue;
+        for (var window = 0; window < 5; window++)
         {
-            trainer.Step(batch);
-            trainer.Step(small);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 2; i++)
+            {
+                trainer.Step(batch);
+                trainer.Step(small);
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, fewest);
         Assert.Equal(26, trainer.Steps);
     }
 
