@@ -85,6 +85,6 @@ public sealed class CoinAtTheEndTests
         var report = SpecificationGap.Analyze(ScenarioRegistry.BuiltIn.Get(Id), new BuildOptions(Distribution: distribution));
         Assert.All(report.Levels, l => Assert.InRange(l.States, 1, 2 * 2 * 3 * 14)); // coin taken? end reached? × agent cells
         Assert.All(report.Levels, l => Assert.Equal(10, l.RewardOptimal, 9));
-        Assert.Equal(0, report.GapWorst, 9);
+        Assert.Equal(0, report.GapWorst, 1e-9);
     }
 }

@@ -77,6 +77,6 @@ public sealed class KeysAndChestsTests
         var report = SpecificationGap.Analyze(ScenarioRegistry.BuiltIn.Get(Id), new BuildOptions(Set: new Dictionary<string, string> { ["size"] = "7" }));
         Assert.All(report.Levels, l => Assert.InRange(l.States, 1, 17 * 32 * 2));
         Assert.All(report.Levels, l => Assert.Equal(1, l.RewardOptimal, 9));
-        Assert.Equal(0, report.GapWorst, 9);
+        Assert.Equal(0, report.GapWorst, 1e-9);
     }
 }

@@ -81,7 +81,7 @@ public sealed class MonsterWorldTests
     {
         var report = SpecificationGap.Analyze(ScenarioRegistry.BuiltIn.Get(Id), new BuildOptions(Set: new Dictionary<string, string> { ["size"] = "7" }));
         Assert.All(report.Levels, l => Assert.InRange(l.States, 1, 17 * 64 * 3));
-        Assert.Equal(0, report.GapWorst, 9);
+        Assert.Equal(0, report.GapWorst, 1e-9);
     }
 
     [Theory]

@@ -101,8 +101,8 @@ public sealed class BestOfNTests
             var gold = golds[..m];
             var (p, g) = BestOfN.Estimate(proxy, gold, n);
             var (bp, bg) = EverySubset(proxy, gold, n);
-            Assert.Equal(bp, p, 9);
-            Assert.Equal(bg, g, 9);
+            Assert.Equal(bp, p, 1e-9);
+            Assert.Equal(bg, g, 1e-9);
         }, iter: 300);
 
     [Fact]
@@ -111,11 +111,11 @@ public sealed class BestOfNTests
         double[] proxy = [3, 1, 3, 2];
         double[] gold = [10, 0, 20, 5];
         var (p1, g1) = BestOfN.Estimate(proxy, gold, 1);
-        Assert.Equal(2.25, p1, 12);
-        Assert.Equal(8.75, g1, 12);
+        Assert.Equal(2.25, p1, 1e-12);
+        Assert.Equal(8.75, g1, 1e-12);
         var (p4, g4) = BestOfN.Estimate(proxy, gold, 4);
-        Assert.Equal(3, p4, 12);
-        Assert.Equal(15, g4, 12);
+        Assert.Equal(3, p4, 1e-12);
+        Assert.Equal(15, g4, 1e-12);
         Assert.Equal((double[])[1, 2, 3, 3], BestOfN.SortWithTiesAveraged(proxy, gold).Proxy);
     }
 
@@ -151,8 +151,8 @@ public sealed class BestOfNTests
         var (proxy, gold) = BestOfN.SampleEpisodes(model, (v, q) => model.Backup(TinyMdp.Proxy, v, q), TinyMdp.Gold, reference, 20_000, seed: 3);
         var exactProxy = OveroptimisationAnalysis.EvaluateStationary(model, (v, q) => model.Backup(TinyMdp.Proxy, v, q), reference.Probabilities);
         var exactGold = OveroptimisationAnalysis.EvaluateStationary(model, (v, q) => model.Backup(TinyMdp.Gold, v, q), reference.Probabilities);
-        Assert.Equal(exactProxy, proxy.Average(), 1);
-        Assert.Equal(exactGold, gold.Average(), 1);
+        Assert.Equal(exactProxy, proxy.Average(), 1e-1);
+        Assert.Equal(exactGold, gold.Average(), 1e-1);
         var rng = new Rng(3);
         Assert.InRange(reference.Sample(0, ref rng), 0, 1);
     }

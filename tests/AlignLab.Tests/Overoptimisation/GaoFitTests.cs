@@ -12,16 +12,16 @@ public sealed class GaoFitTests
         {
             var d = Enumerable.Range(0, 15).Select(i => 0.2 * i).ToArray();
             var bon = GaoFits.BestOfN(d, [.. d.Select(x => x * (alpha - (beta * x)))]);
-            Assert.Equal(alpha, bon.Alpha, 8);
-            Assert.Equal(beta, bon.Beta, 8);
+            Assert.Equal(alpha, bon.Alpha, 1e-8);
+            Assert.Equal(beta, bon.Beta, 1e-8);
             var rl = GaoFits.Rl(d, [.. d.Select(x => x > 0 ? x * (alpha - (beta * Math.Log(x))) : 0)]);
-            Assert.Equal(alpha, rl.Alpha, 8);
-            Assert.Equal(beta, rl.Beta, 8);
+            Assert.Equal(alpha, rl.Alpha, 1e-8);
+            Assert.Equal(beta, rl.Beta, 1e-8);
             Assert.Equal(15, rl.Points);
             if (Math.Abs(alpha) + Math.Abs(beta) > 0.1)
             {
-                Assert.Equal(1, bon.RSquared, 9);
-                Assert.Equal(1, rl.RSquared, 9);
+                Assert.Equal(1, bon.RSquared, 1e-9);
+                Assert.Equal(1, rl.RSquared, 1e-9);
             }
         }, iter: 200);
 

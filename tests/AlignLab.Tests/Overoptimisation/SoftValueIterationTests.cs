@@ -130,10 +130,10 @@ public sealed class SoftValueIterationTests
 
         var (proxy, gold, kl) = Enumerate(p);
         var point = TinySolver().Solve(beta);
-        Assert.Equal(proxy, point.Proxy, 12);
-        Assert.Equal(gold, point.Gold, 12);
-        Assert.Equal(kl, point.Kl, 12);
-        Assert.Equal(point.Proxy - (beta * point.Kl), point.SoftValue, 10);
+        Assert.Equal(proxy, point.Proxy, 1e-12);
+        Assert.Equal(gold, point.Gold, 1e-12);
+        Assert.Equal(kl, point.Kl, 1e-12);
+        Assert.Equal(point.Proxy - (beta * point.Kl), point.SoftValue, 1e-10);
     }
 
     [Theory]
@@ -147,8 +147,8 @@ public sealed class SoftValueIterationTests
         var model = solution.Model;
         var soft = new SoftValueIteration(model, (v, q) => model.Backup(world.Reward, v, q), world.Intended, ReferencePolicy.Uniform(model.StateCount, model.ActionCount));
         var optimum = solution.Optimal(world.Reward);
-        Assert.Equal(optimum, soft.Solve(1e-6).Proxy, 6);
-        Assert.Equal(optimum, soft.Solve(1e-12).Proxy, 6);
+        Assert.Equal(optimum, soft.Solve(1e-6).Proxy, 1e-6);
+        Assert.Equal(optimum, soft.Solve(1e-12).Proxy, 1e-6);
         var loose = soft.Solve(1.0);
         Assert.True(loose.Proxy < optimum - 1e-3, $"β = 1 should cost proxy return: {loose.Proxy} vs {optimum}");
     }
@@ -168,14 +168,14 @@ public sealed class SoftValueIterationTests
             var point = soft.Solve(beta);
             Assert.True(point.Kl >= 0);
             Assert.True(point.Kl >= previous - 1e-9, $"KL fell from {previous} to {point.Kl} as β fell to {beta}");
-            Assert.Equal(point.Proxy - (beta * point.Kl), point.SoftValue, 6);
+            Assert.Equal(point.Proxy - (beta * point.Kl), point.SoftValue, 1e-6);
             previous = point.Kl;
         }
 
         var far = soft.Solve(1e9);
         Assert.InRange(far.Kl, 0, 1e-9);
-        Assert.Equal(solution.RandomValue(world.Reward), far.Proxy, 4);
-        Assert.Equal(solution.RandomValue(world.Intended), far.Gold, 4);
+        Assert.Equal(solution.RandomValue(world.Reward), far.Proxy, 1e-4);
+        Assert.Equal(solution.RandomValue(world.Intended), far.Gold, 1e-4);
     }
 
     [Fact]
@@ -185,9 +185,9 @@ public sealed class SoftValueIterationTests
         double[] reference = [0.25, 0.25, 0.25, 0.25];
         var pi = new double[4];
         var v = SoftValueIteration.SoftState(q, reference, 1e-12, pi, out var kl);
-        Assert.Equal(1e6, v, 6);
+        Assert.Equal(1e6, v, 1e-6);
         Assert.Equal([1.0, 0, 0, 0], pi);
-        Assert.Equal(Math.Log(4), kl, 12);
+        Assert.Equal(Math.Log(4), kl, 1e-12);
         v = SoftValueIteration.SoftState(q, reference, 1e300, pi, out kl);
         Assert.True(double.IsFinite(v));
         Assert.InRange(kl, 0, 1e-12);
@@ -226,10 +226,10 @@ public sealed class SoftValueIterationTests
         for (var state = 0; state < s; state++)
         {
             var expected = SoftValueIteration.SoftState(q.AsSpan(state * a, a), reference.Probabilities.Slice(state * a, a), beta, pi, out _);
-            Assert.Equal(expected, v[state], 9);
+            Assert.Equal(expected, v[state], 1e-9);
             for (var action = 0; action < a; action++)
             {
-                Assert.Equal(pi[action], policy[(state * a) + action], 12);
+                Assert.Equal(pi[action], policy[(state * a) + action], 1e-12);
             }
 
             if (state % 2 == 1)

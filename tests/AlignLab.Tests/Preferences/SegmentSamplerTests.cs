@@ -114,8 +114,8 @@ public sealed class SegmentSamplerTests
             Assert.Equal(scenario.Env.Board.IndexOf((byte)world.AgentSymbol), segment.AgentCell(t + 1));
         }
 
-        Assert.Equal(scenario.Hidden.EpisodeIntended, segment.Hidden.IntendedReturn, 9);
-        Assert.Equal(scenario.Hidden.EpisodeReward, segment.Hidden.RewardReturn, 9);
+        Assert.Equal(scenario.Hidden.EpisodeIntended, segment.Hidden.IntendedReturn, 1e-9);
+        Assert.Equal(scenario.Hidden.EpisodeReward, segment.Hidden.RewardReturn, 1e-9);
     }
 
     [Fact]

@@ -139,19 +139,19 @@ public sealed class TransitionRewardTests
         Assert.Equal(specified.RewardOptimal, fromBoards.RewardOptimal);
         Assert.Equal(specified.RewardRandom, fromBoards.RewardRandom);
         Assert.Equal(specified.GapWorst, fromBoards.GapWorst);
-        Assert.Equal(42, fromBoards.RewardOptimal, 9);
+        Assert.Equal(42, fromBoards.RewardOptimal, 1e-9);
 
         // A reward paid only on terminal steps: reaching the goal is worth 1, every other step 0.
         using var goalOnly = solution.Tabulate(
             TransitionRewards.FromFunction((before, _, _, after, _, terminal) => terminal && before[after.IndexOf((byte)'A')] == 'G' ? 1 : 0),
             "goal only");
         var gap = solution.Gap(goalOnly);
-        Assert.Equal(1, gap.RewardOptimal, 12);
+        Assert.Equal(1, gap.RewardOptimal, 1e-12);
         Assert.InRange(gap.RewardRandom, 1e-6, 1 - 1e-6);
 
         // Among the many policies that reach the goal with certainty, the worst for the intended
         // objective dawdles, and the best is the shortest path.
-        Assert.Equal(0, gap.GapBest, 9);
+        Assert.Equal(0, gap.GapBest, 1e-9);
         Assert.True(gap.GapWorst > 0.1);
     }
 
