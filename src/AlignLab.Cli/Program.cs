@@ -29,6 +29,7 @@ internal static class Program
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(SolveCommand.Create());
         root.Subcommands.Add(OveroptCommand.Create());
+        root.Subcommands.Add(RlhfCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(DiagnoseCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());

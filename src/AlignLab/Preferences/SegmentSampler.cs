@@ -30,14 +30,22 @@ public sealed class SegmentSampler
     private readonly double[] _intended;
     private readonly double[] _rewards;
     private readonly double[] _probabilities;
+    private readonly bool _absorbing;
+    private bool _terminated;
 
     /// <summary>
     /// Creates a sampler on <paramref name="world"/>. <paramref name="segmentLength"/> is the steps per
     /// segment (0, or at least the episode limit, for whole episodes); <paramref name="behaviour"/>
     /// gives action probabilities from the board and extras (a stored run's policy, the current
     /// policy during training), or null for uniformly random actions.
+    /// <paramref name="absorbingTermination"/> lets a window run past the step that terminated its
+    /// episode (not one truncated by the time limit): the terminal state is then absorbing with
+    /// nothing more to see or earn, so the window is cut there and may be shorter than
+    /// <see cref="SegmentLength"/>; its start is uniform over every step of such an episode. Without
+    /// it every window lies inside its episode, so equal-length segments never show what ending the
+    /// episode is worth against going on (a constant per-step reward cancels out of every comparison).
     /// </summary>
-    public SegmentSampler(GridWorld world, int segmentLength = DefaultSegmentLength, BoardPolicy? behaviour = null)
+    public SegmentSampler(GridWorld world, int segmentLength = DefaultSegmentLength, BoardPolicy? behaviour = null, bool absorbingTermination = false)
     {
         ArgumentNullException.ThrowIfNull(world);
         ArgumentOutOfRangeException.ThrowIfNegative(segmentLength);
@@ -46,6 +54,7 @@ public sealed class SegmentSampler
         _env = (GridEnv)scenario.Env;
         _hidden = scenario.Hidden;
         _behaviour = behaviour;
+        _absorbing = absorbingTermination;
         var maxSteps = world.MaxSteps;
         SegmentLength = segmentLength == 0 ? maxSteps : Math.Min(segmentLength, maxSteps);
         _cells = world.CellCount;
@@ -90,6 +99,13 @@ public sealed class SegmentSampler
             var action = ChooseAction(ref rng);
             done = Advance(t, action);
             t++;
+        }
+
+        if (_absorbing && _terminated && t > 1)
+        {
+            var from = rng.NextInt(t);
+            Store(batch, index, from, Math.Min(t - from, SegmentLength), from + SegmentLength >= t);
+            return;
         }
 
         var start = t <= SegmentLength ? 0 : rng.NextInt(t - SegmentLength + 1);
@@ -185,6 +201,7 @@ public sealed class SegmentSampler
     private bool Advance(int t, int action)
     {
         var result = _env.Step(action);
+        _terminated = result.Terminated;
         var before = _boards.AsSpan(t * _cells, _cells);
         var after = _boards.AsSpan((t + 1) * _cells, _cells);
         _env.Board.CopyTo(after);

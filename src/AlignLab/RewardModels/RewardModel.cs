@@ -39,7 +39,7 @@ public sealed class RewardModel
         Report = report;
     }
 
-    /// <summary>Gets the mean raw reward over the training transitions, subtracted by <see cref="Reward"/>.</summary>
+    /// <summary>Gets the mean raw reward over the training transitions, subtracted by <see cref="Reward"/> (0 when <see cref="RewardModelOptions.Center"/> is off).</summary>
     public double Shift { get; }
 
     /// <summary>Gets the standard deviation of the raw reward over the training transitions (1 if it was 0), divided out by <see cref="Reward"/>.</summary>
@@ -203,7 +203,7 @@ public sealed class RewardModel
         var (valLoss, valAccuracy) = PreferenceTrainer.Evaluate(raw, comparisons, validation);
         var (mean, std) = PreferenceTrainer.Moments(raw, comparisons, train);
         var report = new RewardTrainingReport(trainLoss, valLoss, valAccuracy, train.Length, validation.Length, trainer.Steps);
-        return new RewardModel(net, encoder, mean, std > 0 ? std : 1, report);
+        return new RewardModel(net, encoder, options.Center ? mean : 0, std > 0 ? std : 1, report);
     }
 
     private double RawReturn(TransitionStore store, Segment segment)

@@ -44,6 +44,15 @@ public sealed record RewardModelOptions
     /// </summary>
     public bool Bootstrap { get; init; } = true;
 
+    /// <summary>
+    /// Whether the normalised reward is also centred (zero mean over the training transitions) besides scaled to unit
+    /// deviation. Centring keeps which of two equal-length segments is better, but adds a constant to every step, so
+    /// it changes which policy is optimal wherever episodes can end at different times: the Bradley–Terry loss sees a
+    /// segment cut short by the end of its episode as earning 0 afterwards, and a shift undoes that. RLHF turns it off
+    /// so that the reward the solver optimises keeps termination worth exactly what the labels made it.
+    /// </summary>
+    public bool Center { get; init; } = true;
+
     /// <summary>The seed of every random choice: validation split, resamples, initial weights, minibatch order.</summary>
     public ulong Seed { get; init; } = 1;
 

@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using AlignLab.Errors;
+using AlignLab.Grid;
+using AlignLab.Preferences;
+using AlignLab.Randomness;
+using AlignLab.RewardModels;
+using AlignLab.Solve;
+using PreferenceSegment = AlignLab.Preferences.Segment;
+using StoreSegment = AlignLab.RewardModels.Segment;
+
+namespace AlignLab.Rlhf;
+
+/// <summary>
+/// Reward learning from preferences, measured exactly (Christiano et al. 2017): segments drawn from a behaviour
+/// policy are compared by a labeller, a reward ensemble is fitted to the labels, and the exact solver optimises
+/// the learned reward, giving the learned reward's specification gap, the same metric as the specified reward's.
+/// </summary>
+/// <remarks>
+/// <para>
+/// One run, step by step. The seed is split into three streams: segments, labels, reward models.
+/// The query schedule asks <see cref="RlhfOptions.InitialFraction"/> of the comparisons first and the rest over
+/// <see cref="RlhfOptions.Rounds"/> rounds on imitation's hyperbolic schedule. Each round draws twice as many
+/// segments as it has candidate pairs from the behaviour policy (uniformly random unless given), pairs them in
+/// draw order, chooses its queries (random selection: the first pairs; active: the pairs with the highest
+/// ensemble disagreement, out of <see cref="RlhfOptions.Oversampling"/>× as many candidates), asks the labeller,
+/// and stores the chosen segments' transitions. Active selection refits the ensemble on every label so far before
+/// each later round. After the last round the final ensemble is fitted, evaluated on every transition the exact
+/// model enumerates, and solved.
+/// </para>
+/// <para>
+/// Labels are hard (1 when the first segment is preferred, 0 otherwise), one draw of the labeller's probability,
+/// as imitation's synthetic gatherer samples them.
+/// </para>
+/// </remarks>
+public static class RlhfExperiment
+{
+    /// <summary>Candidate pairs whose disagreement is computed at once (bounds the scratch store).</summary>
+    private const int DisagreementChunk = 128;
+
+    /// <summary>
+    /// Runs RLHF on the solution's world with <paramref name="labeller"/> and measures the learned reward exactly on
+    /// <paramref name="solution"/> (the world's exact solution).
+    /// </summary>
+    /// <param name="solution">The exact solution of the world.</param>
+    /// <param name="labeller">Who compares the segments.</param>
+    /// <param name="options">Comparisons, selection, rounds, reward model, seed.</param>
+    /// <param name="behaviour">The policy segments are drawn from; null for uniformly random actions.</param>
+    /// <returns>The learned reward and its exact specification gap.</returns>
+    /// <exception cref="UserInputException">Bad options, or a reward model the exact model cannot take.</exception>
+    public static RlhfResult Run(ExactSolution solution, IPreferenceLabeller labeller, RlhfOptions options, BoardPolicy? behaviour = null)
+    {
+        ArgumentNullException.ThrowIfNull(solution);
+        ArgumentNullException.ThrowIfNull(labeller);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        var world = solution.World;
+        var kind = Resolve(options.Model, solution);
+        var learned = Learn(world, labeller, options, kind, behaviour);
+        var trained = clock.Elapsed;
+        ITransitionReward reward = kind == RewardModelKind.Linear
+            ? new LinearCellwiseReward(learned.Ensemble, world)
+            : new EnsembleTransitionReward(learned.Ensemble, new BoardTransitions(world));
+        using var table = solution.Tabulate(reward, $"learned ({labeller.Name} labels)");
+        var gap = solution.Gap(table);
+        return new RlhfResult(
+            labeller.Name,
+            options,
+            kind,
+            learned.Comparisons,
+            gap,
+            learned.Ensemble.Members.Average(m => m.Report.ValidationAccuracy),
+            learned.Ensemble.Members.Average(m => m.Report.ValidationLoss),
+            learned.AgreementWithIntended,
+            learned.PrincipleCounts,
+            learned.Ensemble,
+            trained,
+            clock.Elapsed - trained);
+    }
+
+    /// <summary>The model kind <paramref name="requested"/> resolves to on <paramref name="solution"/>'s exact model.</summary>
+    internal static RewardModelKind Resolve(RewardModelKind requested, ExactSolution solution) => requested switch
+    {
+        RewardModelKind.Auto => solution.ModelKind.StartsWith("factored", StringComparison.Ordinal) ? RewardModelKind.Linear : RewardModelKind.Mlp,
+        RewardModelKind.Mlp when solution.ModelKind.StartsWith("factored", StringComparison.Ordinal) =>
+            throw new UserInputException($"{solution.World.Id}: the factored exact model takes only cellwise rewards, and an MLP reward is not cellwise; use --model linear (the default here)."),
+        _ => requested,
+    };
+
+    /// <summary>Collects the labels and fits the ensemble (no solving).</summary>
+    internal static LearnedReward Learn(GridWorld world, IPreferenceLabeller labeller, RlhfOptions options, RewardModelKind kind, BoardPolicy? behaviour)
+    {
+        var rng = new Rng(options.Seed);
+        var sampling = rng.Split();
+        var labelling = rng.Split();
+        var modelSeed = rng.NextUInt64();
+        var sampler = new SegmentSampler(world, options.SegmentLength, behaviour, absorbingTermination: true);
+        var encoding = new BoardTransitions(world);
+        var store = encoding.CreateStore(checked(options.Comparisons * 2 * sampler.SegmentLength));
+        var active = options.Selection == QuerySelectionMode.Active;
+        int[] schedule = active ? QuerySelection.Schedule(options.Comparisons, options.Rounds, options.InitialFraction) : [options.Comparisons];
+        var largestPool = schedule.Select((count, round) => active && round > 0 ? count * options.Oversampling : count).Max();
+        var pool = sampler.CreateBatch(2 * Math.Max(1, largestPool));
+        var scratch = active ? encoding.CreateStore(2 * DisagreementChunk * sampler.SegmentLength) : null;
+        var modelOptions = options.RewardModel with
+        {
+            Seed = modelSeed,
+            Center = false,
+            Hidden = kind == RewardModelKind.Linear ? [] : options.RewardModel.Hidden,
+        };
+        var principles = labeller is ConstitutionLabeller constitution ? new int[constitution.Constitution.Principles.Count + 1] : null;
+        var comparisons = new List<Comparison>(options.Comparisons);
+        var agree = 0;
+        var strict = 0;
+        RewardEnsemble? ensemble = null;
+        for (var round = 0; round < schedule.Length; round++)
+        {
+            var count = schedule[round];
+            if (count == 0)
+            {
+                continue;
+            }
+
+            if (active && comparisons.Count > 0)
+            {
+                ensemble = RewardEnsemble.Train(store, comparisons, modelOptions);
+            }
+
+            var candidates = ensemble is null ? count : count * options.Oversampling;
+            for (var i = 0; i < 2 * candidates; i++)
+            {
+                sampler.Sample(pool, i, ref sampling);
+            }
+
+            var chosen = ensemble is null
+                ? Enumerable.Range(0, count).ToArray()
+                : MostDisagreed(ensemble, encoding, scratch!, pool, candidates, count);
+            foreach (var pair in chosen)
+            {
+                var first = pool[2 * pair];
+                var second = pool[(2 * pair) + 1];
+                var label = labeller.Compare(first, second, ref labelling);
+                var a = encoding.Add(store, first);
+                var b = encoding.Add(store, second);
+                comparisons.Add(new Comparison(a, b, label.Preferred == 0 ? 1f : 0f));
+                if (principles is not null)
+                {
+                    principles[label.Principle < 0 ? principles.Length - 1 : label.Principle]++;
+                }
+
+                var intended = first.Hidden.IntendedReturn - second.Hidden.IntendedReturn;
+                if (intended != 0)
+                {
+                    strict++;
+                    agree += (intended > 0) == (label.Preferred == 0) ? 1 : 0;
+                }
+            }
+
+        }
+
+        ensemble = RewardEnsemble.Train(store, comparisons, modelOptions);
+        return new LearnedReward(ensemble, comparisons.Count, strict == 0 ? double.NaN : (double)agree / strict, principles);
+    }
+
+    /// <summary>The <paramref name="count"/> candidate pairs (of <paramref name="candidates"/>) with the highest ensemble disagreement, highest first; ties to the earlier pair.</summary>
+    private static int[] MostDisagreed(RewardEnsemble ensemble, BoardTransitions encoding, TransitionStore scratch, SegmentBatch pool, int candidates, int count)
+    {
+        var disagreement = new double[candidates];
+        var pairs = new List<SegmentPair>(DisagreementChunk);
+        for (var start = 0; start < candidates; start += DisagreementChunk)
+        {
+            var n = Math.Min(DisagreementChunk, candidates - start);
+            scratch.Clear();
+            pairs.Clear();
+            for (var j = 0; j < n; j++)
+            {
+                PreferenceSegment first = pool[2 * (start + j)];
+                PreferenceSegment second = pool[(2 * (start + j)) + 1];
+                StoreSegment a = encoding.Add(scratch, first);
+                StoreSegment b = encoding.Add(scratch, second);
+                pairs.Add(new SegmentPair(a, b));
+            }
+
+            ensemble.Disagreements(scratch, pairs, disagreement.AsSpan(start, n));
+        }
+
+        var ranked = Enumerable.Range(0, candidates).ToArray();
+        Array.Sort(ranked, (x, y) => disagreement[y] != disagreement[x] ? disagreement[y].CompareTo(disagreement[x]) : x.CompareTo(y));
+        return ranked[..count];
+    }
+}
+
+/// <summary>A fitted reward ensemble and what its labels were.</summary>
+/// <param name="Ensemble">The ensemble fitted to every label.</param>
+/// <param name="Comparisons">Labels collected.</param>
+/// <param name="AgreementWithIntended">Share of labels (over pairs whose intended returns differ) that prefer the segment with the higher intended return.</param>
+/// <param name="PrincipleCounts">For a constitution: labels decided by each principle, then ties (last); null otherwise.</param>
+internal sealed record LearnedReward(RewardEnsemble Ensemble, int Comparisons, double AgreementWithIntended, int[]? PrincipleCounts);
+
+/// <summary>One RLHF run, measured exactly.</summary>
+/// <param name="Labeller">The labeller's name.</param>
+/// <param name="Options">The run's options.</param>
+/// <param name="Model">The reward model fitted (never <see cref="RewardModelKind.Auto"/>).</param>
+/// <param name="Comparisons">Labels collected.</param>
+/// <param name="Gap">The learned reward's exact specification gap (its optimum, and the intended return over its optimal policies).</param>
+/// <param name="ValidationAccuracy">Members' mean held-out accuracy on the labels (NaN when nothing was held out).</param>
+/// <param name="ValidationLoss">Members' mean held-out Bradley–Terry loss.</param>
+/// <param name="AgreementWithIntended">Share of labels agreeing with the intended returns (pairs whose intended returns differ).</param>
+/// <param name="PrincipleCounts">For a constitution: labels decided by each principle, then ties (last); null otherwise.</param>
+/// <param name="Ensemble">The fitted ensemble.</param>
+/// <param name="LearnTime">Sampling, labelling and fitting.</param>
+/// <param name="SolveTime">Evaluating the learned reward on every transition and solving it.</param>
+public sealed record RlhfResult(
+    string Labeller,
+    RlhfOptions Options,
+    RewardModelKind Model,
+    int Comparisons,
+    RewardGap Gap,
+    double ValidationAccuracy,
+    double ValidationLoss,
+    double AgreementWithIntended,
+    IReadOnlyList<int>? PrincipleCounts,
+    RewardEnsemble Ensemble,
+    TimeSpan LearnTime,
+    TimeSpan SolveTime);
