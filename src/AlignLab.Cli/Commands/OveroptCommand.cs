@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using AlignLab.Overoptimisation;
 using AlignLab.Reports;
+using AlignLab.Rlhf;
+using AlignLab.Runs;
 using AlignLab.Scenarios;
+using AlignLab.Solve;
 
 namespace AlignLab.Cli.Commands;
 
@@ -22,16 +25,33 @@ internal static class OveroptCommand
         var samples = new Option<int>("--samples") { Description = "Random-policy episodes sampled for best-of-n (default 4096).", DefaultValueFactory = _ => 4096 };
         var seed = new Option<ulong>("--seed") { Description = "Seed for sampling the best-of-n episodes (default 0).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
-        var command = new Command("overopt", "Exact overoptimisation curves: gold (intended) return against KL from the random policy for KL-regularised optimisers and best-of-n, and against planning horizon.") { id, level, set, betas, samples, seed, json };
+        var proxy = new Option<string>("--proxy") { Description = "The proxy optimised: reward (the specified reward, default) or the id of a stored `alignlab rlhf` run of the same scenario, level and parameters (its learned reward).", DefaultValueFactory = _ => "reward" };
+        var store = CommonOptions.Store("The run store holding the --proxy run.");
+        var command = new Command("overopt", "Exact overoptimisation curves: gold (intended) return against KL from the random policy for KL-regularised optimisers and best-of-n, and against planning horizon.") { id, level, set, betas, samples, seed, json, proxy, store };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var options = new OveroptimisationOptions { Betas = parse.GetValue(betas), Samples = parse.GetValue(samples), Seed = parse.GetValue(seed) };
             options.Validate();
+            var proxyRun = ParseProxy(parse.GetValue(proxy)!);
             var scenario = ScenarioRegistry.BuiltIn.Get(parse.GetValue(id)!);
-            var world = scenario.Build(new BuildOptions(parse.GetValue(level), null, CliErrors.ParseSet(parse.GetValue(set))));
-            var report = OveroptimisationAnalysis.Analyze(world, options, limitOptions.Resolve(parse));
+            var parameters = CliErrors.ParseSet(parse.GetValue(set));
+            var world = scenario.Build(new BuildOptions(parse.GetValue(level), null, parameters));
+            OveroptimisationReport report;
+            if (proxyRun is { } runId)
+            {
+                using var runs = RunStore.OpenReadOnly(parse.GetValue(store));
+                var run = runs.GetRun(runId);
+                var solution = ExactSolution.Create(world, limitOptions.Resolve(parse));
+                using var table = StoredRlhfRun.Tabulate(run, scenario, solution, parse.GetValue(level), parameters);
+                report = OveroptimisationAnalysis.Analyze(solution, table, options);
+            }
+            else
+            {
+                report = OveroptimisationAnalysis.Analyze(world, options, limitOptions.Resolve(parse));
+            }
+
             if (parse.GetValue(json))
             {
                 Console.WriteLine(Json(report).ToJsonString());
@@ -46,9 +66,14 @@ internal static class OveroptCommand
         return command;
     }
 
+    private static long? ParseProxy(string text) =>
+        text == "reward" ? null
+        : long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0 ? id
+        : throw new UsageException($"--proxy: '{text}' is neither 'reward' nor a run id (a positive whole number; see `alignlab runs list`).");
+
     private static void Print(OveroptimisationReport r)
     {
-        Console.WriteLine($"{r.Id}: overoptimisation, proxy = specified reward, gold = intended; {r.States:N0} states × {r.Actions} actions ({r.Model}), horizon {r.Horizon}, undiscounted; π_ref = uniformly random");
+        Console.WriteLine($"{r.Id}: overoptimisation, proxy = {r.Proxy}, gold = intended; {r.States:N0} states × {r.Actions} actions ({r.Model}), horizon {r.Horizon}, undiscounted; π_ref = uniformly random");
         Console.WriteLine($"π_ref: proxy {N(r.ReferenceProxy)}, gold {N(r.ReferenceGold)}    optima (hard value iteration): proxy {N(r.ProxyOptimal)}, gold {N(r.GoldOptimal)}");
         Console.WriteLine();
         Console.WriteLine("KL-regularised optimal policies π_β (exact):");
@@ -90,6 +115,7 @@ internal static class OveroptCommand
         return new JsonObject
         {
             ["id"] = r.Id,
+            ["proxy"] = r.Proxy,
             ["states"] = r.States,
             ["actions"] = r.Actions,
             ["horizon"] = r.Horizon,

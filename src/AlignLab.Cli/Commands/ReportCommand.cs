@@ -21,9 +21,11 @@ internal static class ReportCommand
         {
             var path = CommonOptions.CheckWritable(parse.GetValue(output)!, "--out");
             using var s = RunStore.OpenReadOnly(parse.GetValue(store));
-            var sections = parse.GetValue(ids)!.Select(id => RunReport.Section(s, id)).ToList();
+            var runIds = parse.GetValue(ids)!;
+            var rlhf = runIds.Where(id => RlhfReport.IsRlhf(s.GetRun(id))).ToList();
+            var sections = runIds.Except(rlhf).Select(id => RunReport.Section(s, id)).Concat(RlhfReport.Sections(s, rlhf)).ToList();
             HtmlReport.Write(path, "AlignLab report", sections);
-            Console.WriteLine($"wrote {path} ({sections.Count} run{(sections.Count == 1 ? string.Empty : "s")})");
+            Console.WriteLine($"wrote {path} ({runIds.Length} run{(runIds.Length == 1 ? string.Empty : "s")}, {sections.Count} section{(sections.Count == 1 ? string.Empty : "s")})");
             return 0;
         }));
         return command;

@@ -5,6 +5,7 @@ using AlignLab.Errors;
 using AlignLab.Reports;
 using AlignLab.RewardModels;
 using AlignLab.Rlhf;
+using AlignLab.Runs;
 using AlignLab.Scenarios;
 using AlignLab.Solve;
 
@@ -35,9 +36,10 @@ internal static class RlhfCommand
         var epochs = new Option<int>("--epochs") { Description = "Passes of each reward model over its comparisons (default 10).", DefaultValueFactory = _ => 10 };
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes of the MLP reward model, comma-separated (default 64,64).", DefaultValueFactory = _ => "64,64" };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
+        var store = CommonOptions.Store("The run store each run is recorded in (its settings and exact results; `alignlab report RUN...` draws them).");
         var command = new Command("rlhf", "Learn the reward from preferences (RLHF) or from written principles, and measure the learned reward's exact specification gap.")
         {
-            id, level, set, labeller, comparisons, select, seed, seeds, segment, rounds, model, epochs, hidden, json,
+            id, level, set, labeller, comparisons, select, seed, seeds, segment, rounds, model, epochs, hidden, json, store,
         };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
@@ -65,9 +67,14 @@ internal static class RlhfCommand
             }
 
             var scenario = ScenarioRegistry.BuiltIn.Get(parse.GetValue(id)!);
-            var world = scenario.Build(new BuildOptions(parse.GetValue(level), null, CliErrors.ParseSet(parse.GetValue(set))));
-            var solution = ExactSolution.Create(world, limitOptions.Resolve(parse));
+            var parameters = CliErrors.ParseSet(parse.GetValue(set));
+            var levelIndex = parse.GetValue(level);
+            var world = scenario.Build(new BuildOptions(levelIndex, null, parameters));
+            var scenarioText = File.Exists(parse.GetValue(id)!) ? File.ReadAllText(parse.GetValue(id)!) : null;
             var labellerObjects = labellers.Select(l => (Spec: l, Labeller: Labellers.Create(l, scenario, world))).ToList();
+            using var runs = RunStore.Open(parse.GetValue(store));
+            var stored = new List<long>();
+            var solution = ExactSolution.Create(world, limitOptions.Resolve(parse));
             var specified = solution.Gap(world.Reward);
             var quiet = parse.GetValue(json);
             if (!quiet)
@@ -83,14 +90,26 @@ internal static class RlhfCommand
                 {
                     foreach (var n in counts)
                     {
-                        var runs = new List<RlhfResult>();
+                        var results = new List<RlhfResult>();
                         for (var k = 0; k < seedCount; k++)
                         {
                             var options = baseOptions with { Comparisons = n, Selection = mode, Seed = parse.GetValue(seed) + (ulong)k };
-                            runs.Add(RlhfExperiment.Run(solution, labellerObject, options));
+                            var runId = runs.CreateRun(RlhfRecord.Config(parse.GetValue(id)!, scenarioText, parameters.Count == 0 ? null : parameters, spec, levelIndex, options));
+                            stored.Add(runId);
+                            try
+                            {
+                                var result = RlhfExperiment.Run(solution, labellerObject, options);
+                                runs.SetResult(runId, RlhfRecord.From(result, spec, labellerObject, levelIndex, specified).ToJson());
+                                results.Add(result);
+                            }
+                            catch
+                            {
+                                runs.SetStatus(runId, RunStatus.Failed);
+                                throw;
+                            }
                         }
 
-                        var row = new Row(spec, mode, n, runs);
+                        var row = new Row(spec, mode, n, results);
                         rows.Add(row);
                         if (!quiet)
                         {
@@ -102,7 +121,14 @@ internal static class RlhfCommand
 
             if (quiet)
             {
-                Console.WriteLine(Json(world.Id, solution, specified, rows).ToJsonString());
+                var node = Json(world.Id, solution, specified, rows);
+                node["runs"] = new JsonArray([.. stored.Select(r => (JsonNode)r)]);
+                Console.WriteLine(node.ToJsonString());
+            }
+            else
+            {
+                var list = string.Join(' ', stored);
+                Console.WriteLine($"Stored as run{(stored.Count == 1 ? string.Empty : "s")} {list} in {runs.Path}; chart and table: alignlab report {list}{(parse.GetValue(store) == RunStore.DefaultPath ? string.Empty : $" --store {parse.GetValue(store)}")}");
             }
 
             return 0;

@@ -29,6 +29,21 @@ public static class OveroptimisationAnalysis
         return Analyze(world.Id, solution.ModelKind, model, Proxy, world.Intended, ReferencePolicy.Uniform(model.StateCount, model.ActionCount), options);
     }
 
+    /// <summary>
+    /// The three curves with a tabulated transition reward (a reward learned from preferences) as the proxy and the
+    /// intended objective as gold, on the solution the table was tabulated on.
+    /// </summary>
+    /// <exception cref="UserInputException">Options out of range.</exception>
+    public static OveroptimisationReport Analyze(ExactSolution solution, TransitionRewardTable proxy, OveroptimisationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(solution);
+        ArgumentNullException.ThrowIfNull(proxy);
+        options ??= new OveroptimisationOptions();
+        options.Validate();
+        var model = solution.Model;
+        return Analyze(solution.World.Id, solution.ModelKind, model, proxy.Backup, solution.World.Intended, ReferencePolicy.Uniform(model.StateCount, model.ActionCount), options) with { Proxy = proxy.Name };
+    }
+
     /// <summary>The three curves for any proxy backup and reference policy over an exact model.</summary>
     internal static OveroptimisationReport Analyze(string id, string modelKind, IExactModel model, QBackup proxy, Objective gold, ReferencePolicy reference, OveroptimisationOptions options)
     {
@@ -279,4 +294,8 @@ public sealed record OveroptimisationReport(
     IReadOnlyList<HorizonPoint> Horizons,
     IReadOnlyList<PhaseTransition> Transitions,
     long Backups,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>What the proxy is: the specified reward, or a learned reward's name.</summary>
+    public string Proxy { get; init; } = "specified reward";
+}

@@ -74,6 +74,40 @@ internal static partial class Charts
         return Svg(plot, 420, 300);
     }
 
+    /// <summary>Learned-reward gap against comparisons (log scale): one dot per run, the median per labeller and selection joined.</summary>
+    public static string RlhfGaps(RlhfSummary summary)
+    {
+        var plot = new Plot();
+        var palette = new[] { Colors.C0, Colors.C1, Colors.C2, Colors.C3, Colors.C4, Colors.C5, Colors.C6, Colors.C7 };
+        var series = summary.Runs.GroupBy(r => (r.Labeller, r.Selection)).OrderBy(g => g.Key.Labeller, StringComparer.Ordinal).ThenBy(g => g.Key.Selection, StringComparer.Ordinal).ToList();
+        for (var k = 0; k < series.Count; k++)
+        {
+            var color = palette[k % palette.Length];
+            var runs = series[k].Where(r => double.IsFinite(r.GapWorst)).ToList();
+            var dots = plot.Add.ScatterPoints(runs.Select(r => Math.Log10(r.Comparisons)).ToArray(), runs.Select(r => r.GapWorst).ToArray());
+            dots.Color = color.WithAlpha(.5);
+            dots.MarkerSize = 6;
+            var medians = runs.GroupBy(r => r.Comparisons).OrderBy(g => g.Key).Select(g => (X: Math.Log10(g.Key), Y: Median([.. g.Select(r => r.GapWorst)]))).ToList();
+            var line = plot.Add.ScatterLine(medians.Select(m => m.X).ToArray(), medians.Select(m => m.Y).ToArray());
+            line.Color = color;
+            line.LineWidth = 2;
+            line.LegendText = $"{series[k].Key.Labeller.Replace('<', '‹').Replace('>', '›')}, {series[k].Key.Selection} (median)";
+        }
+
+        if (double.IsFinite(summary.SpecifiedGap))
+        {
+            var specified = plot.Add.HorizontalLine(summary.SpecifiedGap, 1, Colors.Black, LinePattern.Dashed);
+            specified.LegendText = "specified reward";
+        }
+
+        var ticks = summary.Runs.Select(r => r.Comparisons).Distinct().Order().ToArray();
+        plot.Axes.Bottom.SetTicks([.. ticks.Select(t => Math.Log10(t))], [.. ticks.Select(t => t.ToString("N0", CultureInfo.InvariantCulture))]);
+        plot.XLabel("comparisons (log scale)");
+        plot.YLabel("learned reward's specification gap");
+        plot.ShowLegend(Alignment.UpperRight);
+        return Svg(plot, 640, 380);
+    }
+
     /// <summary>The map with each cell coloured by visit frequency and the map characters on top.</summary>
     public static string Heatmap(VisitHeatmap map)
     {
@@ -113,6 +147,12 @@ internal static partial class Charts
     }
 
     private static double Finite(double value) => double.IsFinite(value) ? value : 0;
+
+    private static double Median(double[] values)
+    {
+        Array.Sort(values);
+        return values.Length % 2 == 1 ? values[values.Length / 2] : (values[(values.Length / 2) - 1] + values[values.Length / 2]) / 2;
+    }
 
     /// <summary>ScottPlot's SVG made fit to inline in HTML: no XML declaration, no namespace URLs, text escaped.</summary>
     private static string Svg(Plot plot, int width, int height)

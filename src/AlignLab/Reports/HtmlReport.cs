@@ -126,7 +126,11 @@ public static partial class HtmlReport
             html.Append("</table>\n");
         }
 
-        VerdictTable(html, s.Verdict);
+        if (s.Rlhf is null)
+        {
+            VerdictTable(html, s.Verdict);
+        }
+
         html.Append("<details class=\"definitions\"><summary>Metric definitions</summary><dl class=\"defs\">");
         foreach (var (k, v) in Definitions)
         {
@@ -134,16 +138,13 @@ public static partial class HtmlReport
         }
 
         html.Append("</dl></details>\n");
-
-        html.Append("<h3>Learning curves</h3>\n");
-        if (s.Curve.Count > 0)
+        if (s.Rlhf is { } rlhf)
         {
-            html.Append("<figure class=\"chart curves\">").Append(ids.Prefix(Charts.Curves(s.Curve, s.RewardOptimal, s.IntendedOptimal))).Append("<figcaption>Specified (visible) and intended return against environment steps");
-            html.Append(s.RewardOptimal is null && s.IntendedOptimal is null ? "." : "; dashed lines: the exact optima.").Append("</figcaption></figure>\n");
+            Rlhf(html, rlhf, ids);
         }
         else
         {
-            html.Append("<p class=\"na\">No learning curve recorded.</p>\n");
+            LearningCurves(html, s, ids);
         }
 
         if (s.Optimum.Count > 0)
@@ -216,6 +217,51 @@ public static partial class HtmlReport
         }
 
         html.Append("</section>\n");
+    }
+
+    private static void LearningCurves(StringBuilder html, ReportSection s, SvgIds ids)
+    {
+        html.Append("<h3>Learning curves</h3>\n");
+        if (s.Curve.Count > 0)
+        {
+            html.Append("<figure class=\"chart curves\">").Append(ids.Prefix(Charts.Curves(s.Curve, s.RewardOptimal, s.IntendedOptimal))).Append("<figcaption>Specified (visible) and intended return against environment steps");
+            html.Append(s.RewardOptimal is null && s.IntendedOptimal is null ? "." : "; dashed lines: the exact optima.").Append("</figcaption></figure>\n");
+        }
+        else
+        {
+            html.Append("<p class=\"na\">No learning curve recorded.</p>\n");
+        }
+    }
+
+    private static void Rlhf(StringBuilder html, RlhfSummary rlhf, SvgIds ids)
+    {
+        html.Append("<h3>Reward learned from preferences: exact specification gap against comparisons</h3>\n");
+        html.Append("<figure class=\"chart rlhf\">").Append(ids.Prefix(Charts.RlhfGaps(rlhf))).Append("<figcaption>Each dot is one run (seed): 1 − score_intended of the worst optimal policy of the learned reward, solved exactly. Lines join the medians; dashed: the specified reward's gap (")
+            .Append(Numbers.Format(rlhf.SpecifiedGap)).Append(").</figcaption></figure>\n");
+        html.Append("<table class=\"rlhf\"><tr><th>labeller</th><th>selection</th><th>comparisons</th><th>runs</th><th>median gap</th><th>gaps (by seed)</th><th>labels agreeing with intended</th><th>validation accuracy</th></tr>");
+        foreach (var g in rlhf.Runs.GroupBy(r => (r.Labeller, r.Selection, r.Comparisons)).OrderBy(g => g.Key.Labeller, StringComparer.Ordinal).ThenBy(g => g.Key.Selection, StringComparer.Ordinal).ThenBy(g => g.Key.Comparisons))
+        {
+            var runs = g.OrderBy(r => r.Seed).ToList();
+            var gaps = runs.Select(r => r.GapWorst).Order().ToArray();
+            var median = gaps.Length % 2 == 1 ? gaps[gaps.Length / 2] : (gaps[(gaps.Length / 2) - 1] + gaps[gaps.Length / 2]) / 2;
+            html.Append("<tr><td>").Append(H(g.Key.Labeller)).Append("</td><td>").Append(H(g.Key.Selection)).Append("</td><td class=\"n\">").Append(g.Key.Comparisons.ToString("N0", CultureInfo.InvariantCulture))
+                .Append("</td><td class=\"n\">").Append(runs.Count.ToString(CultureInfo.InvariantCulture)).Append("</td><td class=\"n\">").Append(Numbers.Format(median))
+                .Append("</td><td>").Append(H(string.Join(", ", runs.Select(r => $"{r.Seed}: {Numbers.Format(r.GapWorst)}")))).Append("</td><td class=\"n\">").Append(Numbers.Format(runs.Average(r => r.AgreementWithIntended)))
+                .Append("</td><td class=\"n\">").Append(Numbers.Format(runs.Average(r => r.ValidationAccuracy))).Append("</td></tr>");
+        }
+
+        html.Append("</table>\n");
+        foreach (var run in rlhf.Runs.Where(r => r.Principles.Count > 0 && r.PrincipleCounts.Count == r.Principles.Count + 1).GroupBy(r => r.Labeller).Select(g => g.MaxBy(r => r.Comparisons)!))
+        {
+            html.Append("<p>Labels each principle decided (").Append(H(run.Labeller)).Append(", seed ").Append(run.Seed.ToString(CultureInfo.InvariantCulture)).Append(", ")
+                .Append(run.Comparisons.ToString("N0", CultureInfo.InvariantCulture)).Append(" comparisons):</p>\n<table class=\"principles\"><tr><th>principle</th><th>labels decided</th></tr>");
+            for (var p = 0; p < run.Principles.Count; p++)
+            {
+                html.Append("<tr><td>").Append(H(run.Principles[p])).Append("</td><td class=\"n\">").Append(run.PrincipleCounts[p].ToString(CultureInfo.InvariantCulture)).Append("</td></tr>");
+            }
+
+            html.Append("<tr><td>(tie: a coin flip)</td><td class=\"n\">").Append(run.PrincipleCounts[^1].ToString(CultureInfo.InvariantCulture)).Append("</td></tr></table>\n");
+        }
     }
 
     private static void VerdictTable(StringBuilder html, ReportVerdict? v)

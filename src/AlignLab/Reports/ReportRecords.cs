@@ -222,4 +222,15 @@ public sealed record ReportSection
 
     /// <summary>Remarks (e.g. why a replay is missing).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Reward learned from preferences: the learned rewards' exact gaps against comparisons; null for a training run.</summary>
+    public RlhfSummary? Rlhf { get; init; }
 }
+
+/// <summary>
+/// RLHF runs of one scenario (and level) in a report: every run's learned-reward gap, for the gap-versus-comparisons
+/// chart (one point per seed, the median joined per labeller and selection) and the table of learned rewards.
+/// </summary>
+/// <param name="SpecifiedGap">The specified reward's specification gap (worst tie), drawn as a reference line.</param>
+/// <param name="Runs">The runs, as stored.</param>
+public sealed record RlhfSummary(double SpecifiedGap, IReadOnlyList<Rlhf.RlhfRecord> Runs);

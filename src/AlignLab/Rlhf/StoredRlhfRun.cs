@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using AlignLab.Errors;
+using AlignLab.Preferences;
+using AlignLab.RewardModels;
+using AlignLab.Runs;
+using AlignLab.Scenarios;
+using AlignLab.Solve;
+
+namespace AlignLab.Rlhf;
+
+/// <summary>
+/// Brings a stored RLHF run's learned reward back: the run's settings are read from the store and the run is
+/// replayed (every choice in it is seeded, so the replay gives the same labels and weights bit for bit), then its
+/// exact gap is checked against the stored one, so a reward rebuilt by different code is refused, not used.
+/// </summary>
+public static class StoredRlhfRun
+{
+    /// <summary>
+    /// The learned reward of RLHF run <paramref name="run"/>, tabulated on <paramref name="solution"/>, which must be the
+    /// exact solution of the run's own scenario, level and parameters (<paramref name="scenario"/> built with them).
+    /// </summary>
+    /// <exception cref="UserInputException">Not an RLHF run, a run of another scenario or level, or one that no longer replays to its stored result.</exception>
+    public static TransitionRewardTable Tabulate(RunInfo run, ScenarioDefinition scenario, ExactSolution solution, int? level, IReadOnlyDictionary<string, string>? parameters)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(solution);
+        var config = run.Config;
+        if (config.Agent != RlhfRecord.AgentName || RlhfRecord.FromJson(run.ResultJson) is not { } record)
+        {
+            throw new UserInputException($"run {run.Id} is not a finished RLHF run (agent '{config.Agent}', status {run.Status.ToString().ToLowerInvariant()}); give the id of a run made by `alignlab rlhf`.");
+        }
+
+        var runScenario = ScenarioRegistry.BuiltIn.Get(config.ScenarioId, config.ScenarioText);
+        if (runScenario.Id != scenario.Id || record.Level != level || !SameParameters(config.Parameters, parameters))
+        {
+            throw new UserInputException($"run {run.Id} learned its reward on {runScenario.Id}{Where(record.Level, config.Parameters)}, not on {scenario.Id}{Where(level, parameters)}; a proxy must come from the same scenario, level and parameters.");
+        }
+
+        var labeller = Labellers.Create(record.Labeller, scenario, solution.World, Noise(config.HyperParameters));
+        var result = RlhfExperiment.Run(solution, labeller, Options(config));
+        if (Math.Round(result.Gap.GapWorst, 10).Equals(record.GapWorst))
+        {
+            ITransitionReward reward = result.Model == RewardModelKind.Linear
+                ? new LinearCellwiseReward(result.Ensemble, solution.World)
+                : new EnsembleTransitionReward(result.Ensemble, new BoardTransitions(solution.World));
+            return solution.Tabulate(reward, $"learned reward of run {run.Id} ({record.Labeller} labels, {record.Comparisons:N0} comparisons, seed {record.Seed})");
+        }
+
+        throw new UserInputException($"run {run.Id} replays to a learned gap of {result.Gap.GapWorst:0.######}, not its stored {record.GapWorst:0.######}: it was made by another version of AlignLab ({run.CodeVersion}); rerun `alignlab rlhf` to make it again.");
+    }
+
+    /// <summary>The options a run was stored with (<see cref="RlhfRecord.Config"/>).</summary>
+    internal static RlhfOptions Options(RunConfig config)
+    {
+        var h = config.HyperParameters ?? throw new UserInputException("the RLHF run stores no hyper-parameters.");
+        try
+        {
+            return new RlhfOptions
+            {
+                Comparisons = (int)h["comparisons"]!,
+                Selection = (string?)h["select"] == "active" ? QuerySelectionMode.Active : QuerySelectionMode.Random,
+                Rounds = (int)h["rounds"]!,
+                InitialFraction = (double)h["initial_fraction"]!,
+                Oversampling = (int)h["oversampling"]!,
+                SegmentLength = (int)h["segment"]!,
+                Model = Enum.Parse<RewardModelKind>((string)h["model"]!, ignoreCase: true),
+                RewardModel = new RewardModelOptions
+                {
+                    Hidden = [.. ((JsonArray)h["hidden"]!).Select(n => (int)n!)],
+                    Epochs = (int)h["epochs"]!,
+                    BatchSize = (int)h["batch_size"]!,
+                    LearningRate = (double)h["learning_rate"]!,
+                    WeightDecay = (double)h["weight_decay"]!,
+                    EnsembleSize = (int)h["ensemble"]!,
+                    ValidationFraction = (double)h["validation_fraction"]!,
+                },
+                Noise = Noise(h),
+                Seed = config.Seed,
+            };
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidCastException or ArgumentException or NullReferenceException)
+        {
+            throw new UserInputException($"the RLHF run's stored hyper-parameters are incomplete or damaged ({e.Message}).", e);
+        }
+    }
+
+    private static BradleyTerryOptions Noise(JsonObject? h) =>
+        h?["temperature"] is { } t && h["epsilon"] is { } e ? new BradleyTerryOptions((double)t, (double)e) : new BradleyTerryOptions();
+
+    private static bool SameParameters(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.All(p => b!.TryGetValue(p.Key, out var v) && v == p.Value));
+
+    private static string Where(int? level, IReadOnlyDictionary<string, string>? parameters) =>
+        (level is { } l ? $" level {l}" : string.Empty) + (parameters is { Count: > 0 } p ? $" with {string.Join(", ", p.Select(kv => $"{kv.Key}={kv.Value}"))}" : string.Empty);
+}
