@@ -10,17 +10,21 @@ namespace AlignLab.Rlhf;
 /// one-hot C×H×W encoding (the agents' own observation). Segments shown to a labeller and the transitions the exact
 /// solver enumerates pass through the same encoding, so a reward model trained on the first is evaluated on the
 /// second without any mismatch. Extra observations are not used: a labeller judges the rendered boards only.
+/// In raw mode an observation is instead the board itself, one value per cell (the cell's character code), for
+/// feature maps that read tiles (<see cref="ObservableFeatureReward"/>).
 /// </summary>
 internal sealed class BoardTransitions
 {
     private readonly GridWorld _world;
     private readonly float[] _before;
     private readonly float[] _after;
+    private readonly bool _raw;
 
-    public BoardTransitions(GridWorld world)
+    public BoardTransitions(GridWorld world, bool raw = false)
     {
         _world = world;
-        ObservationSize = world.Channels * world.CellCount;
+        _raw = raw;
+        ObservationSize = raw ? world.CellCount : world.Channels * world.CellCount;
         _before = new float[ObservationSize];
         _after = new float[ObservationSize];
     }
@@ -37,9 +41,23 @@ internal sealed class BoardTransitions
     /// <summary>Appends one transition (board before, action, board after) to <paramref name="store"/>.</summary>
     public int Add(TransitionStore store, ReadOnlySpan<byte> before, int action, ReadOnlySpan<byte> after)
     {
-        _world.Encode(before, _before);
-        _world.Encode(after, _after);
+        Encode(before, _before);
+        Encode(after, _after);
         return store.Add(_before, action, _after);
+    }
+
+    private void Encode(ReadOnlySpan<byte> board, Span<float> observation)
+    {
+        if (!_raw)
+        {
+            _world.Encode(board, observation);
+            return;
+        }
+
+        for (var i = 0; i < board.Length; i++)
+        {
+            observation[i] = board[i];
+        }
     }
 
     /// <summary>Appends every step of a sampled segment to <paramref name="store"/> and returns where they lie.</summary>
