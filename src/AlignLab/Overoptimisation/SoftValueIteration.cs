@@ -17,15 +17,20 @@ namespace AlignLab.Overoptimisation;
 /// E_π Σ_t KL(π_t(·|s_t) ‖ π_ref(·|s_t)) (the per-state KL as the immediate term). Hence
 /// V_0 = proxy − β·KL. As β → 0, π_β tends to a proxy-optimal policy (ties split in proportion
 /// to π_ref); as β → ∞, to π_ref. All scratch tables are allocated once per instance.
-/// With four actions (every grid world) and AVX, each step runs in one fused pass over blocks of
+/// With four actions (every grid world) and AVX2 with FMA, each step runs in one fused pass over blocks of
 /// four states: a block's four q rows are transposed into four action columns, so the max, the
 /// exponentials, Z, log Z and the evaluation sums are all lane-wise over four states at once, in
-/// the same order of operations as the general path.
+/// the same order of operations as the general path (its exponential, <see cref="VectorMath.ExpNonPositive"/>,
+/// is inlined and within an ulp of the general path's).
 /// </summary>
 internal sealed class SoftValueIteration
 {
-    /// <summary>The floor of (q − max)/β: exp(−1000) is exactly 0 in double precision.</summary>
-    private const double MinExponent = -1000;
+    /// <summary>
+    /// The floor of x = (q − max)/β, standing for exp(x) = 0: the most negative argument the
+    /// vectorised exponentials take (the runtime's falls back to a slow scalar loop for the whole
+    /// vector below it), and e^−708 ≈ 3·10^−308 is far below the rounding of Z ≥ the largest term.
+    /// </summary>
+    private const double MinExponent = VectorMath.MinExpArgument;
 
     private readonly IExactModel _model;
     private readonly QBackup _proxy;
@@ -48,6 +53,9 @@ internal sealed class SoftValueIteration
     /// <summary>π_ref in blocks of four states, action-major, [16·block + 4·a + lane]; padding states uniform. Four-wide path only.</summary>
     private readonly double[] _referenceColumns;
 
+    /// <summary>Doubles from one block of <see cref="_referenceColumns"/> to the next: 16, or 0 where π_ref is the same in every state.</summary>
+    private readonly int _referenceStride;
+
     /// <summary>The outputs of <see cref="SoftSweep"/> for a last, partial block of four states.</summary>
     private readonly double[] _tailPolicy = new double[16];
     private readonly double[] _tailValue = new double[4];
@@ -57,7 +65,7 @@ internal sealed class SoftValueIteration
     /// <param name="proxy">The proxy objective's backup (the optimised reward).</param>
     /// <param name="gold">The gold objective, evaluated.</param>
     /// <param name="reference">π_ref.</param>
-    /// <param name="allowFourWide">Whether a four-action model may run four states at a time (with AVX); tests turn it off to compare with the general path.</param>
+    /// <param name="allowFourWide">Whether a four-action model may run four states at a time (with AVX2 and FMA); tests turn it off to compare with the general path.</param>
     public SoftValueIteration(IExactModel model, QBackup proxy, Objective gold, ReferencePolicy reference, bool allowFourWide = true)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -75,7 +83,7 @@ internal sealed class SoftValueIteration
         _zero = new Objective("zero", gold.EventNames, []);
         _reference = reference;
         _pairs = model.StateCount * model.ActionCount;
-        _fourWide = allowFourWide && model.ActionCount == 4 && Avx.IsSupported;
+        _fourWide = allowFourWide && model.ActionCount == 4 && Avx2.IsSupported && Fma.IsSupported;
 
         // The four-wide path reads whole blocks of four states, so its q tables and value vectors
         // are padded to a multiple of four states (the padding's q stays 0, its π_ref uniform).
@@ -89,13 +97,22 @@ internal sealed class SoftValueIteration
         if (_fourWide)
         {
             _policy = _x = _max = _logZ = _inverseZ = [];
-            _referenceColumns = new double[16 * blocks];
+            // A π_ref that is the same in every state (the uniform one, say) is stored as one block
+            // read for every block: a stride of 0, and no π_ref table to stream through the cache.
             var probabilities = reference.Probabilities;
-            for (var state = 0; state < states; state++)
+            var sameEverywhere = true;
+            for (var pair = 4; pair < _pairs && sameEverywhere; pair++)
+            {
+                sameEverywhere = probabilities[pair] == probabilities[pair % 4];
+            }
+
+            _referenceStride = sameEverywhere ? 0 : 16;
+            _referenceColumns = new double[sameEverywhere ? 16 : 16 * blocks];
+            for (var state = 0; state < _referenceColumns.Length / 4; state++)
             {
                 for (var action = 0; action < 4; action++)
                 {
-                    _referenceColumns[(16 * (state / 4)) + (4 * action) + (state % 4)] = state < model.StateCount ? probabilities[(4 * state) + action] : 0.25;
+                    _referenceColumns[(16 * (state / 4)) + (4 * action) + (state % 4)] = sameEverywhere ? probabilities[action] : state < model.StateCount ? probabilities[(4 * state) + action] : 0.25;
                 }
             }
         }
@@ -110,7 +127,7 @@ internal sealed class SoftValueIteration
         }
     }
 
-    /// <summary>Whether steps run four states at a time (a four-action model on a machine with AVX).</summary>
+    /// <summary>Whether steps run four states at a time (a four-action model on a machine with AVX2 and FMA).</summary>
     internal bool FourWide => _fourWide;
 
     /// <summary>State-action backups performed so far (four per pair and step of a solve).</summary>
@@ -239,7 +256,7 @@ internal sealed class SoftValueIteration
         for (var block = 0; block < blocks; block++)
         {
             var at = (nuint)(16 * block);
-            SoftBlock(ref Unsafe.Add(ref q, at), ref Unsafe.Add(ref reference, at), inverseBeta, out var max, out var x, out var e, out var logZ, out var inverseZ);
+            SoftBlock(ref Unsafe.Add(ref q, at), ref Unsafe.Add(ref reference, (nuint)(_referenceStride * block)), inverseBeta, out var max, out var x, out var e, out var logZ, out var inverseZ);
             var (w0, w1, w2, w3) = (e.C0 * inverseZ, e.C1 * inverseZ, e.C2 * inverseZ, e.C3 * inverseZ);
             var proxy = Expect(ref Unsafe.Add(ref qProxy, at), w0, w1, w2, w3);
             var gold = Expect(ref Unsafe.Add(ref qGold, at), w0, w1, w2, w3);
@@ -249,7 +266,7 @@ internal sealed class SoftValueIteration
             (max + (betas * logZ)).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(vn), (nuint)state);
             proxy.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(pn), (nuint)state);
             gold.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(gn), (nuint)state);
-            (Vector256.Max(Vector256<double>.Zero, weighted - logZ) + future).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(kn), (nuint)state);
+            (Vector256.MaxNative(Vector256<double>.Zero, weighted - logZ) + future).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(kn), (nuint)state);
         }
     }
 
@@ -265,7 +282,7 @@ internal sealed class SoftValueIteration
         for (var block = 0; block < blocks; block++)
         {
             var at = (nuint)(16 * block);
-            SoftBlock(ref Unsafe.Add(ref q, at), ref Unsafe.Add(ref reference, at), inverseBeta, out var max, out _, out var e, out var logZ, out var inverseZ);
+            SoftBlock(ref Unsafe.Add(ref q, at), ref Unsafe.Add(ref reference, (nuint)(_referenceStride * block)), inverseBeta, out var max, out _, out var e, out var logZ, out var inverseZ);
             var pi = new Columns(e.C0 * inverseZ, e.C1 * inverseZ, e.C2 * inverseZ, e.C3 * inverseZ);
             Transpose(ref pi);
             var value = max + (betas * logZ);
@@ -290,7 +307,7 @@ internal sealed class SoftValueIteration
     /// The soft step of four states (16 pairs) from their q rows at <paramref name="q"/> and π_ref's
     /// columns at <paramref name="reference"/>, lane per state and column per action, exactly as
     /// <see cref="SoftRows"/> does per state: the largest allowed q (<paramref name="max"/>),
-    /// x = max(−1000, (q − max)/β) for allowed actions and −1000 otherwise, e = π_ref·exp(x),
+    /// x = max(−708, (q − max)/β) for allowed actions and −708 otherwise, e = π_ref·exp(x) (0 where x = −708),
     /// Z = ((e₀ + e₁) + e₂) + e₃, log Z and 1/Z.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -302,16 +319,20 @@ internal sealed class SoftValueIteration
         var zero = Vector256<double>.Zero;
         var (a0, a1, a2, a3) = (Vector256.GreaterThan(r.C0, zero), Vector256.GreaterThan(r.C1, zero), Vector256.GreaterThan(r.C2, zero), Vector256.GreaterThan(r.C3, zero));
         var none = Vector256.Create(double.NegativeInfinity);
-        max = Vector256.Max(
-            Vector256.Max(Vector256.ConditionalSelect(a0, c.C0, none), Vector256.ConditionalSelect(a1, c.C1, none)),
-            Vector256.Max(Vector256.ConditionalSelect(a2, c.C2, none), Vector256.ConditionalSelect(a3, c.C3, none)));
+        max = Vector256.MaxNative(
+            Vector256.MaxNative(Vector256.ConditionalSelect(a0, c.C0, none), Vector256.ConditionalSelect(a1, c.C1, none)),
+            Vector256.MaxNative(Vector256.ConditionalSelect(a2, c.C2, none), Vector256.ConditionalSelect(a3, c.C3, none)));
         var floor = Vector256.Create(MinExponent);
         x = new Columns(
-            Vector256.ConditionalSelect(a0, Vector256.Max(floor, (c.C0 - max) * inverseBeta), floor),
-            Vector256.ConditionalSelect(a1, Vector256.Max(floor, (c.C1 - max) * inverseBeta), floor),
-            Vector256.ConditionalSelect(a2, Vector256.Max(floor, (c.C2 - max) * inverseBeta), floor),
-            Vector256.ConditionalSelect(a3, Vector256.Max(floor, (c.C3 - max) * inverseBeta), floor));
-        e = new Columns(r.C0 * Vector256.Exp(x.C0), r.C1 * Vector256.Exp(x.C1), r.C2 * Vector256.Exp(x.C2), r.C3 * Vector256.Exp(x.C3));
+            Vector256.ConditionalSelect(a0, Vector256.MaxNative(floor, (c.C0 - max) * inverseBeta), floor),
+            Vector256.ConditionalSelect(a1, Vector256.MaxNative(floor, (c.C1 - max) * inverseBeta), floor),
+            Vector256.ConditionalSelect(a2, Vector256.MaxNative(floor, (c.C2 - max) * inverseBeta), floor),
+            Vector256.ConditionalSelect(a3, Vector256.MaxNative(floor, (c.C3 - max) * inverseBeta), floor));
+        e = new Columns(
+            Vector256.ConditionalSelect(Vector256.GreaterThan(x.C0, floor), r.C0 * VectorMath.ExpNonPositive(x.C0), zero),
+            Vector256.ConditionalSelect(Vector256.GreaterThan(x.C1, floor), r.C1 * VectorMath.ExpNonPositive(x.C1), zero),
+            Vector256.ConditionalSelect(Vector256.GreaterThan(x.C2, floor), r.C2 * VectorMath.ExpNonPositive(x.C2), zero),
+            Vector256.ConditionalSelect(Vector256.GreaterThan(x.C3, floor), r.C3 * VectorMath.ExpNonPositive(x.C3), zero));
         var z = ((e.C0 + e.C1) + e.C2) + e.C3;
         logZ = Vector256.Log(z);
         inverseZ = Vector256<double>.One / z;
@@ -357,8 +378,8 @@ internal sealed class SoftValueIteration
     /// <summary>
     /// The batched form of <see cref="SoftState"/> over every state of <c>_q</c>, so that the
     /// exponentials and logarithms run as whole-array vector operations: leaves per state the
-    /// largest allowed q in <c>_max</c>, x = (q − max)/β in <c>_x</c> (−1000 for actions π_ref
-    /// forbids, whose exponential is exactly 0), π_ref·exp(x) in <c>_policy</c> (unnormalised),
+    /// largest allowed q in <c>_max</c>, x = (q − max)/β in <c>_x</c> (floored at −708,
+    /// as for actions π_ref forbids, and then standing for exp(x) = 0), π_ref·exp(x) in <c>_policy</c> (unnormalised),
     /// log Z in <c>_logZ</c> and 1/Z in <c>_inverseZ</c>. Then π = _policy·(1/Z),
     /// V = max + β log Z and KL = Σ π x − log Z.
     /// </summary>
@@ -394,7 +415,7 @@ internal sealed class SoftValueIteration
             var z = 0.0;
             for (var action = 0; action < a; action++)
             {
-                var e = reference[row + action] * _policy[row + action];
+                var e = _x[row + action] > MinExponent ? reference[row + action] * _policy[row + action] : 0.0;
                 _policy[row + action] = e;
                 z += e;
             }

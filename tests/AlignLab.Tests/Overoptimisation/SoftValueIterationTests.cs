@@ -240,10 +240,12 @@ public sealed class SoftValueIterationTests
     }
 
     [Theory]
-    [InlineData(1e-3)]
-    [InlineData(0.7)]
-    [InlineData(50.0)]
-    public void TheFourWidePathMatchesTheGeneralPath(double beta)
+    [InlineData(1e-3, false)]
+    [InlineData(0.7, false)]
+    [InlineData(50.0, false)]
+    [InlineData(1e-3, true)]
+    [InlineData(0.7, true)]
+    public void TheFourWidePathMatchesTheGeneralPath(double beta, bool uniform)
     {
         // 370 states: the last block of four holds two padding states.
         var world = ScenarioRegistry.BuiltIn.Get("ConveyorBelt-v0").Build();
@@ -252,7 +254,8 @@ public sealed class SoftValueIterationTests
         var a = model.ActionCount;
         Assert.NotEqual(0, s % 4);
 
-        // A non-uniform reference policy that forbids one action (a different one) in every third state.
+        // Uniform (one π_ref block for all states), or a non-uniform reference policy that forbids
+        // one action (a different one) in every third state.
         var probabilities = new double[s * a];
         for (var state = 0; state < s; state++)
         {
@@ -270,11 +273,11 @@ public sealed class SoftValueIterationTests
             }
         }
 
-        var reference = new ReferencePolicy(s, a, probabilities);
+        var reference = uniform ? ReferencePolicy.Uniform(s, a) : new ReferencePolicy(s, a, probabilities);
         void Proxy(ReadOnlySpan<double> v, Span<double> q) => model.Backup(world.Reward, v, q);
         var fast = new SoftValueIteration(model, Proxy, world.Intended, reference);
         var general = new SoftValueIteration(model, Proxy, world.Intended, reference, allowFourWide: false);
-        Assert.Equal(System.Runtime.Intrinsics.X86.Avx.IsSupported, fast.FourWide);
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported, fast.FourWide);
         Assert.False(general.FourWide);
 
         var expected = general.Solve(beta);
@@ -297,6 +300,33 @@ public sealed class SoftValueIterationTests
                 Assert.Equal(policyGeneral[(state * a) + action], policy[(state * a) + action], 1e-12);
             }
         }
+    }
+
+    [Fact]
+    public void TheInlinedExponentialIsWithinOneUlpOfMathExp() =>
+        Gen.Double[VectorMath.MinExpArgument, 0].Array[4].Sample(x =>
+        {
+            var e = VectorMath.ExpNonPositive(System.Runtime.Intrinsics.Vector256.Create(x));
+            for (var i = 0; i < 4; i++)
+            {
+                var ulps = Math.Abs(BitConverter.DoubleToInt64Bits(e[i]) - BitConverter.DoubleToInt64Bits(Math.Exp(x[i])));
+                if (ulps > 1)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, iter: 20_000);
+
+    [Fact]
+    public void TheInlinedExponentialIsRightAtItsEnds()
+    {
+        var e = VectorMath.ExpNonPositive(System.Runtime.Intrinsics.Vector256.Create(0, -1e-300, VectorMath.MinExpArgument, -Math.Log(2)));
+        Assert.Equal(1.0, e[0]);
+        Assert.Equal(1.0, e[1]);
+        Assert.Equal(Math.Exp(VectorMath.MinExpArgument), e[2], Math.Exp(VectorMath.MinExpArgument) * 1e-15);
+        Assert.Equal(0.5, e[3], 1e-16);
     }
 
     [Fact]
