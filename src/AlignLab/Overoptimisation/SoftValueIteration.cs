@@ -50,7 +50,7 @@ internal sealed class SoftValueIteration
     private readonly double[] _inverseZ;
     private readonly double[][] _vectors;
 
-    /// <summary>π_ref in blocks of four states, action-major, [16·block + 4·a + lane]; padding states uniform. Four-wide path only.</summary>
+    /// <summary>π_ref in blocks of four states, action-major, [16·block + 4·a + lane]. Four-wide path only.</summary>
     private readonly double[] _referenceColumns;
 
     /// <summary>Doubles from one block of <see cref="_referenceColumns"/> to the next: 16, or 0 where π_ref is the same in every state.</summary>
@@ -86,7 +86,8 @@ internal sealed class SoftValueIteration
         _fourWide = allowFourWide && model.ActionCount == 4 && Avx2.IsSupported && Fma.IsSupported;
 
         // The four-wide path reads whole blocks of four states, so its q tables and value vectors
-        // are padded to a multiple of four states (the padding's q stays 0, its π_ref uniform).
+        // are padded to a multiple of four states (the padding's q stays 0, its π_ref is uniform or
+        // the one row of a π_ref that is the same everywhere; its outputs are never read).
         var blocks = (model.StateCount + 3) / 4;
         var states = _fourWide ? 4 * blocks : model.StateCount;
         _q = new double[states * model.ActionCount];
