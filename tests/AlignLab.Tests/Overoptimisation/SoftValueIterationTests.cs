@@ -239,6 +239,96 @@ public sealed class SoftValueIterationTests
         }
     }
 
+    [Theory]
+    [InlineData(1e-3, false)]
+    [InlineData(0.7, false)]
+    [InlineData(50.0, false)]
+    [InlineData(1e-3, true)]
+    [InlineData(0.7, true)]
+    public void TheFourWidePathMatchesTheGeneralPath(double beta, bool uniform)
+    {
+        // 370 states: the last block of four holds two padding states.
+        var world = ScenarioRegistry.BuiltIn.Get("ConveyorBelt-v0").Build();
+        var model = ExactSolution.Create(world).Model;
+        var s = model.StateCount;
+        var a = model.ActionCount;
+        Assert.NotEqual(0, s % 4);
+
+        // Uniform (one π_ref block for all states), or a non-uniform reference policy that forbids
+        // one action (a different one) in every third state.
+        var probabilities = new double[s * a];
+        for (var state = 0; state < s; state++)
+        {
+            var forbidden = state % 3 == 0 ? state % a : -1;
+            var total = 0.0;
+            for (var action = 0; action < a; action++)
+            {
+                probabilities[(state * a) + action] = action == forbidden ? 0 : 1 + ((state + action) % 5);
+                total += probabilities[(state * a) + action];
+            }
+
+            for (var action = 0; action < a; action++)
+            {
+                probabilities[(state * a) + action] /= total;
+            }
+        }
+
+        var reference = uniform ? ReferencePolicy.Uniform(s, a) : new ReferencePolicy(s, a, probabilities);
+        void Proxy(ReadOnlySpan<double> v, Span<double> q) => model.Backup(world.Reward, v, q);
+        var fast = new SoftValueIteration(model, Proxy, world.Intended, reference);
+        var general = new SoftValueIteration(model, Proxy, world.Intended, reference, allowFourWide: false);
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported, fast.FourWide);
+        Assert.False(general.FourWide);
+
+        var expected = general.Solve(beta);
+        var actual = fast.Solve(beta);
+        Assert.Equal(expected.Proxy, actual.Proxy, 1e-9);
+        Assert.Equal(expected.Gold, actual.Gold, 1e-9);
+        Assert.Equal(expected.Kl, actual.Kl, 1e-9);
+        Assert.Equal(expected.SoftValue, actual.SoftValue, 1e-9);
+        Assert.Equal(fast.Backups, general.Backups);
+
+        var vNext = Enumerable.Range(0, s).Select(i => (i % 7) - 3.0).ToArray();
+        double[] v = new double[s], vGeneral = new double[s], policy = new double[s * a], policyGeneral = new double[s * a];
+        fast.SoftSweep(beta, vNext, v, policy);
+        general.SoftSweep(beta, vNext, vGeneral, policyGeneral);
+        for (var state = 0; state < s; state++)
+        {
+            Assert.Equal(vGeneral[state], v[state], 1e-9);
+            for (var action = 0; action < a; action++)
+            {
+                Assert.Equal(policyGeneral[(state * a) + action], policy[(state * a) + action], 1e-12);
+            }
+        }
+    }
+
+    [Fact]
+    public void TheInlinedExponentialIsWithinOneUlpOfMathExp() =>
+        Gen.Double[VectorMath.MinExpArgument, 0].Array[4].Sample(x =>
+        {
+            var e = VectorMath.ExpNonPositive(System.Runtime.Intrinsics.Vector256.Create(x));
+            for (var i = 0; i < 4; i++)
+            {
+                var ulps = Math.Abs(BitConverter.DoubleToInt64Bits(e[i]) - BitConverter.DoubleToInt64Bits(Math.Exp(x[i])));
+                if (ulps > 1)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, iter: 20_000);
+
+    [Fact]
+    public void TheInlinedExponentialIsRightAtItsEnds()
+    {
+        var e = VectorMath.ExpNonPositive(System.Runtime.Intrinsics.Vector256.Create(0, -1e-300, VectorMath.MinExpArgument, -Math.Log(2)));
+        Assert.Equal(1.0, e[0]);
+        Assert.Equal(1.0, e[1]);
+        Assert.Equal(Math.Exp(VectorMath.MinExpArgument), e[2], Math.Exp(VectorMath.MinExpArgument) * 1e-15);
+        Assert.Equal(0.5, e[3], 1e-16);
+    }
+
     [Fact]
     public void AReferencePolicyMustHoldProbabilities()
     {
