@@ -15,7 +15,8 @@ public static class Labellers
     /// The labeller <paramref name="spec"/> names, for <paramref name="world"/> of <paramref name="scenario"/>: the synthetic
     /// human (<c>intended</c>), the partially observing evaluator (<c>observed</c>, the scenario's <c>observed:</c>
     /// proxy), or AI feedback from principles (<c>constitution</c>: the shipped constitution of the scenario;
-    /// <c>constitution:FILE</c>: a YAML file, its errors located).
+    /// <c>constitution:FILE</c>: a YAML file, its errors located), whose labels carry the soft probability
+    /// σ(D/T) at the noise model's temperature T.
     /// </summary>
     /// <exception cref="UserInputException">An unknown name (with a suggestion), or a missing or malformed constitution.</exception>
     public static IPreferenceLabeller Create(string spec, ScenarioDefinition scenario, GridWorld world, BradleyTerryOptions? noise = null)
@@ -35,8 +36,8 @@ public static class Labellers
         {
             "intended" => BradleyTerryLabeller.Intended(noise),
             "observed" => BradleyTerryLabeller.Observed(scenario, world, noise),
-            "constitution" when string.IsNullOrWhiteSpace(file) => new ConstitutionLabeller(Constitution.Shipped(world)),
-            "constitution" => new ConstitutionLabeller(Constitution.Load(file!, world)),
+            "constitution" when string.IsNullOrWhiteSpace(file) => new ConstitutionLabeller(Constitution.Shipped(world), (noise ?? new BradleyTerryOptions()).Temperature),
+            "constitution" => new ConstitutionLabeller(Constitution.Load(file!, world), (noise ?? new BradleyTerryOptions()).Temperature),
             _ => throw new UserInputException($"unknown labeller '{name}'{Suggest.DidYouMean(name, Names)}; labellers: intended, observed, constitution[:FILE]."),
         };
     }

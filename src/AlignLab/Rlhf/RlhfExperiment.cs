@@ -142,7 +142,7 @@ public static class RlhfExperiment
                 var label = labeller.Compare(first, second, ref labelling);
                 var a = encoding.Add(store, first);
                 var b = encoding.Add(store, second);
-                comparisons.Add(new Comparison(a, b, label.Preferred == 0 ? 1f : 0f));
+                comparisons.Add(new Comparison(a, b, SoftLabels(labeller) ? (float)label.ProbabilityFirst : label.Preferred == 0 ? 1f : 0f));
                 if (principles is not null)
                 {
                     principles[label.Principle < 0 ? principles.Length - 1 : label.Principle]++;
@@ -161,6 +161,13 @@ public static class RlhfExperiment
         ensemble = RewardEnsemble.Train(store, comparisons, modelOptions);
         return new LearnedReward(ensemble, comparisons.Count, strict == 0 ? double.NaN : (double)agree / strict, principles);
     }
+
+    /// <summary>
+    /// Whether a labeller's answers train as soft targets (its probability that the first segment is better): AI
+    /// feedback from a constitution does, as Constitutional AI trains on the feedback model's probabilities; a
+    /// synthetic human gives one sampled answer, as imitation's synthetic gatherer does.
+    /// </summary>
+    internal static bool SoftLabels(IPreferenceLabeller labeller) => labeller is ConstitutionLabeller { Temperature: > 0 };
 
     /// <summary>The <paramref name="count"/> candidate pairs (of <paramref name="candidates"/>) with the highest ensemble disagreement, highest first; ties to the earlier pair.</summary>
     private static int[] MostDisagreed(RewardEnsemble ensemble, BoardTransitions encoding, TransitionStore scratch, SegmentBatch pool, int candidates, int count)
