@@ -95,16 +95,23 @@ public sealed class RlhfTrainingTests
         Assert.Equal(exact.AgreementWithIntended, trained.Iterations[0].AgreementWithIntended);
     }
 
-    [Fact]
-    public void PpoTrainsOnTheLearnedRewardThroughTheAgentContract()
+    [Theory]
+    [InlineData("ppo", 512L)]
+    [InlineData("dqn", 500L)]
+    [InlineData("sarsa", 500L)]
+    public void EveryKindOfAgentTrainsOnTheLearnedRewardThroughTheAgentContract(string agent, long steps)
     {
         var solution = Solve("BoatRace-v0");
-        var options = Tiny("ppo") with { StepsPerIteration = 512 };
+        var options = Tiny(agent) with
+        {
+            StepsPerIteration = steps,
+            AgentOptions = agent == "dqn" ? new DqnOptions { LearningStarts = 200 } : null,
+        };
         var result = RlhfTraining.Run(solution, BradleyTerryLabeller.Intended(), options);
-        Assert.Equal("ppo", result.Agent.Name);
+        Assert.Equal(agent, result.Agent.Name);
         Assert.Equal(RewardModelKind.Mlp, result.Model);
         Assert.Equal([20, 40], result.Iterations.Select(i => i.Comparisons));
-        Assert.Equal([512L, 1024L], result.Iterations.Select(i => i.AgentSteps));
+        Assert.Equal([steps, 2 * steps], result.Iterations.Select(i => i.AgentSteps));
         Assert.All(result.Iterations, i =>
         {
             Assert.True(double.IsFinite(i.Agent.Reward) && double.IsFinite(i.Agent.Intended));
