@@ -7,7 +7,9 @@ namespace AlignLab.Envs;
 /// One gridworld environment over a compiled <see cref="GridWorld"/>. It owns its seeded
 /// generator and its state arrays; stepping allocates nothing. The agent side sees it only as an
 /// <see cref="IEnvironment"/>; the intended objective and the goals are read through the
-/// <see cref="HiddenChannel"/> handed out next to it by <see cref="EnvironmentFactory"/>.
+/// <see cref="HiddenChannel"/> handed out next to it by <see cref="EnvironmentFactory"/>. The visible reward of a
+/// step is the specified reward's, or, for a world made by <see cref="GridWorld.WithStepReward"/>, its step reward of
+/// the board before the step, the action and the board after it.
 /// </summary>
 public sealed class GridEnv : IEnvironment
 {

@@ -117,7 +117,7 @@ public sealed class VectorEnv
     /// <summary>The final extra observations of the environments whose episode ended in the last step; as <see cref="FinalObservations"/>.</summary>
     public ReadOnlySpan<double> FinalExtras => _finalExtras;
 
-    /// <summary>The visible reward of each environment's last step.</summary>
+    /// <summary>The visible reward of each environment's last step (the world's step reward, when it has one, of the board before the step, the action and the board it led to).</summary>
     public ReadOnlySpan<double> Rewards => _rewards;
 
     /// <summary>Whether each environment's last step ended its episode by the task (it has since been reset; its final observation is in <see cref="FinalObservations"/>).</summary>

@@ -13,7 +13,7 @@ namespace AlignLab.Tests.Rlhf;
 /// every iteration; what it learns against the specified reward's agent, determinism, and its relation to the exact
 /// (non-iterated) pipeline.
 /// </summary>
-public sealed class RlhfTrainingTests
+public sealed class RlhfTrainingTests(ITestOutputHelper output)
 {
     private static readonly RewardModelOptions SmallModel = new() { Hidden = [32, 32], EnsembleSize = 3 };
 
@@ -59,6 +59,12 @@ public sealed class RlhfTrainingTests
         var specified = q.Create(solution.World, q.Configure(null, options.TotalSteps, 1));
         specified.Train(options.TotalSteps);
         var baseline = solution.Evaluate(specified.Policy);
+
+        output.WriteLine($"specified reward, q, {options.TotalSteps:N0} steps: exact reward score {baseline.RewardScore:0.000}, intended score {baseline.IntendedScore:0.000}");
+        foreach (var i in result.Iterations)
+        {
+            output.WriteLine($"iteration {i.Iteration}: {i.Comparisons} comparisons, validation accuracy {i.ValidationAccuracy:0.000}, learned gap {i.Gap.GapWorst:0.000}, q after {i.AgentSteps:N0} steps: exact reward score {i.Agent.RewardScore:0.000}, intended score {i.Agent.IntendedScore:0.000}");
+        }
 
         Assert.True(baseline.IntendedScore < 0.1, $"the specified reward's agent should tamper; its intended score is {baseline.IntendedScore}");
         Assert.True(baseline.RewardScore > 0.9, $"the specified reward's agent should optimise its reward; its reward score is {baseline.RewardScore}");
