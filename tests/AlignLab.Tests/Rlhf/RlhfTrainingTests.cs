@@ -20,7 +20,7 @@ public sealed class RlhfTrainingTests(ITestOutputHelper output)
     private static ExactSolution Solve(string id, int? level = null) =>
         ExactSolution.Create(ScenarioRegistry.BuiltIn.Get(id).Build(new BuildOptions(Level: level)));
 
-    private static RlhfTrainingOptions Tiny(string agent = "q", ulong seed = 3) => new()
+    private static RlhfTrainingOptions Tiny(string agent = "q") => new()
     {
         Iterations = 2,
         Agent = agent,
@@ -30,7 +30,7 @@ public sealed class RlhfTrainingTests(ITestOutputHelper output)
         {
             Comparisons = 40,
             InitialFraction = 0.5,
-            Seed = seed,
+            Seed = 3,
             RewardModel = new RewardModelOptions { Hidden = [16], EnsembleSize = 2, Epochs = 3 },
         },
     };
@@ -75,13 +75,16 @@ public sealed class RlhfTrainingTests(ITestOutputHelper output)
         Assert.Equal([100_000L, 200_000L, 300_000L], result.Iterations.Select(i => i.AgentSteps));
     }
 
-    [Fact]
-    public void TwoRunsWithTheSameSeedGiveTheSameBits()
+    [Theory]
+    [InlineData("q", 2_000L)]
+    [InlineData("ppo", 512L)]
+    public void TwoRunsWithTheSameSeedGiveTheSameBits(string agent, long steps)
     {
         var solution = Solve("BoatRace-v0");
-        var a = RlhfTraining.Run(solution, BradleyTerryLabeller.Intended(), Tiny());
-        var b = RlhfTraining.Run(solution, BradleyTerryLabeller.Intended(), Tiny());
-        var c = RlhfTraining.Run(solution, BradleyTerryLabeller.Intended(), Tiny(seed: 4));
+        var options = Tiny(agent) with { StepsPerIteration = steps };
+        var a = RlhfTraining.Run(solution, BradleyTerryLabeller.Intended(), options);
+        var b = RlhfTraining.Run(solution, BradleyTerryLabeller.Intended(), options);
+        var c = RlhfTraining.Run(solution, BradleyTerryLabeller.Intended(), options with { Rlhf = options.Rlhf with { Seed = 4 } });
         Assert.Equal(Bits(a), Bits(b));
         Assert.Equal(Weights(a.Ensemble), Weights(b.Ensemble));
         Assert.NotEqual(Weights(a.Ensemble), Weights(c.Ensemble));
