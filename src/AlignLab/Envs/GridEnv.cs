@@ -7,7 +7,9 @@ namespace AlignLab.Envs;
 /// One gridworld environment over a compiled <see cref="GridWorld"/>. It owns its seeded
 /// generator and its state arrays; stepping allocates nothing. The agent side sees it only as an
 /// <see cref="IEnvironment"/>; the intended objective and the goals are read through the
-/// <see cref="HiddenChannel"/> handed out next to it by <see cref="EnvironmentFactory"/>.
+/// <see cref="HiddenChannel"/> handed out next to it by <see cref="EnvironmentFactory"/>. The visible reward of a
+/// step is the specified reward's, or, for a world made by <see cref="GridWorld.WithStepReward"/>, its step reward of
+/// the board before the step, the action and the board after it.
 /// </summary>
 public sealed class GridEnv : IEnvironment
 {
@@ -19,6 +21,8 @@ public sealed class GridEnv : IEnvironment
     private readonly byte[] _scratch;
     private readonly float[] _observation;
     private readonly double[] _extras;
+    private readonly IStepReward? _stepReward;
+    private readonly byte[] _before;
     private readonly int _forcedLevel;
     private Rng _rng;
     private int _agent;
@@ -36,6 +40,8 @@ public sealed class GridEnv : IEnvironment
         _scratch = new byte[world.CellCount];
         _observation = new float[world.Channels * world.CellCount];
         _extras = new double[world.ExtraNames.Count];
+        _stepReward = world.StepReward;
+        _before = _stepReward is null ? [] : new byte[world.CellCount];
         world.CreateState(_vars);
         _forcedLevel = forcedLevel;
         _rng = new Rng(seed);
@@ -112,11 +118,16 @@ public sealed class GridEnv : IEnvironment
         }
 
         _time++;
+        if (_stepReward is not null)
+        {
+            _board.CopyTo(_before, 0);
+        }
+
         var terminated = _world.StepState(_cells, ref _agent, _vars, action, _events, ref _rng, null);
         var truncated = !terminated && _time >= _world.MaxSteps;
         _done = terminated || truncated;
         Refresh();
-        LastReward = _world.Reward.Evaluate(_events);
+        LastReward = _stepReward is null ? _world.Reward.Evaluate(_events) : _stepReward.Reward(_before, action, _board);
         Stepped?.Invoke();
         return new StepResult(LastReward, terminated, truncated);
     }

@@ -48,6 +48,8 @@ public sealed class VectorEnv
     private readonly Rng[] _rngs;
     private readonly double[] _extras;
     private readonly int _extraCount;
+    private readonly IStepReward? _stepReward;
+    private readonly byte[] _before;
     private bool _started;
 
     internal VectorEnv(GridWorld world, int count, ulong seed)
@@ -76,6 +78,8 @@ public sealed class VectorEnv
         _extraCount = world.ExtraNames.Count;
         _extras = new double[count * _extraCount];
         _finalExtras = new double[count * _extraCount];
+        _stepReward = world.StepReward;
+        _before = _stepReward is null ? [] : new byte[_cellCount];
         for (var i = 0; i < count; i++)
         {
             _rngs[i] = new Rng(seed + (ulong)i);
@@ -113,7 +117,7 @@ public sealed class VectorEnv
     /// <summary>The final extra observations of the environments whose episode ended in the last step; as <see cref="FinalObservations"/>.</summary>
     public ReadOnlySpan<double> FinalExtras => _finalExtras;
 
-    /// <summary>The visible reward of each environment's last step.</summary>
+    /// <summary>The visible reward of each environment's last step (the world's step reward, when it has one, of the board before the step, the action and the board it led to).</summary>
     public ReadOnlySpan<double> Rewards => _rewards;
 
     /// <summary>Whether each environment's last step ended its episode by the task (it has since been reset; its final observation is in <see cref="FinalObservations"/>).</summary>
@@ -170,6 +174,12 @@ public sealed class VectorEnv
             var vars = _vars.AsSpan(i * varCount, varCount);
             var events = _events.AsSpan(i * _eventCount, _eventCount);
             var time = ++_times[i];
+            var board = _boards.AsSpan(i * _cellCount, _cellCount);
+            if (_stepReward is not null)
+            {
+                board.CopyTo(_before);
+            }
+
             var terminated = _world.StepState(cells, ref _agents[i], vars, action, events, ref _rngs[i], null);
             var truncated = !terminated && time >= _world.MaxSteps;
             _rewards[i] = _world.Reward.Evaluate(events);
@@ -179,12 +189,21 @@ public sealed class VectorEnv
             if (terminated || truncated)
             {
                 KeepFinal(i);
+                if (_stepReward is not null)
+                {
+                    _rewards[i] = _stepReward.Reward(_before, action, _finalBoards.AsSpan(i * _cellCount, _cellCount));
+                }
+
                 ResetOne(i);
             }
             else
             {
-                _world.RefreshObservation(cells, _agents[i], vars, _boards.AsSpan(i * _cellCount, _cellCount), _scratch, _observations.AsSpan(i * _obsLength, _obsLength));
+                _world.RefreshObservation(cells, _agents[i], vars, board, _scratch, _observations.AsSpan(i * _obsLength, _obsLength));
                 ObserveExtras(i);
+                if (_stepReward is not null)
+                {
+                    _rewards[i] = _stepReward.Reward(_before, action, board);
+                }
             }
         }
     }

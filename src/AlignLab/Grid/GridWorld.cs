@@ -71,6 +71,57 @@ public sealed class GridWorld
         (Reward, Intended, Goals) = objectives(EventNames);
     }
 
+    /// <summary>A copy of <paramref name="source"/> sharing its tables, with another visible step reward.</summary>
+    private GridWorld(GridWorld source, IStepReward stepReward)
+    {
+        Id = source.Id;
+        Levels = source.Levels;
+        LevelNumbers = source.LevelNumbers;
+        Generator = source.Generator;
+        Height = source.Height;
+        Width = source.Width;
+        Legend = source.Legend;
+        AgentSymbol = source.AgentSymbol;
+        ActionLetters = source.ActionLetters;
+        MaxSteps = source.MaxSteps;
+        _tiles = source._tiles;
+        _touchEvent = source._touchEvent;
+        _components = source._components;
+        _entryHandlers = source._entryHandlers;
+        _renderers = source._renderers;
+        _observers = source._observers;
+        _persistent = source._persistent;
+        EventNames = source.EventNames;
+        VarNames = source.VarNames;
+        ExtraNames = source.ExtraNames;
+        Encoder = source.Encoder;
+        Reward = source.Reward;
+        Intended = source.Intended;
+        Goals = source.Goals;
+        StepReward = stepReward;
+    }
+
+    /// <summary>
+    /// The same world whose environments report <paramref name="reward"/>'s r(board before, action, board after) as
+    /// the visible reward instead of <see cref="Reward"/>'s event sum (see <see cref="StepReward"/>). Everything
+    /// else is shared with this world: levels, dynamics, observations, the specified reward and the hidden
+    /// intended objective and goals, which the exact solver and the hidden channel keep reading.
+    /// </summary>
+    /// <param name="reward">The reward of a step from the rendered boards; called once per environment step.</param>
+    /// <returns>A new world; this one is unchanged.</returns>
+    internal GridWorld WithStepReward(IStepReward reward)
+    {
+        ArgumentNullException.ThrowIfNull(reward);
+        return new GridWorld(this, reward);
+    }
+
+    /// <summary>
+    /// The visible reward of a step as the environments compute it, when it is not the specified reward's event sum:
+    /// r(o, a, o′) of the board before the step, the action and the board after it (for a step that ends the episode,
+    /// the board the step led to, as the exact solver renders a terminal transition). Null: <see cref="Reward"/>.
+    /// </summary>
+    internal IStepReward? StepReward { get; }
+
     /// <summary>The one-hot encoding of this world's boards (one channel per legend character).</summary>
     internal ObservationEncoder Encoder { get; }
 
@@ -315,4 +366,16 @@ public sealed class GridWorld
 
     /// <summary>Writes the one-hot C×H×W encoding of a board into <paramref name="observation"/> (see <see cref="ObservationEncoder.Encode"/>).</summary>
     internal void Encode(ReadOnlySpan<byte> board, Span<float> observation) => Encoder.Encode(board, observation);
+}
+
+/// <summary>
+/// A visible reward of one environment step computed from what the agent sees, r(o, a, o′): the rendered board
+/// before the step, the action, and the rendered board after it. A learned reward model trained on labelled
+/// segments is one. Implementations may keep scratch buffers (an environment calls it from one thread) and must
+/// not allocate per call, since environments step allocation-free.
+/// </summary>
+internal interface IStepReward
+{
+    /// <summary>The reward of the step from <paramref name="before"/> by <paramref name="action"/> to <paramref name="after"/> (boards row-major, agent drawn); finite.</summary>
+    double Reward(ReadOnlySpan<byte> before, int action, ReadOnlySpan<byte> after);
 }

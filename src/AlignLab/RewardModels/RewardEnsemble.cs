@@ -84,6 +84,23 @@ public sealed class RewardEnsemble
         return (float)(sum / _members.Length);
     }
 
+    /// <summary>
+    /// The ensemble's reward of one transition, computed as <see cref="Rewards"/> computes it for a batch (the
+    /// members' normalised rewards summed in double, then the mean rounded to float), with each member's network run
+    /// on this one row; allocates nothing. Equal to <see cref="Rewards"/> up to the float rounding of the network's
+    /// batched arithmetic. Not thread-safe (the members' scratch rows).
+    /// </summary>
+    internal double StepReward(ReadOnlySpan<float> observation, int action, ReadOnlySpan<float> nextObservation)
+    {
+        double sum = 0;
+        foreach (var m in _members)
+        {
+            sum += (m.RawReward(observation, action, nextObservation) - m.Shift) / m.Scale;
+        }
+
+        return (float)(sum / _members.Length);
+    }
+
     /// <summary>Writes the ensemble's reward of every transition of <paramref name="store"/> into <paramref name="rewards"/>.</summary>
     /// <param name="store">The transitions.</param>
     /// <param name="rewards">Receives <see cref="TransitionStore.Count"/> values.</param>

@@ -5,8 +5,6 @@ using AlignLab.Preferences;
 using AlignLab.Randomness;
 using AlignLab.RewardModels;
 using AlignLab.Solve;
-using PreferenceSegment = AlignLab.Preferences.Segment;
-using StoreSegment = AlignLab.RewardModels.Segment;
 
 namespace AlignLab.Rlhf;
 
@@ -34,9 +32,6 @@ namespace AlignLab.Rlhf;
 /// </remarks>
 public static class RlhfExperiment
 {
-    /// <summary>Candidate pairs whose disagreement is computed at once (bounds the scratch store).</summary>
-    private const int DisagreementChunk = 128;
-
     /// <summary>
     /// Runs RLHF on the solution's world with <paramref name="labeller"/> and measures the learned reward exactly on
     /// <paramref name="solution"/> (the world's exact solution).
@@ -58,11 +53,7 @@ public static class RlhfExperiment
         var kind = Resolve(options.Model, solution);
         var learned = Learn(world, labeller, options, kind, behaviour);
         var trained = clock.Elapsed;
-        ITransitionReward reward = kind == RewardModelKind.Linear
-            ? new LinearCellwiseReward(learned.Ensemble, world)
-            : new EnsembleTransitionReward(learned.Ensemble, new BoardTransitions(world));
-        using var table = solution.Tabulate(reward, $"learned ({labeller.Name} labels)");
-        var gap = solution.Gap(table);
+        var gap = MeasureGap(solution, learned.Ensemble, kind, $"learned ({labeller.Name} labels)");
         return new RlhfResult(
             labeller.Name,
             options,
@@ -91,75 +82,21 @@ public static class RlhfExperiment
     internal static LearnedReward Learn(GridWorld world, IPreferenceLabeller labeller, RlhfOptions options, RewardModelKind kind, BoardPolicy? behaviour)
     {
         var rng = new Rng(options.Seed);
-        var sampling = rng.Split();
-        var labelling = rng.Split();
-        var modelSeed = rng.NextUInt64();
-        var sampler = new SegmentSampler(world, options.SegmentLength, behaviour, absorbingTermination: true);
-        var encoding = new BoardTransitions(world);
-        var store = encoding.CreateStore(checked(options.Comparisons * 2 * sampler.SegmentLength));
+        var collector = new PreferenceCollector(world, labeller, options, kind, ref rng);
         var active = options.Selection == QuerySelectionMode.Active;
         int[] schedule = active ? QuerySelection.Schedule(options.Comparisons, options.Rounds, options.InitialFraction) : [options.Comparisons];
-        var largestPool = schedule.Select((count, round) => active && round > 0 ? count * options.Oversampling : count).Max();
-        var pool = sampler.CreateBatch(2 * Math.Max(1, largestPool));
-        var scratch = active ? encoding.CreateStore(2 * DisagreementChunk * sampler.SegmentLength) : null;
-        var modelOptions = options.RewardModel with
+        foreach (var count in schedule)
         {
-            Seed = modelSeed,
-            Center = false,
-            Hidden = kind == RewardModelKind.Linear ? [] : options.RewardModel.Hidden,
-        };
-        var principles = labeller is ConstitutionLabeller constitution ? new int[constitution.Constitution.Principles.Count + 1] : null;
-        var comparisons = new List<Comparison>(options.Comparisons);
-        var agree = 0;
-        var strict = 0;
-        RewardEnsemble? ensemble = null;
-        for (var round = 0; round < schedule.Length; round++)
-        {
-            var count = schedule[round];
             if (count == 0)
             {
                 continue;
             }
 
-            if (active && comparisons.Count > 0)
-            {
-                ensemble = RewardEnsemble.Train(store, comparisons, modelOptions);
-            }
-
-            var candidates = ensemble is null ? count : count * options.Oversampling;
-            for (var i = 0; i < 2 * candidates; i++)
-            {
-                sampler.Sample(pool, i, ref sampling);
-            }
-
-            var chosen = ensemble is null
-                ? Enumerable.Range(0, count).ToArray()
-                : MostDisagreed(ensemble, encoding, scratch!, pool, candidates, count);
-            foreach (var pair in chosen)
-            {
-                var first = pool[2 * pair];
-                var second = pool[(2 * pair) + 1];
-                var label = labeller.Compare(first, second, ref labelling);
-                var a = encoding.Add(store, first);
-                var b = encoding.Add(store, second);
-                comparisons.Add(new Comparison(a, b, SoftLabels(labeller) ? (float)label.ProbabilityFirst : label.Preferred == 0 ? 1f : 0f));
-                if (principles is not null)
-                {
-                    principles[label.Principle < 0 ? principles.Length - 1 : label.Principle]++;
-                }
-
-                var intended = first.Hidden.IntendedReturn - second.Hidden.IntendedReturn;
-                if (intended != 0)
-                {
-                    strict++;
-                    agree += (intended > 0) == (label.Preferred == 0) ? 1 : 0;
-                }
-            }
-
+            var ensemble = active && collector.Count > 0 ? collector.Fit() : null;
+            collector.Collect(count, behaviour, ensemble);
         }
 
-        ensemble = RewardEnsemble.Train(store, comparisons, modelOptions);
-        return new LearnedReward(ensemble, comparisons.Count, strict == 0 ? double.NaN : (double)agree / strict, principles);
+        return collector.Result(collector.Fit());
     }
 
     /// <summary>
@@ -169,31 +106,18 @@ public static class RlhfExperiment
     /// </summary>
     internal static bool SoftLabels(IPreferenceLabeller labeller) => labeller is ConstitutionLabeller { Temperature: > 0 };
 
-    /// <summary>The <paramref name="count"/> candidate pairs (of <paramref name="candidates"/>) with the highest ensemble disagreement, highest first; ties to the earlier pair.</summary>
-    private static int[] MostDisagreed(RewardEnsemble ensemble, BoardTransitions encoding, TransitionStore scratch, SegmentBatch pool, int candidates, int count)
+    /// <summary>
+    /// The exact specification gap of <paramref name="ensemble"/>'s reward on <paramref name="solution"/>: tabulated on
+    /// every transition (folded into a cellwise reward for a linear ensemble, which every exact model takes) and solved.
+    /// </summary>
+    internal static RewardGap MeasureGap(ExactSolution solution, RewardEnsemble ensemble, RewardModelKind kind, string name)
     {
-        var disagreement = new double[candidates];
-        var pairs = new List<SegmentPair>(DisagreementChunk);
-        for (var start = 0; start < candidates; start += DisagreementChunk)
-        {
-            var n = Math.Min(DisagreementChunk, candidates - start);
-            scratch.Clear();
-            pairs.Clear();
-            for (var j = 0; j < n; j++)
-            {
-                PreferenceSegment first = pool[2 * (start + j)];
-                PreferenceSegment second = pool[(2 * (start + j)) + 1];
-                StoreSegment a = encoding.Add(scratch, first);
-                StoreSegment b = encoding.Add(scratch, second);
-                pairs.Add(new SegmentPair(a, b));
-            }
-
-            ensemble.Disagreements(scratch, pairs, disagreement.AsSpan(start, n));
-        }
-
-        var ranked = Enumerable.Range(0, candidates).ToArray();
-        Array.Sort(ranked, (x, y) => disagreement[y] != disagreement[x] ? disagreement[y].CompareTo(disagreement[x]) : x.CompareTo(y));
-        return ranked[..count];
+        var world = solution.World;
+        ITransitionReward reward = kind == RewardModelKind.Linear
+            ? new LinearCellwiseReward(ensemble, world)
+            : new EnsembleTransitionReward(ensemble, new BoardTransitions(world));
+        using var table = solution.Tabulate(reward, name);
+        return solution.Gap(table);
     }
 }
 
