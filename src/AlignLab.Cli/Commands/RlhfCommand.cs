@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using AlignLab.Agents;
 using AlignLab.Errors;
 using AlignLab.Reports;
 using AlignLab.RewardModels;
@@ -35,11 +36,15 @@ internal static class RlhfCommand
         var model = new Option<string>("--model") { Description = "Reward model: auto (MLP, or linear where the exact model needs a cellwise reward), mlp or linear (default auto).", DefaultValueFactory = _ => "auto" };
         var epochs = new Option<int>("--epochs") { Description = "Passes of each reward model over its comparisons (default 10).", DefaultValueFactory = _ => 10 };
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes of the MLP reward model, comma-separated (default 64,64).", DefaultValueFactory = _ => "64,64" };
+        var agent = new Option<string?>("--agent") { Description = "RLHF by learning: also train this agent (q, sarsa, dqn, ppo, random) on the learned reward, refitting it from the agent's own segments each iteration; its policy is evaluated exactly on the original world." };
+        var steps = new Option<long>("--steps") { Description = "RLHF by learning: the agent's training steps per iteration (default 20000).", DefaultValueFactory = _ => 20_000 };
+        var iterations = new Option<int>("--iterations") { Description = "RLHF by learning: iterations of collect, refit and train (default 3).", DefaultValueFactory = _ => 3 };
+        var agentOptions = new Option<string[]>("--agent-option") { Description = "RLHF by learning: one of the agent's options, name=value in kebab case; repeatable." };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
         var store = CommonOptions.Store("The run store each run is recorded in (its settings and exact results; `alignlab report RUN...` draws them).");
         var command = new Command("rlhf", "Learn the reward from preferences (RLHF) or from written principles, and measure the learned reward's exact specification gap.")
         {
-            id, level, set, labeller, comparisons, select, seed, seeds, segment, rounds, model, epochs, hidden, json, store,
+            id, level, set, labeller, comparisons, select, seed, seeds, segment, rounds, model, epochs, hidden, agent, steps, iterations, agentOptions, json, store,
         };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
@@ -84,6 +89,24 @@ internal static class RlhfCommand
             }
 
             var rows = new List<Row>();
+            var learnedByAgent = new List<RlhfTrainingResult>();
+            RlhfTrainingOptions? training = null;
+            if (parse.GetValue(agent) is { } agentName)
+            {
+                var definition = AgentRegistry.Get(agentName);
+                training = new RlhfTrainingOptions
+                {
+                    Agent = definition.Name,
+                    AgentOptions = definition.Override(null, parse.GetValue(agentOptions) ?? []),
+                    StepsPerIteration = parse.GetValue(steps),
+                    Iterations = parse.GetValue(iterations),
+                };
+                training.Validate();
+                if (!quiet)
+                {
+                    Console.WriteLine($"RLHF by learning: {definition.Name} trains {training.StepsPerIteration:N0} steps per iteration on the learned reward, {training.Iterations} iterations; scores are exact, on the original world.");
+                }
+            }
             foreach (var (spec, labellerObject) in labellerObjects)
             {
                 foreach (var mode in modes)
@@ -94,10 +117,27 @@ internal static class RlhfCommand
                         for (var k = 0; k < seedCount; k++)
                         {
                             var options = baseOptions with { Comparisons = n, Selection = mode, Seed = parse.GetValue(seed) + (ulong)k };
-                            var runId = runs.CreateRun(RlhfRecord.Config(parse.GetValue(id)!, scenarioText, parameters.Count == 0 ? null : parameters, spec, levelIndex, options));
+                            var config = RlhfRecord.Config(parse.GetValue(id)!, scenarioText, parameters.Count == 0 ? null : parameters, spec, levelIndex, options);
+                            if (training is not null)
+                            {
+                                config.Settings!["agent"] = training.Agent;
+                                config.Settings["steps_per_iteration"] = training.StepsPerIteration;
+                                config.Settings["iterations"] = training.Iterations;
+                                config.Settings["agent_options"] = string.Join(' ', parse.GetValue(agentOptions) ?? []);
+                            }
+
+                            var runId = runs.CreateRun(config);
                             stored.Add(runId);
                             try
                             {
+                                if (training is not null)
+                                {
+                                    var trained = RlhfTraining.Run(solution, labellerObject, training with { Rlhf = options }, quiet ? null : it => PrintIteration(spec, options.Seed, it));
+                                    runs.SetResult(runId, RlhfRecord.From(trained, spec, labellerObject, levelIndex, specified).ToJson());
+                                    learnedByAgent.Add(trained);
+                                    continue;
+                                }
+
                                 var result = RlhfExperiment.Run(solution, labellerObject, options);
                                 runs.SetResult(runId, RlhfRecord.From(result, spec, labellerObject, levelIndex, specified).ToJson());
                                 results.Add(result);
@@ -107,6 +147,11 @@ internal static class RlhfCommand
                                 runs.SetStatus(runId, RunStatus.Failed);
                                 throw;
                             }
+                        }
+
+                        if (training is not null)
+                        {
+                            continue;
                         }
 
                         var row = new Row(spec, mode, n, results);
@@ -122,6 +167,11 @@ internal static class RlhfCommand
             if (quiet)
             {
                 var node = Json(world.Id, solution, specified, rows);
+                if (learnedByAgent.Count > 0)
+                {
+                    node["by_learning"] = new JsonArray([.. learnedByAgent.Select(TrainingJson)]);
+                }
+
                 node["runs"] = new JsonArray([.. stored.Select(r => (JsonNode)r)]);
                 Console.WriteLine(node.ToJsonString());
             }
@@ -156,6 +206,27 @@ internal static class RlhfCommand
             Console.WriteLine($"    labels decided by each principle (seed {run.Options.Seed}): {string.Join(", ", run.PrincipleCounts!.Select((c, i) => i == run.PrincipleCounts!.Count - 1 ? $"tie {c}" : $"#{i + 1} {c}"))}");
         }
     }
+
+    private static void PrintIteration(string labeller, ulong seed, RlhfIteration it) =>
+        Console.WriteLine(FormattableString.Invariant(
+            $"  {labeller,-14} seed {seed,-4} iteration {it.Iteration}: {it.Comparisons,6:N0} comparisons  learned gap {N(it.Gap.GapWorst),7}  agent after {it.AgentSteps:N0} steps: reward score {N(it.Agent.RewardScore)}, intended score {N(it.Agent.IntendedScore)}"));
+
+    private static JsonNode TrainingJson(RlhfTrainingResult r) => new JsonObject
+    {
+        ["labeller"] = r.Labeller,
+        ["seed"] = r.Options.Rlhf.Seed,
+        ["agent"] = r.Options.Agent,
+        ["iterations"] = new JsonArray([.. r.Iterations.Select(it => (JsonNode)new JsonObject
+        {
+            ["iteration"] = it.Iteration,
+            ["comparisons"] = it.Comparisons,
+            ["gap_worst"] = J(it.Gap.GapWorst),
+            ["validation_accuracy"] = J(it.ValidationAccuracy),
+            ["agent_steps"] = it.AgentSteps,
+            ["agent_reward_score"] = J(it.Agent.RewardScore),
+            ["agent_intended_score"] = J(it.Agent.IntendedScore),
+        })]),
+    };
 
     private static JsonObject Json(string id, ExactSolution solution, RewardGap specified, IReadOnlyList<Row> rows) => new()
     {

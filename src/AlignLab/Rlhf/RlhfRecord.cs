@@ -71,6 +71,44 @@ public sealed record RlhfRecord(
             [.. result.PrincipleCounts ?? []]);
     }
 
+    /// <summary>For RLHF by learning: the agent that trained on the learned reward (null when the reward was only solved).</summary>
+    public string? Agent { get; init; }
+
+    /// <summary>For RLHF by learning: the trained agent's exact intended score on the original world after the last iteration.</summary>
+    public double AgentIntendedScore { get; init; } = double.NaN;
+
+    /// <summary>For RLHF by learning: the trained agent's exact specified-reward score after the last iteration.</summary>
+    public double AgentRewardScore { get; init; } = double.NaN;
+
+    /// <summary>The record of the last iteration of an RLHF-by-learning run.</summary>
+    public static RlhfRecord From(RlhfTrainingResult result, string labellerSpec, IPreferenceLabeller labeller, int? level, RewardGap specified)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(specified);
+        var last = result.Iterations[^1];
+        var principles = labeller is ConstitutionLabeller c ? c.Constitution.Principles.Select(p => p.Text).ToList() : [];
+        return new RlhfRecord(
+            labellerSpec,
+            SelectionName(result.Options.Rlhf.Selection),
+            last.Comparisons,
+            result.Options.Rlhf.Seed,
+            level,
+            result.Model.ToString().ToLowerInvariant(),
+            specified.GapWorst,
+            last.Gap.GapWorst,
+            last.Gap.GapBest,
+            last.Gap.Epic,
+            last.ValidationAccuracy,
+            last.AgreementWithIntended,
+            principles,
+            [.. result.PrincipleCounts ?? []])
+        {
+            Agent = result.Options.Agent,
+            AgentIntendedScore = last.Agent.IntendedScore,
+            AgentRewardScore = last.Agent.RewardScore,
+        };
+    }
+
     /// <summary>random or active.</summary>
     public static string SelectionName(QuerySelectionMode mode) => mode == QuerySelectionMode.Active ? "active" : "random";
 
@@ -122,6 +160,13 @@ public sealed record RlhfRecord(
             ["principles"] = new JsonArray([.. Principles.Select(p => (JsonNode)p)]),
             ["principle_counts"] = new JsonArray([.. PrincipleCounts.Select(c => (JsonNode)c)]),
         };
+        if (Agent is not null)
+        {
+            node["agent"] = Agent;
+            node["agent_intended_score"] = J(AgentIntendedScore);
+            node["agent_reward_score"] = J(AgentRewardScore);
+        }
+
         return node.ToJsonString();
     }
 
@@ -155,7 +200,12 @@ public sealed record RlhfRecord(
                 D(o["validation_accuracy"]),
                 D(o["label_agreement_with_intended"]),
                 [.. ((JsonArray?)o["principles"] ?? []).Select(p => (string)p!)],
-                [.. ((JsonArray?)o["principle_counts"] ?? []).Select(c => (int)c!)]);
+                [.. ((JsonArray?)o["principle_counts"] ?? []).Select(c => (int)c!)])
+            {
+                Agent = (string?)o["agent"],
+                AgentIntendedScore = D(o["agent_intended_score"]),
+                AgentRewardScore = D(o["agent_reward_score"]),
+            };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidCastException)
         {
