@@ -33,7 +33,7 @@ internal static class RlhfCommand
         var seeds = new Option<int>("--seeds") { Description = "Seeds per setting: seed, seed+1, ... (default 1).", DefaultValueFactory = _ => 1 };
         var segment = new Option<int>("--segment") { Description = "Steps per segment; 0 = whole episodes (default 25).", DefaultValueFactory = _ => 25 };
         var rounds = new Option<int>("--rounds") { Description = "Query rounds of active selection after the initial 10% (default 5).", DefaultValueFactory = _ => 5 };
-        var model = new Option<string>("--model") { Description = "Reward model: auto (MLP, or linear where the exact model needs a cellwise reward), mlp or linear (default auto).", DefaultValueFactory = _ => "auto" };
+        var model = new Option<string>("--model") { Description = "Reward model: auto (MLP, or linear where the exact model needs a cellwise reward), mlp, linear, or features (one readable linear map over the constitution rules' observable features; prints its weights) (default auto).", DefaultValueFactory = _ => "auto" };
         var epochs = new Option<int>("--epochs") { Description = "Passes of each reward model over its comparisons (default 10).", DefaultValueFactory = _ => 10 };
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes of the MLP reward model, comma-separated (default 64,64).", DefaultValueFactory = _ => "64,64" };
         var agent = new Option<string?>("--agent") { Description = "RLHF by learning: also train this agent (q, sarsa, dqn, ppo, random) on the learned reward, refitting it from the agent's own segments each iteration; its policy is evaluated exactly on the original world." };
@@ -201,6 +201,15 @@ internal static class RlhfCommand
         var seconds = row.Runs.Average(r => (r.LearnTime + r.SolveTime).TotalSeconds);
         Console.WriteLine(FormattableString.Invariant(
             $"  {row.Labeller,-14} {Name(row.Selection),-6} {row.Comparisons,6:N0}  gaps {gaps}  median {N(row.Median),7}  < {Target}: {row.BelowTarget}/{row.Runs.Count}  val. acc. {N(accuracy)}  labels agree with intended {N(agreement)}  {seconds:0.0} s/run ({row.Runs[0].Model.ToString().ToLowerInvariant()})"));
+        foreach (var run in row.Runs.Where(r => r.Readable is not null).Take(1))
+        {
+            Console.WriteLine($"    learned weights (seed {run.Options.Seed}), largest first:");
+            foreach (var line in run.Readable!.Describe().Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(12))
+            {
+                Console.WriteLine($"      {line}");
+            }
+        }
+
         foreach (var run in row.Runs.Where(r => r.PrincipleCounts is not null).Take(1))
         {
             Console.WriteLine($"    labels decided by each principle (seed {run.Options.Seed}): {string.Join(", ", run.PrincipleCounts!.Select((c, i) => i == run.PrincipleCounts!.Count - 1 ? $"tie {c}" : $"#{i + 1} {c}"))}");
@@ -307,7 +316,8 @@ internal static class RlhfCommand
         "auto" => RewardModelKind.Auto,
         "mlp" => RewardModelKind.Mlp,
         "linear" => RewardModelKind.Linear,
-        _ => throw new UserInputException($"--model: unknown reward model '{text}'{Suggest.DidYouMean(text, ["auto", "mlp", "linear"])}; models: auto, mlp, linear."),
+        "features" => RewardModelKind.Features,
+        _ => throw new UserInputException($"--model: unknown reward model '{text}'{Suggest.DidYouMean(text, ["auto", "mlp", "linear", "features"])}; models: auto, mlp, linear, features."),
     };
 
     private static string Name(QuerySelectionMode mode) => mode == QuerySelectionMode.Active ? "active" : "random";

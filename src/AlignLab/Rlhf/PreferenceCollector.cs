@@ -56,7 +56,7 @@ internal sealed class PreferenceCollector
         _labelling = rng.Split();
         var modelSeed = rng.NextUInt64();
         SegmentLength = options.SegmentLength == 0 ? world.MaxSteps : Math.Min(options.SegmentLength, world.MaxSteps);
-        _encoding = new BoardTransitions(world);
+        _encoding = new BoardTransitions(world, raw: kind == RewardModelKind.Features);
         _store = _encoding.CreateStore(checked(options.Comparisons * 2 * SegmentLength));
         _modelOptions = options.RewardModel with
         {
@@ -137,9 +137,18 @@ internal sealed class PreferenceCollector
     /// <summary>Fits a reward ensemble to every label so far (the same model seed every time).</summary>
     public RewardEnsemble Fit() => RewardEnsemble.Train(_store, _comparisons, _modelOptions);
 
+    /// <summary>Fits the readable linear model over observable features to every label so far (raw-board encoding).</summary>
+    public LinearRewardModel FitReadable() => LinearRewardModel.Train(_store, ObservableFeatureReward.Map(_world), _comparisons, _modelOptions);
+
     /// <summary>The labels so far, with <paramref name="ensemble"/> fitted to them.</summary>
     public LearnedReward Result(RewardEnsemble ensemble) =>
-        new(ensemble, _comparisons.Count, _strict == 0 ? double.NaN : (double)_agree / _strict, _principles is null ? null : (int[])_principles.Clone());
+        new(ensemble, _comparisons.Count, AgreementWithIntended, Principles);
+
+    /// <summary>Share of labels so far preferring the higher intended return (pairs whose intended returns differ).</summary>
+    public double AgreementWithIntended => _strict == 0 ? double.NaN : (double)_agree / _strict;
+
+    /// <summary>For a constitution, labels decided by each principle, then ties (last); null otherwise.</summary>
+    public int[]? Principles => _principles is null ? null : (int[])_principles.Clone();
 
     /// <summary>The <paramref name="count"/> candidate pairs (of <paramref name="candidates"/>) with the highest ensemble disagreement, highest first; ties to the earlier pair.</summary>
     private int[] MostDisagreed(RewardEnsemble ensemble, SegmentBatch pool, int candidates, int count)

@@ -51,6 +51,28 @@ public static class RlhfExperiment
         var clock = Stopwatch.StartNew();
         var world = solution.World;
         var kind = Resolve(options.Model, solution);
+        if (kind == RewardModelKind.Features)
+        {
+            var readable = LearnReadable(world, labeller, options, behaviour);
+            var fitted = clock.Elapsed;
+            using var table = solution.Tabulate(new ObservableFeatureReward(readable.Model, world), $"learned ({labeller.Name} labels, observable features)");
+            var readableGap = solution.Gap(table);
+            return new RlhfResult(
+                labeller.Name,
+                options,
+                kind,
+                readable.Comparisons,
+                readableGap,
+                readable.Model.Model.Report.ValidationAccuracy,
+                readable.Model.Model.Report.ValidationLoss,
+                readable.AgreementWithIntended,
+                readable.PrincipleCounts,
+                null,
+                fitted,
+                clock.Elapsed - fitted)
+            { Readable = readable.Model };
+        }
+
         var learned = Learn(world, labeller, options, kind, behaviour);
         var trained = clock.Elapsed;
         var gap = MeasureGap(solution, learned.Ensemble, kind, $"learned ({labeller.Name} labels)");
@@ -69,12 +91,34 @@ public static class RlhfExperiment
             clock.Elapsed - trained);
     }
 
+    /// <summary>The learned reward of a finished run as the exact solver takes it.</summary>
+    internal static ITransitionReward Reward(RlhfResult result, GridWorld world) => result.Model switch
+    {
+        RewardModelKind.Features => new ObservableFeatureReward(result.Readable!, world),
+        RewardModelKind.Linear => new LinearCellwiseReward(result.Ensemble!, world),
+        _ => new EnsembleTransitionReward(result.Ensemble!, new BoardTransitions(world)),
+    };
+
+    /// <summary>Collects the labels (random selection) and fits the readable linear model over observable features.</summary>
+    internal static (LinearRewardModel Model, int Comparisons, double AgreementWithIntended, int[]? PrincipleCounts) LearnReadable(GridWorld world, IPreferenceLabeller labeller, RlhfOptions options, BoardPolicy? behaviour)
+    {
+        if (options.Selection == QuerySelectionMode.Active)
+        {
+            throw new UserInputException("the readable features model is a single linear model, with no ensemble to disagree: use --select random with --model features.");
+        }
+
+        var rng = new Rng(options.Seed);
+        var collector = new PreferenceCollector(world, labeller, options, RewardModelKind.Features, ref rng);
+        collector.Collect(options.Comparisons, behaviour, null);
+        return (collector.FitReadable(), collector.Count, collector.AgreementWithIntended, collector.Principles);
+    }
+
     /// <summary>The model kind <paramref name="requested"/> resolves to on <paramref name="solution"/>'s exact model.</summary>
     internal static RewardModelKind Resolve(RewardModelKind requested, ExactSolution solution) => requested switch
     {
         RewardModelKind.Auto => solution.ModelKind.StartsWith("factored", StringComparison.Ordinal) ? RewardModelKind.Linear : RewardModelKind.Mlp,
-        RewardModelKind.Mlp when solution.ModelKind.StartsWith("factored", StringComparison.Ordinal) =>
-            throw new UserInputException($"{solution.World.Id}: the factored exact model takes only cellwise rewards, and an MLP reward is not cellwise; use --model linear (the default here)."),
+        RewardModelKind.Mlp or RewardModelKind.Features when solution.ModelKind.StartsWith("factored", StringComparison.Ordinal) =>
+            throw new UserInputException($"{solution.World.Id}: the factored exact model takes only cellwise rewards, and an {(requested == RewardModelKind.Mlp ? "MLP reward" : "observable-feature reward (its enter, leave and stand features span two cells)")} is not cellwise; use --model linear (the default here)."),
         _ => requested,
     };
 
@@ -138,7 +182,7 @@ internal sealed record LearnedReward(RewardEnsemble Ensemble, int Comparisons, d
 /// <param name="ValidationLoss">Members' mean held-out Bradley–Terry loss.</param>
 /// <param name="AgreementWithIntended">Share of labels agreeing with the intended returns (pairs whose intended returns differ).</param>
 /// <param name="PrincipleCounts">For a constitution: labels decided by each principle, then ties (last); null otherwise.</param>
-/// <param name="Ensemble">The fitted ensemble.</param>
+/// <param name="Ensemble">The fitted ensemble; null for the readable features model (<see cref="RlhfResult.Readable"/>).</param>
 /// <param name="LearnTime">Sampling, labelling and fitting.</param>
 /// <param name="SolveTime">Evaluating the learned reward on every transition and solving it.</param>
 public sealed record RlhfResult(
@@ -151,6 +195,10 @@ public sealed record RlhfResult(
     double ValidationLoss,
     double AgreementWithIntended,
     IReadOnlyList<int>? PrincipleCounts,
-    RewardEnsemble Ensemble,
+    RewardEnsemble? Ensemble,
     TimeSpan LearnTime,
-    TimeSpan SolveTime);
+    TimeSpan SolveTime)
+{
+    /// <summary>The readable linear model over observable features (<see cref="RewardModelKind.Features"/>); null otherwise. Its <see cref="LinearRewardModel.Describe"/> lists the learned weights.</summary>
+    public LinearRewardModel? Readable { get; init; }
+}

@@ -18,6 +18,13 @@ public enum RewardModelKind
 
     /// <summary>An ensemble of linear maps over the same input: cellwise, so every exact model solves it.</summary>
     Linear,
+
+    /// <summary>
+    /// The readable model: one linear map w·φ(o, o′) over the observable features constitution rules are written in
+    /// (tiles entered, left and stood on, tile counts, tiles that appeared or vanished, cells changed, steps), whose
+    /// learned weights say what the labels reward. Random selection only; not cellwise, so not on the tomato model.
+    /// </summary>
+    Features,
 }
 
 /// <summary>

@@ -41,10 +41,7 @@ public static class StoredRlhfRun
         var result = RlhfExperiment.Run(solution, labeller, Options(config));
         if (Math.Round(result.Gap.GapWorst, 10).Equals(record.GapWorst))
         {
-            ITransitionReward reward = result.Model == RewardModelKind.Linear
-                ? new LinearCellwiseReward(result.Ensemble, solution.World)
-                : new EnsembleTransitionReward(result.Ensemble, new BoardTransitions(solution.World));
-            return solution.Tabulate(reward, $"learned reward of run {run.Id} ({record.Labeller} labels, {record.Comparisons:N0} comparisons, seed {record.Seed})");
+            return solution.Tabulate(RlhfExperiment.Reward(result, solution.World), $"learned reward of run {run.Id} ({record.Labeller} labels, {record.Comparisons:N0} comparisons, seed {record.Seed})");
         }
 
         throw new UserInputException($"run {run.Id} replays to a learned gap of {result.Gap.GapWorst:0.######}, not its stored {record.GapWorst:0.######}: it was made by another version of AlignLab ({run.CodeVersion}); rerun `alignlab rlhf` to make it again.");

@@ -112,6 +112,23 @@ public sealed class RlhfExperimentTests
     }
 
     [Fact]
+    public void TheReadableFeatureModelLearnsThatThePunishmentTileIsBadAndItsOptimumTakesTheLongWay()
+    {
+        // `alignlab rlhf AbsentSupervisor-v0 --model features --comparisons 1000 --seeds 3` gives 0 for seeds 1-3.
+        var (_, solution) = Solve("AbsentSupervisor-v0");
+        var result = RlhfExperiment.Run(solution, BradleyTerryLabeller.Intended(), new RlhfOptions { Comparisons = 1000, Seed = 1, Model = RewardModelKind.Features });
+        Assert.Null(result.Ensemble);
+        var weights = result.Readable!.Weights.ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.True(weights["stand 'P'"] < 0, result.Readable.Describe());
+        Assert.True(weights["enter 'P' moving D"] < 0, result.Readable.Describe());
+        Assert.True(result.Gap.GapWorst < 0.1, $"learned gap {result.Gap.GapWorst}");
+        var again = RlhfExperiment.Run(solution, BradleyTerryLabeller.Intended(), new RlhfOptions { Comparisons = 1000, Seed = 1, Model = RewardModelKind.Features });
+        Assert.Equal(result.Readable.WeightValues, again.Readable!.WeightValues);
+        Assert.Throws<UserInputException>(() => RlhfExperiment.Run(solution, BradleyTerryLabeller.Intended(), new RlhfOptions { Comparisons = 10, Model = RewardModelKind.Features, Selection = QuerySelectionMode.Active }));
+        Assert.Throws<UserInputException>(() => RlhfExperiment.Resolve(RewardModelKind.Features, Solve("TomatoWatering-v0").Solution));
+    }
+
+    [Fact]
     public void RlhfTurnsOffCentringAndTheModelsKeepNoShift()
     {
         var (_, solution) = Solve("RocksDiamonds-v0", 1);

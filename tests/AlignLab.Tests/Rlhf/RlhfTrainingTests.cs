@@ -98,7 +98,7 @@ public sealed class RlhfTrainingTests(ITestOutputHelper output)
         var options = Tiny() with { Iterations = 1 };
         var trained = RlhfTraining.Run(solution, BradleyTerryLabeller.Intended(), options);
         var exact = RlhfExperiment.Run(solution, BradleyTerryLabeller.Intended(), options.Rlhf);
-        Assert.Equal(Weights(exact.Ensemble), Weights(trained.Ensemble));
+        Assert.Equal(Weights(exact.Ensemble!), Weights(trained.Ensemble));
         Assert.Equal(exact.Gap, trained.Iterations[0].Gap);
         Assert.Equal(exact.ValidationAccuracy, trained.Iterations[0].ValidationAccuracy);
         Assert.Equal(exact.AgreementWithIntended, trained.Iterations[0].AgreementWithIntended);
