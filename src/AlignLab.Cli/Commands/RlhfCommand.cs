@@ -39,12 +39,13 @@ internal static class RlhfCommand
         var agent = new Option<string?>("--agent") { Description = "RLHF by learning: also train this agent (q, sarsa, dqn, ppo, random) on the learned reward, refitting it from the agent's own segments each iteration; its policy is evaluated exactly on the original world." };
         var steps = new Option<long>("--steps") { Description = "RLHF by learning: the agent's training steps per iteration (default 20000).", DefaultValueFactory = _ => 20_000 };
         var iterations = new Option<int>("--iterations") { Description = "RLHF by learning: iterations of collect, refit and train (default 3).", DefaultValueFactory = _ => 3 };
+        var exploration = new Option<double>("--exploration") { Description = "RLHF by learning: share ε of uniformly random actions mixed into the agent's policy when later iterations draw their segments (imitation's exploration_frac; default 0).", DefaultValueFactory = _ => 0 };
         var agentOptions = new Option<string[]>("--agent-option") { Description = "RLHF by learning: one of the agent's options, name=value in kebab case; repeatable." };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
         var store = CommonOptions.Store("The run store each run is recorded in (its settings and exact results; `alignlab report RUN...` draws them).");
         var command = new Command("rlhf", "Learn the reward from preferences (RLHF) or from written principles, and measure the learned reward's exact specification gap.")
         {
-            id, level, set, labeller, comparisons, select, seed, seeds, segment, rounds, model, epochs, hidden, agent, steps, iterations, agentOptions, json, store,
+            id, level, set, labeller, comparisons, select, seed, seeds, segment, rounds, model, epochs, hidden, agent, steps, iterations, exploration, agentOptions, json, store,
         };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
@@ -100,6 +101,7 @@ internal static class RlhfCommand
                     AgentOptions = definition.Override(null, parse.GetValue(agentOptions) ?? []),
                     StepsPerIteration = parse.GetValue(steps),
                     Iterations = parse.GetValue(iterations),
+                    Exploration = parse.GetValue(exploration),
                 };
                 training.Validate();
                 if (!quiet)
@@ -123,6 +125,7 @@ internal static class RlhfCommand
                                 config.Settings!["agent"] = training.Agent;
                                 config.Settings["steps_per_iteration"] = training.StepsPerIteration;
                                 config.Settings["iterations"] = training.Iterations;
+                                config.Settings["exploration"] = training.Exploration;
                                 config.Settings["agent_options"] = string.Join(' ', parse.GetValue(agentOptions) ?? []);
                             }
 
