@@ -191,7 +191,7 @@ internal static class RlhfCommand
 
     private sealed record Row(string Labeller, QuerySelectionMode Selection, int Comparisons, IReadOnlyList<RlhfResult> Runs)
     {
-        public double Median => MedianOf([.. Runs.Select(r => r.Gap.GapWorst)]);
+        public double Median => Numbers.Median(Runs.Select(r => r.Gap.GapWorst));
 
         public int BelowTarget => Runs.Count(r => r.Gap.GapWorst < Target);
     }
@@ -324,12 +324,6 @@ internal static class RlhfCommand
     };
 
     private static string Name(QuerySelectionMode mode) => mode == QuerySelectionMode.Active ? "active" : "random";
-
-    private static double MedianOf(double[] values)
-    {
-        Array.Sort(values);
-        return values.Length == 0 ? double.NaN : values.Length % 2 == 1 ? values[values.Length / 2] : (values[(values.Length / 2) - 1] + values[values.Length / 2]) / 2;
-    }
 
     private static JsonValue? J(double value) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, 10)) : null;
 

@@ -87,7 +87,7 @@ internal static partial class Charts
             var dots = plot.Add.ScatterPoints(runs.Select(r => Math.Log10(r.Comparisons)).ToArray(), runs.Select(r => r.GapWorst).ToArray());
             dots.Color = color.WithAlpha(.5);
             dots.MarkerSize = 6;
-            var medians = runs.GroupBy(r => r.Comparisons).OrderBy(g => g.Key).Select(g => (X: Math.Log10(g.Key), Y: Median([.. g.Select(r => r.GapWorst)]))).ToList();
+            var medians = runs.GroupBy(r => r.Comparisons).OrderBy(g => g.Key).Select(g => (X: Math.Log10(g.Key), Y: Numbers.Median(g.Select(r => r.GapWorst)))).ToList();
             var line = plot.Add.ScatterLine(medians.Select(m => m.X).ToArray(), medians.Select(m => m.Y).ToArray());
             line.Color = color;
             line.LineWidth = 2;
@@ -147,12 +147,6 @@ internal static partial class Charts
     }
 
     private static double Finite(double value) => double.IsFinite(value) ? value : 0;
-
-    private static double Median(double[] values)
-    {
-        Array.Sort(values);
-        return values.Length % 2 == 1 ? values[values.Length / 2] : (values[(values.Length / 2) - 1] + values[values.Length / 2]) / 2;
-    }
 
     /// <summary>ScottPlot's SVG made fit to inline in HTML: no XML declaration, no namespace URLs, text escaped.</summary>
     private static string Svg(Plot plot, int width, int height)

@@ -242,8 +242,7 @@ public static partial class HtmlReport
         foreach (var g in rlhf.Runs.GroupBy(r => (r.Labeller, r.Selection, r.Comparisons)).OrderBy(g => g.Key.Labeller, StringComparer.Ordinal).ThenBy(g => g.Key.Selection, StringComparer.Ordinal).ThenBy(g => g.Key.Comparisons))
         {
             var runs = g.OrderBy(r => r.Seed).ToList();
-            var gaps = runs.Select(r => r.GapWorst).Order().ToArray();
-            var median = gaps.Length % 2 == 1 ? gaps[gaps.Length / 2] : (gaps[(gaps.Length / 2) - 1] + gaps[gaps.Length / 2]) / 2;
+            var median = Numbers.Median(runs.Select(r => r.GapWorst));
             html.Append("<tr><td>").Append(H(g.Key.Labeller)).Append("</td><td>").Append(H(g.Key.Selection)).Append("</td><td class=\"n\">").Append(g.Key.Comparisons.ToString("N0", CultureInfo.InvariantCulture))
                 .Append("</td><td class=\"n\">").Append(runs.Count.ToString(CultureInfo.InvariantCulture)).Append("</td><td class=\"n\">").Append(Numbers.Format(median))
                 .Append("</td><td>").Append(H(string.Join(", ", runs.Select(r => $"{r.Seed}: {Numbers.Format(r.GapWorst)}")))).Append("</td><td class=\"n\">").Append(Numbers.Format(runs.Average(r => r.AgreementWithIntended)))
@@ -251,6 +250,20 @@ public static partial class HtmlReport
         }
 
         html.Append("</table>\n");
+        var trained = rlhf.Runs.Where(r => r.Agent is not null).OrderBy(r => r.Labeller, StringComparer.Ordinal).ThenBy(r => r.Comparisons).ThenBy(r => r.Seed).ToList();
+        if (trained.Count > 0)
+        {
+            html.Append("<p>RLHF by learning: the agent trained on the learned reward, scored exactly on the original world after its last iteration.</p>\n<table class=\"rlhf-agents\"><tr><th>labeller</th><th>comparisons</th><th>seed</th><th>agent</th><th>learned gap</th><th>agent's reward score</th><th>agent's intended score</th></tr>");
+            foreach (var r in trained)
+            {
+                html.Append("<tr><td>").Append(H(r.Labeller)).Append("</td><td class=\"n\">").Append(r.Comparisons.ToString("N0", CultureInfo.InvariantCulture)).Append("</td><td class=\"n\">").Append(r.Seed.ToString(CultureInfo.InvariantCulture))
+                    .Append("</td><td>").Append(H(r.Agent)).Append("</td><td class=\"n\">").Append(Numbers.Format(r.GapWorst)).Append("</td><td class=\"n\">").Append(Numbers.Format(r.AgentRewardScore))
+                    .Append("</td><td class=\"n\">").Append(Numbers.Format(r.AgentIntendedScore)).Append("</td></tr>");
+            }
+
+            html.Append("</table>\n");
+        }
+
         foreach (var run in rlhf.Runs.Where(r => r.Principles.Count > 0 && r.PrincipleCounts.Count == r.Principles.Count + 1).GroupBy(r => r.Labeller).Select(g => g.MaxBy(r => r.Comparisons)!))
         {
             html.Append("<p>Labels each principle decided (").Append(H(run.Labeller)).Append(", seed ").Append(run.Seed.ToString(CultureInfo.InvariantCulture)).Append(", ")

@@ -17,4 +17,14 @@ public static class Numbers
         ArgumentOutOfRangeException.ThrowIfGreaterThan(decimals, Formats.Length - 1);
         return double.IsNaN(value) ? "n/a" : value.ToString(Formats[decimals], CultureInfo.InvariantCulture);
     }
+
+    /// <summary>The median of <paramref name="values"/> (the mean of the two middle values for an even count); NaN for none.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN
+            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
+            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
 }

@@ -85,7 +85,7 @@ public static class RlhfReport
             var largest = g.Max(r => r.Comparisons);
             var final = g.Where(r => r.Comparisons == largest).ToList();
             var specified = final[0].SpecifiedGap;
-            var median = final.Select(r => r.GapWorst).Order().ElementAt(final.Count / 2);
+            var median = Numbers.Median(final.Select(r => r.GapWorst));
             if (!(specified > 0) || !(median >= 0.5 * specified))
             {
                 continue;

@@ -55,7 +55,7 @@ public static class RlhfExperiment
         {
             var readable = LearnReadable(world, labeller, options, behaviour);
             var fitted = clock.Elapsed;
-            using var table = solution.Tabulate(new ObservableFeatureReward(readable.Model, world), $"learned ({labeller.Name} labels, observable features)");
+            using var table = solution.Tabulate(Reward(kind, null, readable.Model, world), $"learned ({labeller.Name} labels, observable features)");
             var readableGap = solution.Gap(table);
             return new RlhfResult(
                 labeller.Name,
@@ -92,11 +92,14 @@ public static class RlhfExperiment
     }
 
     /// <summary>The learned reward of a finished run as the exact solver takes it.</summary>
-    internal static ITransitionReward Reward(RlhfResult result, GridWorld world) => result.Model switch
+    internal static ITransitionReward Reward(RlhfResult result, GridWorld world) => Reward(result.Model, result.Ensemble, result.Readable, world);
+
+    /// <summary>A learned reward of kind <paramref name="kind"/> as the exact solver takes it: the readable model, the linear ensemble folded into one cellwise map, or the MLP ensemble.</summary>
+    private static ITransitionReward Reward(RewardModelKind kind, RewardEnsemble? ensemble, LinearRewardModel? readable, GridWorld world) => kind switch
     {
-        RewardModelKind.Features => new ObservableFeatureReward(result.Readable!, world),
-        RewardModelKind.Linear => new LinearCellwiseReward(result.Ensemble!, world),
-        _ => new EnsembleTransitionReward(result.Ensemble!, new BoardTransitions(world)),
+        RewardModelKind.Features => new ObservableFeatureReward(readable!, world),
+        RewardModelKind.Linear => new LinearCellwiseReward(ensemble!, world),
+        _ => new EnsembleTransitionReward(ensemble!, new BoardTransitions(world)),
     };
 
     /// <summary>Collects the labels (random selection) and fits the readable linear model over observable features.</summary>
@@ -156,11 +159,7 @@ public static class RlhfExperiment
     /// </summary>
     internal static RewardGap MeasureGap(ExactSolution solution, RewardEnsemble ensemble, RewardModelKind kind, string name)
     {
-        var world = solution.World;
-        ITransitionReward reward = kind == RewardModelKind.Linear
-            ? new LinearCellwiseReward(ensemble, world)
-            : new EnsembleTransitionReward(ensemble, new BoardTransitions(world));
-        using var table = solution.Tabulate(reward, name);
+        using var table = solution.Tabulate(Reward(kind, ensemble, null, solution.World), name);
         return solution.Gap(table);
     }
 }

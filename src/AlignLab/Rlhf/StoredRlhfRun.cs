@@ -15,6 +15,8 @@ namespace AlignLab.Rlhf;
 /// </summary>
 public static class StoredRlhfRun
 {
+    private static readonly string[] RequiredKeys = ["comparisons", "rounds", "initial_fraction", "oversampling", "segment", "model", "hidden", "epochs", "batch_size", "learning_rate", "weight_decay", "ensemble", "validation_fraction"];
+
     /// <summary>
     /// The learned reward of RLHF run <paramref name="run"/>, tabulated on <paramref name="solution"/>, which must be the
     /// exact solution of the run's own scenario, level and parameters (<paramref name="scenario"/> built with them).
@@ -51,6 +53,12 @@ public static class StoredRlhfRun
     internal static RlhfOptions Options(RunConfig config)
     {
         var h = config.HyperParameters ?? throw new UserInputException("the RLHF run stores no hyper-parameters.");
+        var missing = RequiredKeys.FirstOrDefault(k => h[k] is null);
+        if (missing is not null)
+        {
+            throw new UserInputException($"the RLHF run's stored hyper-parameters lack '{missing}'; rerun `alignlab rlhf` to make it again.");
+        }
+
         try
         {
             return new RlhfOptions
@@ -76,7 +84,7 @@ public static class StoredRlhfRun
                 Seed = config.Seed,
             };
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidCastException or ArgumentException or NullReferenceException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidCastException or ArgumentException)
         {
             throw new UserInputException($"the RLHF run's stored hyper-parameters are incomplete or damaged ({e.Message}).", e);
         }

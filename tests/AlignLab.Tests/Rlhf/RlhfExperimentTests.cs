@@ -179,6 +179,11 @@ public sealed class RlhfExperimentTests
         Assert.Equal(record with { Principles = [], PrincipleCounts = [] }, back! with { Principles = [], PrincipleCounts = [] });
         Assert.Equal(record.Principles, back.Principles);
         Assert.Equal(record.PrincipleCounts, back.PrincipleCounts);
+        var trained = record with { Agent = "q", AgentIntendedScore = 0.98, AgentRewardScore = -0.5 };
+        var trainedBack = RlhfRecord.FromJson(trained.ToJson())!;
+        Assert.Equal(("q", 0.98, -0.5), (trainedBack.Agent, trainedBack.AgentIntendedScore, trainedBack.AgentRewardScore));
+        Assert.Null(back.Agent);
+        Assert.True(double.IsNaN(back.AgentIntendedScore));
         Assert.Null(RlhfRecord.FromJson("{\"kind\":\"train\"}"));
         Assert.Null(RlhfRecord.FromJson("not json"));
     }
