@@ -44,7 +44,7 @@ internal static class OveroptCommand
                 using var runs = RunStore.OpenReadOnly(parse.GetValue(store));
                 var run = runs.GetRun(runId);
                 var solution = ExactSolution.Create(world, limitOptions.Resolve(parse));
-                using var table = StoredRlhfRun.Tabulate(run, scenario, solution, parse.GetValue(level), parameters);
+                using var table = StoredRlhfRun.Tabulate(run, scenario, solution, parse.GetValue(level), parameters, runs);
                 report = OveroptimisationAnalysis.Analyze(solution, table, options);
             }
             else

@@ -31,6 +31,7 @@ internal static class RlhfCommand
         var select = new Option<string>("--select") { Description = "Query selection: random or active (ensemble disagreement); a comma-separated list runs each (default random).", DefaultValueFactory = _ => "random" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the first run (default 1).", DefaultValueFactory = _ => 1 };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per setting: seed, seed+1, ... (default 1).", DefaultValueFactory = _ => 1 };
+        var behaviour = new Option<long?>("--behaviour") { Description = "Draw the segments from this stored training run's latest policy (a run id in --store) instead of uniformly random play." };
         var segment = new Option<int>("--segment") { Description = "Steps per segment; 0 = whole episodes (default 25).", DefaultValueFactory = _ => 25 };
         var rounds = new Option<int>("--rounds") { Description = "Query rounds of active selection after the initial 10% (default 5).", DefaultValueFactory = _ => 5 };
         var model = new Option<string>("--model") { Description = "Reward model: auto (MLP, or linear where the exact model needs a cellwise reward), mlp, linear, or features (one readable linear map over the constitution rules' observable features; prints its weights) (default auto).", DefaultValueFactory = _ => "auto" };
@@ -45,7 +46,7 @@ internal static class RlhfCommand
         var store = CommonOptions.Store("The run store each run is recorded in (its settings and exact results; `alignlab report RUN...` draws them).");
         var command = new Command("rlhf", "Learn the reward from preferences (RLHF) or from written principles, and measure the learned reward's exact specification gap.")
         {
-            id, level, set, labeller, comparisons, select, seed, seeds, segment, rounds, model, epochs, hidden, agent, steps, iterations, exploration, agentOptions, json, store,
+            id, level, set, labeller, comparisons, select, seed, seeds, behaviour, segment, rounds, model, epochs, hidden, agent, steps, iterations, exploration, agentOptions, json, store,
         };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
@@ -80,6 +81,8 @@ internal static class RlhfCommand
             var labellerObjects = labellers.Select(l => (Spec: l, Labeller: Labellers.Create(l, scenario, world))).ToList();
             using var runs = RunStore.Open(parse.GetValue(store));
             var stored = new List<long>();
+            var behaviourRun = parse.GetValue(behaviour);
+            var behaviourPolicy = behaviourRun is { } b ? StoredPolicy.Load(runs, b, scenario, world) : null;
             var solution = ExactSolution.Create(world, limitOptions.Resolve(parse));
             var specified = solution.Gap(world.Reward);
             var quiet = parse.GetValue(json);
@@ -94,6 +97,11 @@ internal static class RlhfCommand
             RlhfTrainingOptions? training = null;
             if (parse.GetValue(agent) is { } agentName)
             {
+                if (behaviourRun is not null)
+                {
+                    throw new UsageException("--behaviour and --agent both choose where segments come from; RLHF by learning draws them from the agent it trains.");
+                }
+
                 var definition = AgentRegistry.Get(agentName);
                 training = new RlhfTrainingOptions
                 {
@@ -120,6 +128,11 @@ internal static class RlhfCommand
                         {
                             var options = baseOptions with { Comparisons = n, Selection = mode, Seed = parse.GetValue(seed) + (ulong)k };
                             var config = RlhfRecord.Config(parse.GetValue(id)!, scenarioText, parameters.Count == 0 ? null : parameters, spec, levelIndex, options);
+                            if (behaviourRun is not null)
+                            {
+                                config.Settings!["behaviour_run"] = behaviourRun;
+                            }
+
                             if (training is not null)
                             {
                                 config.Settings!["agent"] = training.Agent;
@@ -141,7 +154,7 @@ internal static class RlhfCommand
                                     continue;
                                 }
 
-                                var result = RlhfExperiment.Run(solution, labellerObject, options);
+                                var result = RlhfExperiment.Run(solution, labellerObject, options, behaviourPolicy);
                                 runs.SetResult(runId, RlhfRecord.From(result, spec, labellerObject, levelIndex, specified).ToJson());
                                 results.Add(result);
                             }

@@ -22,7 +22,13 @@ public static class StoredRlhfRun
     /// exact solution of the run's own scenario, level and parameters (<paramref name="scenario"/> built with them).
     /// </summary>
     /// <exception cref="UserInputException">Not an RLHF run, a run of another scenario or level, or one that no longer replays to its stored result.</exception>
-    public static TransitionRewardTable Tabulate(RunInfo run, ScenarioDefinition scenario, ExactSolution solution, int? level, IReadOnlyDictionary<string, string>? parameters)
+    /// <param name="run">The RLHF run.</param>
+    /// <param name="scenario">The scenario the proxy is analysed on.</param>
+    /// <param name="solution">Its exact solution, built with <paramref name="level"/> and <paramref name="parameters"/>.</param>
+    /// <param name="level">The level, or null for the train distribution.</param>
+    /// <param name="parameters">The scenario parameters.</param>
+    /// <param name="store">The store, to rebuild the policy the run drew its segments from, if it named one.</param>
+    public static TransitionRewardTable Tabulate(RunInfo run, ScenarioDefinition scenario, ExactSolution solution, int? level, IReadOnlyDictionary<string, string>? parameters, RunStore store)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(scenario);
@@ -40,7 +46,8 @@ public static class StoredRlhfRun
         }
 
         var labeller = Labellers.Create(record.Labeller, scenario, solution.World, Noise(config.HyperParameters));
-        var result = RlhfExperiment.Run(solution, labeller, Options(config));
+        var behaviour = config.Settings?["behaviour_run"] is { } b ? StoredPolicy.Load(store, (long)b, scenario, solution.World) : null;
+        var result = RlhfExperiment.Run(solution, labeller, Options(config), behaviour);
         if (Math.Round(result.Gap.GapWorst, 10).Equals(record.GapWorst))
         {
             return solution.Tabulate(RlhfExperiment.Reward(result, solution.World), $"learned reward of run {run.Id} ({record.Labeller} labels, {record.Comparisons:N0} comparisons, seed {record.Seed})");

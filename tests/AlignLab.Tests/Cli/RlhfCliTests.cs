@@ -42,6 +42,27 @@ public sealed class RlhfCliTests : IDisposable
         Assert.Contains("not on BoatRace-v0", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void SegmentsCanComeFromAStoredRunsPolicyAndTheProxyReplaysThem()
+    {
+        var store = Path.Combine(_dir, "behaviour.db");
+        var (code, _, error) = CliTests.Run("train", "BoatRace-v0", "--agent", "q", "--steps", "5000", "--store", store);
+        Assert.True(code == 0, error);
+        (code, var output, error) = CliTests.Run("rlhf", "BoatRace-v0", "--behaviour", "1", "--comparisons", "50", "--store", store, "--json");
+        Assert.True(code == 0, error);
+        var run = (long)JsonNode.Parse(output)!["runs"]![0]!;
+        (code, output, error) = CliTests.Run("overopt", "BoatRace-v0", "--proxy", run.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store, "--betas", "3", "--samples", "16", "--json");
+        Assert.True(code == 0, error);
+        Assert.Contains("learned reward of run 2", output, StringComparison.Ordinal);
+
+        (code, output, error) = CliTests.Run("rlhf", "RocksDiamonds-v0", "--level", "1", "--behaviour", "1", "--store", store);
+        Assert.Equal(2, code);
+        Assert.Contains("trained on BoatRace-v0, not RocksDiamonds-v0", error, StringComparison.Ordinal);
+        (code, _, error) = CliTests.Run("rlhf", "BoatRace-v0", "--behaviour", "2", "--store", store);
+        Assert.Equal(2, code);
+        Assert.Contains("RLHF run and has no policy", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--labeller", "intendd", "did you mean 'intended'")]
     [InlineData("--comparisons", "0", "--comparisons: '0'")]
