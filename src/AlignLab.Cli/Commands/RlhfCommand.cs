@@ -89,7 +89,10 @@ internal static class RlhfCommand
             if (!quiet)
             {
                 Console.WriteLine($"{world.Id}: {solution.StateCount:N0} states ({solution.ModelKind}); specified reward's gap {N(specified.GapWorst)} (best tie {N(specified.GapBest)}); the intended objective's gap is 0 by definition.");
-                Console.WriteLine($"Learned reward's exact specification gap (worst optimal tie), {string.Join(", ", Enumerable.Range(0, seedCount).Select(k => parse.GetValue(seed) + (ulong)k))}:");
+                if (parse.GetValue(agent) is null)
+                {
+                    Console.WriteLine($"Learned reward's exact specification gap (worst optimal tie), seeds {string.Join(", ", Enumerable.Range(0, seedCount).Select(k => parse.GetValue(seed) + (ulong)k))}:");
+                }
             }
 
             var rows = new List<Row>();
