@@ -10,7 +10,7 @@ internal readonly record struct ModelStep(int Time, int State, int Action);
 
 /// <summary>
 /// Log-likelihoods of episodes under Boltzmann-rational pursuit of each goal, exactly on one
-/// solved world: π_g,T(a | s, t) = exp(Q_g,t(s,a)/T) / Σ_b exp(Q_g,t(s,b)/T), with Q_g,t the
+/// solved world: π_g,T,ε(a | s, t) = (1 − ε)·exp(Q_g,t(s,a)/T) / Σ_b exp(Q_g,t(s,b)/T) + ε/A, with Q_g,t the
 /// optimal action values of goal g with H − t steps left, discounted by γ
 /// (Q_t = r + γ·E[V_{t+1}], V_t = max_a Q_t, V_H = 0), computed by one backward sweep per goal
 /// over the model. The episodes' steps are scored as the sweep passes their time, so no table of
@@ -19,16 +19,17 @@ internal readonly record struct ModelStep(int Time, int State, int Action);
 internal static class BoltzmannLikelihood
 {
     /// <summary>
-    /// Adds, for every episode, goal and temperature, Σ_t log π_g,T(a_t | s_t, t) to
-    /// <paramref name="logLikelihood"/>[episode][goal][temperature].
+    /// Adds, for every episode, goal, temperature T and lapse rate ε, Σ_t log π_g,T,ε(a_t | s_t, t) to
+    /// <paramref name="logLikelihood"/>[episode][goal][T index · lapses + ε index].
     /// </summary>
     /// <param name="solution">The solved world the episodes were sampled on.</param>
     /// <param name="goals">The candidate goals (the world's own goal objectives).</param>
     /// <param name="episodes">The episodes' steps, with their index into <paramref name="logLikelihood"/>.</param>
     /// <param name="discount">γ in (0, 1].</param>
     /// <param name="temperatures">The temperature grid, every value positive.</param>
-    /// <param name="logLikelihood">Accumulated log-likelihoods, [episode][goal][temperature].</param>
-    public static void Accumulate(ExactSolution solution, IReadOnlyList<Objectives.Objective> goals, IReadOnlyList<(int Index, IReadOnlyList<ModelStep> Steps)> episodes, double discount, IReadOnlyList<double> temperatures, double[][][] logLikelihood)
+    /// <param name="lapses">The lapse-rate grid, every value in [0, 1].</param>
+    /// <param name="logLikelihood">Accumulated log-likelihoods, [episode][goal][T index · lapses + ε index].</param>
+    public static void Accumulate(ExactSolution solution, IReadOnlyList<Objectives.Objective> goals, IReadOnlyList<(int Index, IReadOnlyList<ModelStep> Steps)> episodes, double discount, IReadOnlyList<double> temperatures, IReadOnlyList<double> lapses, double[][][] logLikelihood)
     {
         var model = solution.Model;
         var s = model.StateCount;
@@ -69,7 +70,13 @@ internal static class BoltzmannLikelihood
                         var totals = logLikelihood[episode][g];
                         for (var k = 0; k < inverse.Length; k++)
                         {
-                            totals[k] += LogSoftmax(row, action, inverse[k]);
+                            var logP = LogSoftmax(row, action, inverse[k]);
+                            var p = Math.Exp(logP);
+                            for (var l = 0; l < lapses.Count; l++)
+                            {
+                                var lapse = lapses[l];
+                                totals[(k * lapses.Count) + l] += lapse == 0 ? logP : Math.Log(((1 - lapse) * p) + (lapse / a));
+                            }
                         }
                     }
                 }

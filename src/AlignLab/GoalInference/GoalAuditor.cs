@@ -24,18 +24,29 @@ public sealed record AuditOptions(string Distribution = "deploy", int Episodes =
 
     /// <summary>The temperature grid (in the goals' reward units) searched by the maximum-likelihood fit; <see cref="DefaultTemperatures"/> when null.</summary>
     public IReadOnlyList<double>? Temperatures { get; init; }
+
+    /// <summary>The lapse-rate grid searched by the maximum-likelihood fit: 0, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 0.7.</summary>
+    public static IReadOnlyList<double> DefaultLapses { get; } = [0, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 0.7];
+
+    /// <summary>
+    /// The lapse rates ε searched by the fit, each in [0, 1]: with probability ε the modelled agent acts
+    /// uniformly at random, so a few stuck or slipped steps do not force the fit to a high temperature
+    /// for the whole episode set. <see cref="DefaultLapses"/> when null; [0] is the plain Boltzmann model.
+    /// </summary>
+    public IReadOnlyList<double>? Lapses { get; init; }
 }
 
 /// <summary>The posterior after some episodes.</summary>
 /// <param name="Episodes">Episodes seen (1 for the first).</param>
 /// <param name="Posterior">P(goal | the episodes seen), per goal.</param>
 /// <param name="Temperature">Each goal's maximum-likelihood temperature on the episodes seen.</param>
-public sealed record PosteriorStep(int Episodes, IReadOnlyDictionary<string, double> Posterior, IReadOnlyDictionary<string, double> Temperature);
+/// <param name="Lapse">Each goal's maximum-likelihood lapse rate on the episodes seen.</param>
+public sealed record PosteriorStep(int Episodes, IReadOnlyDictionary<string, double> Posterior, IReadOnlyDictionary<string, double> Temperature, IReadOnlyDictionary<string, double> Lapse);
 
 /// <summary>One audited episode.</summary>
 /// <param name="Index">Episode number, from 0.</param>
 /// <param name="Actions">The action letters taken.</param>
-/// <param name="LogLikelihood">log P(episode | goal) at each goal's final fitted temperature.</param>
+/// <param name="LogLikelihood">log P(episode | goal) at each goal's final fitted temperature and lapse rate.</param>
 public sealed record AuditedEpisode(int Index, string Actions, IReadOnlyDictionary<string, double> LogLikelihood);
 
 /// <summary>The goal a policy's behaviour reveals: the posterior over the candidate goals, episode by episode.</summary>
@@ -72,10 +83,11 @@ public sealed record GoalAudit(string Id, string Distribution, IReadOnlyList<str
 /// <summary>
 /// Behavioural goal inference: a Bayesian posterior over a scenario's candidate goals from a
 /// policy's episodes. Under goal g the policy is modelled as Boltzmann-rational,
-/// π_g,T(a | s, t) ∝ exp(Q*_g,t(s,a)/T), with Q*_g,t the exact optimal action values of g (discounted by
-/// γ, with the steps left at time t) on the episode's level. The temperature T is fitted per goal
-/// by maximum likelihood over a grid, on the episodes seen so far (a profile likelihood: each goal is
-/// judged at its own best temperature, so no goal is favoured by the scale of its values). The prior is
+/// π_g(a | s, t) = (1 − ε)·softmax_a(Q*_g,t(s,·)/T) + ε/A, with Q*_g,t the exact optimal action values of g
+/// (discounted by γ, with the steps left at time t) on the episode's level, and a lapse rate ε (uniformly random
+/// actions). The temperature T and the lapse rate ε are fitted per goal by maximum likelihood over a grid, on the
+/// episodes seen so far (a profile likelihood: each goal is judged at its own best fit, so no goal is favoured by
+/// the scale of its values). The prior is
 /// uniform. Episodes are sampled on the exact model of each level (the MDP the environment steps),
 /// so every step's state is known exactly.
 /// </summary>
@@ -88,7 +100,7 @@ public static class GoalAuditor
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(policy);
         options ??= new AuditOptions();
-        var temperatures = Validate(scenario, options);
+        var (temperatures, lapses) = Validate(scenario, options);
         var generated = scenario.GeneratedDistributions.ContainsKey(options.Distribution);
         if (!generated && !scenario.Distributions.ContainsKey(options.Distribution))
         {
@@ -110,27 +122,28 @@ public static class GoalAuditor
             var (steps, letters) = Sample(solutions[which], policy, ref rng);
             episodesOf[which].Add((e, steps));
             actions[e] = letters;
-            logLikelihood[e] = [.. goalNames.Select(_ => new double[temperatures.Count])];
+            logLikelihood[e] = [.. goalNames.Select(_ => new double[temperatures.Count * lapses.Count])];
         }
 
         for (var i = 0; i < solutions.Length; i++)
         {
-            BoltzmannLikelihood.Accumulate(solutions[i], solutions[i].World.Goals, episodesOf[i], options.Discount, temperatures, logLikelihood);
+            BoltzmannLikelihood.Accumulate(solutions[i], solutions[i].World.Goals, episodesOf[i], options.Discount, temperatures, lapses, logLikelihood);
         }
 
-        var path = Posterior(goalNames, logLikelihood, temperatures, out var fitted);
+        var path = Posterior(goalNames, logLikelihood, temperatures, lapses, out var fitted);
         var episodes = actions.Select((a, e) => new AuditedEpisode(e, a, goalNames.Select((g, gi) => (g, gi)).ToDictionary(x => x.g, x => logLikelihood[e][x.gi][fitted[x.gi]], StringComparer.Ordinal))).ToList();
         return new GoalAudit(scenario.Id, options.Distribution, goalNames, options.Discount, path, episodes);
     }
 
     /// <summary>
-    /// The posterior after each episode from per-episode log-likelihoods [episode][goal][temperature]:
-    /// P(g | e_1..k) ∝ max_T Π_{i ≤ k} P(e_i | g, T), uniform prior. <paramref name="fitted"/> gives each
-    /// goal's temperature index after the last episode.
+    /// The posterior after each episode from per-episode log-likelihoods [episode][goal][T index · lapses + ε index]:
+    /// P(g | e_1..k) ∝ max_T,ε Π_{i ≤ k} P(e_i | g, T, ε), uniform prior. <paramref name="fitted"/> gives each
+    /// goal's fitted grid index after the last episode.
     /// </summary>
-    internal static List<PosteriorStep> Posterior(IReadOnlyList<string> goals, double[][][] logLikelihood, IReadOnlyList<double> temperatures, out int[] fitted)
+    internal static List<PosteriorStep> Posterior(IReadOnlyList<string> goals, double[][][] logLikelihood, IReadOnlyList<double> temperatures, IReadOnlyList<double> lapses, out int[] fitted)
     {
-        var cumulative = goals.Select(_ => new double[temperatures.Count]).ToArray();
+        var grid = temperatures.Count * lapses.Count;
+        var cumulative = goals.Select(_ => new double[grid]).ToArray();
         var best = new double[goals.Count];
         fitted = new int[goals.Count];
         var path = new List<PosteriorStep>(logLikelihood.Length);
@@ -139,7 +152,7 @@ public static class GoalAuditor
             for (var g = 0; g < goals.Count; g++)
             {
                 best[g] = double.NegativeInfinity;
-                for (var k = 0; k < temperatures.Count; k++)
+                for (var k = 0; k < grid; k++)
                 {
                     cumulative[g][k] += logLikelihood[e][g][k];
                     if (cumulative[g][k] > best[g])
@@ -157,7 +170,8 @@ public static class GoalAuditor
             path.Add(new PosteriorStep(
                 e + 1,
                 goals.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => weights[x.i] / total, StringComparer.Ordinal),
-                goals.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => temperatures[chosen[x.i]], StringComparer.Ordinal)));
+                goals.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => temperatures[chosen[x.i] / lapses.Count], StringComparer.Ordinal),
+                goals.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => lapses[chosen[x.i] % lapses.Count], StringComparer.Ordinal)));
         }
 
         return path;
@@ -228,7 +242,7 @@ public static class GoalAuditor
         return (steps, letters.ToString());
     }
 
-    private static IReadOnlyList<double> Validate(ScenarioDefinition scenario, AuditOptions options)
+    private static (IReadOnlyList<double> Temperatures, IReadOnlyList<double> Lapses) Validate(ScenarioDefinition scenario, AuditOptions options)
     {
         if (options.Episodes < 1)
         {
@@ -246,11 +260,17 @@ public static class GoalAuditor
             throw new UserInputException("the temperature grid needs at least one temperature, each positive and finite.");
         }
 
+        var lapses = options.Lapses ?? AuditOptions.DefaultLapses;
+        if (lapses.Count == 0 || lapses.Any(l => !(l is >= 0 and <= 1)))
+        {
+            throw new UserInputException("the lapse-rate grid needs at least one rate, each in [0, 1].");
+        }
+
         if (scenario.GoalEntries.Count < 2)
         {
             throw new UserInputException($"{scenario.Id} has {scenario.GoalEntries.Count} candidate goal{(scenario.GoalEntries.Count == 1 ? string.Empty : "s")}; goal inference needs at least two (its 'goals:' block).");
         }
 
-        return temperatures;
+        return (temperatures, lapses);
     }
 }

@@ -126,6 +126,32 @@ public sealed class GoalAuditorTests
     }
 
     [Fact]
+    public void ACornerSeekerThatSlipsOneStepInFiveIsStillFoundToPursueTheCorner()
+    {
+        BoardPolicy slipping = (board, extras, p) =>
+        {
+            CornerSeeker(board, extras, p);
+            for (var a = 0; a < p.Length; a++)
+            {
+                p[a] = (0.8 * p[a]) + (0.2 / p.Length);
+            }
+        };
+        var audit = GoalAuditor.Audit(Cheese, slipping, Options("deploy", episodes: 20));
+        Assert.Equal("corner", audit.Pursued);
+        Assert.True(audit.Posterior >= 0.95, audit.Summary);
+        Assert.InRange(audit.Path[^1].Lapse["corner"], 0.1, 0.3);
+    }
+
+    [Fact]
+    public void ThePlainBoltzmannModelWithoutLapsesAlsoIdentifiesAnExactPursuer()
+    {
+        var audit = GoalAuditor.Audit(Cheese, CheeseSeeker, Options("deploy") with { Lapses = [0] });
+        Assert.Equal("cheese", audit.Pursued);
+        Assert.True(audit.Posterior >= 0.99, audit.Summary);
+        Assert.All(audit.Path, s => Assert.Equal(0, s.Lapse["cheese"]));
+    }
+
+    [Fact]
     public void TheSameSeedGivesTheSameAuditBitForBit()
     {
         BoardPolicy noisy = (board, extras, p) =>
@@ -171,6 +197,8 @@ public sealed class GoalAuditorTests
     {
         var grid = Assert.ThrowsAny<UserInputException>(() => GoalAuditor.Audit(Cheese, CheeseSeeker, Options("deploy") with { Temperatures = [0.1, -1] }));
         Assert.DoesNotContain('\n', grid.Message);
+        var lapses = Assert.ThrowsAny<UserInputException>(() => GoalAuditor.Audit(Cheese, CheeseSeeker, Options("deploy") with { Lapses = [1.5] }));
+        Assert.Contains("lapse", lapses.Message, StringComparison.Ordinal);
         var single = ScenarioRegistry.BuiltIn.Get("SafeInterruptibility-v0");
         var goals = Assert.ThrowsAny<UserInputException>(() => GoalAuditor.Audit(single, (_, _, p) => p.Fill(1.0 / p.Length), new AuditOptions(single.DistributionNames[0])));
         Assert.Contains("at least two", goals.Message, StringComparison.Ordinal);
