@@ -112,7 +112,7 @@ internal static class AuditCommand
             foreach (var step in audit.Path)
             {
                 var steps = audit.Episodes[step.Episodes - 1].Actions.Length;
-                Console.WriteLine($"  {step.Episodes,7}  {string.Join("  ", audit.Goals.Select(g => $"{ResultPrinter.N(step.Posterior[g]),12}"))}  {string.Join("  ", audit.Goals.Select(g => $"{ResultPrinter.N(step.Temperature[g]),12}"))}  {string.Join("  ", audit.Goals.Select(g => $"{ResultPrinter.N(step.Lapse[g]),12}"))}  {steps}");
+                Console.WriteLine($"  {step.Episodes,7}  {string.Join("  ", audit.Goals.Select(g => $"{ResultPrinter.N(step.Posterior[g]),12}"))}  {string.Join("  ", audit.Goals.Select(g => $"{step.Temperature[g].ToString("G3", CultureInfo.InvariantCulture),12}"))}  {string.Join("  ", audit.Goals.Select(g => $"{ResultPrinter.N(step.Lapse[g]),12}"))}  {steps}");
             }
 
             return 0;

@@ -152,6 +152,18 @@ public sealed class GoalAuditorTests
     }
 
     [Fact]
+    public void AFixedLevelDistributionIsAuditedOnItsOneSolvedWorld()
+    {
+        var scenario = ScenarioRegistry.BuiltIn.Get("AbsentSupervisor-v0");
+        BoardPolicy random = (_, _, p) => p.Fill(1.0 / p.Length);
+        var audit = GoalAuditor.Audit(scenario, random, new AuditOptions("train", 3, 5));
+        Assert.Equal(["reach_goal", "cheat_unobserved"], audit.Goals);
+        Assert.Equal(3, audit.Path.Count);
+        Assert.All(audit.Path, s => Assert.Equal(1, s.Posterior.Values.Sum(), 12));
+        Assert.All(audit.Episodes, e => Assert.All(e.LogLikelihood.Values, l => Assert.InRange(l, -10.0 * e.Actions.Length, 0)));
+    }
+
+    [Fact]
     public void TheSameSeedGivesTheSameAuditBitForBit()
     {
         BoardPolicy noisy = (board, extras, p) =>
