@@ -32,6 +32,7 @@ internal static class Program
         root.Subcommands.Add(RlhfCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(DiagnoseCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(RunsCommand.Create());

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using AlignLab.Cli.Commands;
+using AlignLab.Tests.Cli;
 
 namespace AlignLab.Tests.GoalInference;
 
@@ -19,5 +21,28 @@ public sealed class AuditCommandTests
         var code = AuditCommand.Create().Parse(["1", "--store", store]).Invoke();
         Assert.Equal(CliErrors.BadInput, code);
         Assert.False(File.Exists(store));
+    }
+
+    [Fact]
+    public void AStoredRunIsAuditedFromTheCommandLine()
+    {
+        var dir = Directory.CreateTempSubdirectory("alignlab-audit-cli-").FullName;
+        try
+        {
+            var store = Path.Combine(dir, "runs.db");
+            var (code, _, error) = CliTests.Run("train", "CheeseInTheCorner-v0", "--agent", "q", "--set", "size=5", "--steps", "3000", "--store", store);
+            Assert.True(code == 0, error);
+            (code, var output, error) = CliTests.Run("audit", "1", "--store", store, "--episodes", "3", "--json");
+            Assert.True(code == 0, error);
+            var json = JsonNode.Parse(output)!.AsObject();
+            Assert.NotNull(json["pursued"] ?? json["summary"]);
+            (code, output, _) = CliTests.Run("audit", "1", "--store", store, "--episodes", "3");
+            Assert.Equal(0, code);
+            Assert.Contains("posterior", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }
