@@ -81,6 +81,13 @@ public sealed class ReachCell : GridComponent
         context.Emit(_reached);
     }
 
+    /// <summary>The name of the event this component emits.</summary>
+    internal string EventName => _event;
+
+    /// <summary>The cell index (row · width + col) this component watches, or −1 when a row or column is "any".</summary>
+    internal int CellIndex(int height, int width) =>
+        _row == Any || _col == Any ? -1 : (((_row < 0 ? height + _row : _row) * width) + (_col < 0 ? width + _col : _col));
+
     private static bool Matches(int value, int wanted, int size) =>
         wanted == Any || value == (wanted < 0 ? size + wanted : wanted);
 }

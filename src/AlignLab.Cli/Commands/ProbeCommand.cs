@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using AlignLab.Interpretability;
+using AlignLab.Runs;
+
+namespace AlignLab.Cli.Commands;
+
+/// <summary>
+/// <c>alignlab probe RUN --target NAME [--layer L|all]</c>: fits a linear probe for a target computed from the true state on
+/// a layer's activations (seeded held-out split), with the control on shuffled labels, and prints held-out accuracy with
+/// Wilson 95% intervals.
+/// </summary>
+internal static class ProbeCommand
+{
+    public static Command Create()
+    {
+        var run = new Argument<long>("run") { Description = "A ppo or dqn run id in the store (its latest checkpoint)." };
+        var target = new Option<string>("--target") { Description = "What to read: agent, GOAL (its cell, e.g. cheese), GOAL-step (first move towards it, e.g. corner-step), GOAL-within-K.", Required = true };
+        var layer = new Option<string>("--layer") { Description = "A layer name or 1-based position, or 'all' (every layer but the flatten).", DefaultValueFactory = _ => "all" };
+        var distribution = new Option<string>("--distribution") { Description = "The distribution the levels are drawn from.", DefaultValueFactory = _ => "deploy" };
+        var levels = new Option<int>("--levels") { Description = "Observations (one per drawn level).", DefaultValueFactory = _ => 2000 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the level draws, the held-out split and the control's shuffle.", DefaultValueFactory = _ => 0UL };
+        var anywhere = new Option<bool>("--anywhere") { Description = "Put the agent on a uniformly drawn open cell instead of its start cell." };
+        var kind = new Option<ProbeKind>("--kind") { Description = "logistic (multinomial) or ridge (onto the one-hot class).", DefaultValueFactory = _ => ProbeKind.Logistic };
+        var l2 = new Option<double>("--l2") { Description = "L2 penalty on the standardised weights.", DefaultValueFactory = _ => 1e-3 };
+        var iterations = new Option<int>("--iterations") { Description = "Full-batch accelerated gradient steps.", DefaultValueFactory = _ => 200 };
+        var testFraction = new Option<double>("--test-fraction") { Description = "Fraction held out.", DefaultValueFactory = _ => 0.25 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var store = CommonOptions.Store();
+        var command = new Command("probe", "Linear probes of a trained ppo or dqn network for a target computed from the true state, layer by layer, next to a shuffled-label control.")
+        {
+            run, target, layer, distribution, levels, seed, anywhere, kind, l2, iterations, testFraction, json, store,
+        };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var id = parse.GetValue(run);
+            TrainedNetwork trained;
+            using (var runs = RunStore.OpenReadOnly(parse.GetValue(store)))
+            {
+                trained = TrainedNetwork.Load(runs, id);
+            }
+
+            var network = trained.Network;
+            var layerText = parse.GetValue(layer)!;
+            var layers = layerText == "all" ? Activations.ProbeLayers(network) : [Activations.Resolve(network, layerText)];
+            var observations = ObservationSet.Draw(trained.Scenario, new ObservationSetOptions
+            {
+                Distribution = parse.GetValue(distribution)!,
+                Levels = parse.GetValue(levels),
+                Seed = parse.GetValue(seed),
+                Set = trained.Parameters,
+                RandomAgentCell = parse.GetValue(anywhere),
+            });
+            var probeTarget = ProbeTargets.Compute(observations, parse.GetValue(target)!);
+            var options = new ProbeOptions
+            {
+                Kind = parse.GetValue(kind),
+                L2 = parse.GetValue(l2),
+                Iterations = parse.GetValue(iterations),
+                TestFraction = parse.GetValue(testFraction),
+                Seed = parse.GetValue(seed),
+            };
+            var rows = new List<(string Layer, IReadOnlyList<int> Shape, ProbeReport Report)>();
+            var input = LinearProbe.FitWithControl(observations.Observations, observations.Count, probeTarget.Labels, options);
+            rows.Add(("input", [.. network.InputShape], input));
+            foreach (var index in layers)
+            {
+                var activations = Activations.Record(network, observations.Observations, observations.Count, index);
+                rows.Add((activations.Layer, activations.Shape, LinearProbe.FitWithControl(activations.Values, activations.Count, probeTarget.Labels, options)));
+            }
+
+            if (parse.GetValue(json))
+            {
+                var array = new JsonArray();
+                foreach (var (name, shape, report) in rows)
+                {
+                    array.Add(new JsonObject
+                    {
+                        ["layer"] = name,
+                        ["shape"] = new JsonArray([.. shape.Select(s => (JsonNode)s)]),
+                        ["accuracy"] = ResultPrinter.J(report.Probe.Accuracy.Mean),
+                        ["low"] = ResultPrinter.J(report.Probe.Accuracy.Low),
+                        ["high"] = ResultPrinter.J(report.Probe.Accuracy.High),
+                        ["test"] = report.Probe.Accuracy.N,
+                        ["train"] = report.Probe.Train,
+                        ["classes"] = report.Probe.Classes,
+                        ["chance"] = ResultPrinter.J(report.Probe.Chance),
+                        ["control"] = ResultPrinter.J(report.Control.Accuracy.Mean),
+                        ["control_low"] = ResultPrinter.J(report.Control.Accuracy.Low),
+                        ["control_high"] = ResultPrinter.J(report.Control.Accuracy.High),
+                    });
+                }
+
+                Console.WriteLine(new JsonObject
+                {
+                    ["run"] = id,
+                    ["scenario"] = trained.Scenario.Id,
+                    ["distribution"] = observations.Distribution,
+                    ["observations"] = observations.Count,
+                    ["target"] = probeTarget.Name,
+                    ["target_meaning"] = probeTarget.Description,
+                    ["kind"] = options.Kind.ToString().ToLowerInvariant(),
+                    ["layers"] = array,
+                }.ToJsonString());
+                return 0;
+            }
+
+            Console.WriteLine($"run {id} ({trained.Agent}, {trained.Scenario.Id}): {options.Kind.ToString().ToLowerInvariant()} probe for '{probeTarget.Name}' ({probeTarget.Description}) on {observations.Count} {observations.Distribution} observations; held-out accuracy [Wilson 95%] next to the shuffled-label control");
+            Console.WriteLine($"  {"layer",-8} {"shape",-12} {"probe",-28} {"control",-28} chance");
+            foreach (var (name, shape, report) in rows)
+            {
+                Console.WriteLine($"  {name,-8} {string.Join("×", shape),-12} {report.Probe.Accuracy,-28} {report.Control.Accuracy,-28} {ResultPrinter.N(report.Probe.Chance)}");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+}
