@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+using AlignLab.Tests.Cli;
+
+namespace AlignLab.Tests.Interpretability;
+
+/// <summary><c>alignlab activations</c> and <c>alignlab probe</c> on a stored run, as a user runs them.</summary>
+public sealed class InterpretabilityCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("alignlab-probe-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void AStoredPpoRunsLayersAreRecordedAndProbed()
+    {
+        var store = Path.Combine(_dir, "runs.db");
+        var (code, _, error) = CliTests.Run("train", "CheeseInTheCorner-v0", "--agent", "ppo", "--preset", "cnn", "--set", "size=5", "--steps", "1024", "--store", store);
+        Assert.True(code == 0, error);
+
+        var file = Path.Combine(_dir, "acts.safetensors");
+        (code, _, error) = CliTests.Run("activations", "1", "--layer", "1", "--levels", "40", "--store", store, "--out", file);
+        Assert.True(code == 0, error);
+        Assert.True(new FileInfo(file).Length > 0);
+
+        (code, var output, error) = CliTests.Run("probe", "1", "--target", "cheese", "--levels", "80", "--iterations", "20", "--store", store, "--json");
+        Assert.True(code == 0, error);
+        Assert.NotNull(JsonNode.Parse(output));
+
+        (code, _, error) = CliTests.Run("probe", "1", "--target", "chese", "--levels", "80", "--store", store);
+        Assert.Equal(2, code);
+        Assert.Single(error.TrimEnd().Split('\n'));
+    }
+}
