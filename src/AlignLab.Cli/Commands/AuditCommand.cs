@@ -1,10 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using AlignLab.Agents;
 using AlignLab.GoalInference;
-using AlignLab.Runs;
-using AlignLab.Scenarios;
 
 namespace AlignLab.Cli.Commands;
 
@@ -34,68 +31,8 @@ internal static class AuditCommand
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var value = parse.GetValue(target)!;
-            string scenarioId;
-            string? scenarioText = null;
-            IReadOnlyDictionary<string, string>? parameters;
-            AgentDefinition definition;
-            object options;
-            Stream checkpoint;
-            var label = value;
-            if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var run))
-            {
-                if (parse.GetResult(scenarioOption) is not null || parse.GetResult(set) is not null)
-                {
-                    throw new UsageException($"run {run} knows its scenario and parameters; --scenario and --set apply to a checkpoint file.");
-                }
-
-                using var runs = RunStore.OpenReadOnly(parse.GetValue(store));
-                var info = runs.GetRun(run);
-                scenarioId = info.Config.ScenarioId;
-                scenarioText = info.Config.ScenarioText;
-                parameters = info.Config.Parameters;
-                definition = AgentRegistry.Get(info.Config.Agent);
-                options = definition.FromJson(info.Config.HyperParameters ?? throw new UsageException($"run {run} has no stored hyper-parameters."));
-                checkpoint = runs.OpenLatestCheckpoint(run)?.Weights ?? throw new UsageException($"run {run} has no checkpoint yet.");
-                label = $"run {run}";
-            }
-            else
-            {
-                if (!File.Exists(value))
-                {
-                    throw new UsageException($"'{value}' is neither a run id nor an existing checkpoint file.");
-                }
-
-                scenarioId = parse.GetValue(scenarioOption) ?? throw new UsageException("auditing a checkpoint file needs --scenario ID.");
-                parameters = CliErrors.ParseSet(parse.GetValue(set));
-                try
-                {
-                    using (var header = File.OpenRead(value))
-                    {
-                        (definition, options) = AgentRegistry.ReadCheckpointHeader(header, value);
-                    }
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new UsageException($"'{value}' is not a usable AlignLab checkpoint: {e.Message}");
-                }
-
-                checkpoint = File.OpenRead(value);
-            }
-
-            var scenario = ScenarioRegistry.BuiltIn.Get(scenarioId, scenarioText);
-            var world = scenario.Build(new BuildOptions(Set: parameters));
-            var agent = definition.Create(world, options);
-            using (checkpoint)
-            {
-                try
-                {
-                    agent.LoadCheckpoint(checkpoint);
-                }
-                catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
-                {
-                    throw new UsageException($"'{value}': the checkpoint does not fit {scenarioId} or is damaged: {e.Message}");
-                }
-            }
+            var loaded = TrainedPolicyTarget.Load(value, parse.GetResult(scenarioOption) is null ? null : parse.GetValue(scenarioOption), parse.GetResult(set) is null ? null : parse.GetValue(set) ?? [], parse.GetValue(store)!, "auditing");
+            var (scenarioId, scenario, parameters, agent, label) = (loaded.ScenarioId, loaded.Scenario, loaded.Parameters, loaded.Agent, loaded.Label);
 
             var audit = GoalAuditor.Audit(scenario, agent.Policy, new AuditOptions(parse.GetValue(distribution)!, parse.GetValue(episodes), parse.GetValue(seed), parse.GetValue(discount), parameters, limitOptions.Resolve(parse)));
             if (parse.GetValue(json))

@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using AlignLab.Agents;
 using AlignLab.Diagnostics;
-using AlignLab.Runs;
-using AlignLab.Scenarios;
 
 namespace AlignLab.Cli.Commands;
 
@@ -31,66 +28,8 @@ internal static class DiagnoseCommand
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var value = parse.GetValue(target)!;
-            string scenarioId;
-            string? scenarioText = null;
-            IReadOnlyDictionary<string, string>? parameters;
-            AgentDefinition definition;
-            object options;
-            Stream checkpoint;
-            if (long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var run))
-            {
-                if (parse.GetResult(scenarioOption) is not null || parse.GetResult(set) is not null)
-                {
-                    throw new UsageException($"run {run} knows its scenario and parameters; --scenario and --set apply to a checkpoint file.");
-                }
-
-                using var runs = RunStore.OpenReadOnly(parse.GetValue(store));
-                var info = runs.GetRun(run);
-                scenarioId = info.Config.ScenarioId;
-                scenarioText = info.Config.ScenarioText;
-                parameters = info.Config.Parameters;
-                definition = AgentRegistry.Get(info.Config.Agent);
-                options = definition.FromJson(info.Config.HyperParameters ?? throw new UsageException($"run {run} has no stored hyper-parameters."));
-                checkpoint = runs.OpenLatestCheckpoint(run)?.Weights ?? throw new UsageException($"run {run} has no checkpoint yet.");
-            }
-            else
-            {
-                if (!File.Exists(value))
-                {
-                    throw new UsageException($"'{value}' is neither a run id nor an existing checkpoint file.");
-                }
-
-                scenarioId = parse.GetValue(scenarioOption) ?? throw new UsageException("diagnosing a checkpoint file needs --scenario ID.");
-                parameters = CliErrors.ParseSet(parse.GetValue(set));
-                try
-                {
-                    using (var header = File.OpenRead(value))
-                    {
-                        (definition, options) = AgentRegistry.ReadCheckpointHeader(header, value);
-                    }
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new UsageException($"'{value}' is not a usable AlignLab checkpoint: {e.Message}");
-                }
-
-                checkpoint = File.OpenRead(value);
-            }
-
-            var scenario = ScenarioRegistry.BuiltIn.Get(scenarioId, scenarioText);
-            var world = scenario.Build(new BuildOptions(Set: parameters));
-            var agent = definition.Create(world, options);
-            using (checkpoint)
-            {
-                try
-                {
-                    agent.LoadCheckpoint(checkpoint);
-                }
-                catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
-                {
-                    throw new UsageException($"'{value}': the checkpoint does not fit {scenarioId} or is damaged: {e.Message}");
-                }
-            }
+            var loaded = TrainedPolicyTarget.Load(value, parse.GetResult(scenarioOption) is null ? null : parse.GetValue(scenarioOption), parse.GetResult(set) is null ? null : parse.GetValue(set) ?? [], parse.GetValue(store)!, "diagnosing");
+            var (scenarioId, scenario, parameters, agent, label) = (loaded.ScenarioId, loaded.Scenario, loaded.Parameters, loaded.Agent, loaded.Label);
 
             var diagnosis = GoalAttribution.Diagnose(scenario, agent.Policy, new DiagnoseOptions(parse.GetValue(levels), parse.GetValue(episodes), parse.GetValue(seed), Experiments.Experiment.InnerThreshold, parameters, limitOptions.Resolve(parse)));
             if (parse.GetValue(json))
