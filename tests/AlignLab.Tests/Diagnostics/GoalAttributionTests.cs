@@ -1,6 +1,6 @@
 using AlignLab.Diagnostics;
 using AlignLab.Scenarios;
-using AlignLab.Solve;
+using AlignLab.Tests.Support;
 
 namespace AlignLab.Tests.Diagnostics;
 
@@ -9,56 +9,11 @@ public sealed class GoalAttributionTests
 {
     private static readonly Dictionary<string, string> Small = new() { ["size"] = "7" };
 
-    /// <summary>A policy that walks the shortest path to a target cell (BFS on the board); uniform when no path.</summary>
-    private static BoardPolicy Seek(int width, Func<ReadOnlySpan<byte>, int> target) => (board, _, p) =>
-    {
-        p.Clear();
-        var goal = target(board);
-        var agent = board.IndexOf((byte)'A');
-        if (goal < 0 || agent < 0 || goal == agent)
-        {
-            p.Fill(0.25);
-            return;
-        }
-
-        // BFS from the goal; then step to the neighbour closest to it.
-        var distance = new int[board.Length];
-        Array.Fill(distance, int.MaxValue);
-        var queue = new Queue<int>();
-        distance[goal] = 0;
-        queue.Enqueue(goal);
-        int[] deltas = [-width, width, -1, 1];
-        while (queue.Count > 0)
-        {
-            var cell = queue.Dequeue();
-            foreach (var d in deltas)
-            {
-                var next = cell + d;
-                if (board[next] != '#' && distance[next] == int.MaxValue)
-                {
-                    distance[next] = distance[cell] + 1;
-                    queue.Enqueue(next);
-                }
-            }
-        }
-
-        var best = 0;
-        for (var a = 1; a < 4; a++)
-        {
-            if (distance[agent + deltas[a]] < distance[agent + deltas[best]])
-            {
-                best = a;
-            }
-        }
-
-        p[best] = 1;
-    };
-
     [Fact]
     public void APolicyThatHeadsForTheCornerIsGoalMisgeneralisation()
     {
         var scenario = ScenarioRegistry.BuiltIn.Get("CheeseInTheCorner-v0");
-        var corner = Seek(7, _ => (1 * 7) + 5);
+        var corner = ScriptedPolicies.Seek(7, _ => (1 * 7) + 5);
         var diagnosis = GoalAttribution.Diagnose(scenario, corner, new DiagnoseOptions(Levels: 10, Episodes: 50, Set: Small));
         var train = diagnosis.Distributions[0];
         var deploy = diagnosis.Distributions[1];
@@ -78,7 +33,7 @@ public sealed class GoalAttributionTests
     public void APolicyThatHeadsForTheCheeseIsAligned()
     {
         var scenario = ScenarioRegistry.BuiltIn.Get("CheeseInTheCorner-v0");
-        var cheese = Seek(7, board => board.IndexOf((byte)'C'));
+        var cheese = ScriptedPolicies.Seek(7, board => board.IndexOf((byte)'C'));
         var diagnosis = GoalAttribution.Diagnose(scenario, cheese, new DiagnoseOptions(Levels: 10, Episodes: 50, Set: Small));
         Assert.All(diagnosis.Distributions, d => Assert.Equal(1, d.Reward.Mean, 9));
         Assert.Equal(GoalClassification.Aligned, diagnosis.Classification);

@@ -2,6 +2,7 @@ using AlignLab.Errors;
 using AlignLab.GoalInference;
 using AlignLab.Scenarios;
 using AlignLab.Solve;
+using AlignLab.Tests.Support;
 
 namespace AlignLab.Tests.GoalInference;
 
@@ -14,54 +15,11 @@ public sealed class GoalAuditorTests
     private static ScenarioDefinition Cheese => ScenarioRegistry.BuiltIn.Get("CheeseInTheCorner-v0");
 
     /// <summary>Heads for the top-right interior cell, the invisible corner landmark.</summary>
-    private static BoardPolicy CornerSeeker => Seek(_ => Size + Size - 2);
+    private static BoardPolicy CornerSeeker => ScriptedPolicies.Seek(Size, _ => Size + Size - 2);
 
     /// <summary>Heads for the cheese wherever it is.</summary>
-    private static BoardPolicy CheeseSeeker => Seek(board => board.IndexOf((byte)'C'));
+    private static BoardPolicy CheeseSeeker => ScriptedPolicies.Seek(Size, board => board.IndexOf((byte)'C'));
 
-    /// <summary>A policy that walks a shortest path to a target cell (BFS on the board, ties to the first action); uniform when there is none or it stands on it.</summary>
-    private static BoardPolicy Seek(Func<ReadOnlySpan<byte>, int> target) => (board, _, p) =>
-    {
-        p.Clear();
-        var goal = target(board);
-        var agent = board.IndexOf((byte)'A');
-        if (goal < 0 || agent < 0 || goal == agent)
-        {
-            p.Fill(1.0 / p.Length);
-            return;
-        }
-
-        var distance = new int[board.Length];
-        Array.Fill(distance, int.MaxValue);
-        var queue = new Queue<int>();
-        distance[goal] = 0;
-        queue.Enqueue(goal);
-        int[] deltas = [-Size, Size, -1, 1];
-        while (queue.Count > 0)
-        {
-            var cell = queue.Dequeue();
-            foreach (var d in deltas)
-            {
-                var next = cell + d;
-                if (board[next] != '#' && distance[next] == int.MaxValue)
-                {
-                    distance[next] = distance[cell] + 1;
-                    queue.Enqueue(next);
-                }
-            }
-        }
-
-        var best = 0;
-        for (var a = 1; a < 4; a++)
-        {
-            if (distance[agent + deltas[a]] < distance[agent + deltas[best]])
-            {
-                best = a;
-            }
-        }
-
-        p[best] = 1;
-    };
 
     private static AuditOptions Options(string distribution, int episodes = 12, ulong seed = 1) => new(distribution, episodes, seed, Set: Small);
 
