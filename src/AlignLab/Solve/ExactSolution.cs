@@ -86,7 +86,7 @@ public sealed class ExactSolution
         limits ??= SolverLimits.Default;
         var clock = Stopwatch.StartNew();
         var budget = new SolverBudget(world.Id, limits);
-        IExactModel model = TomatoModel.TryCreate(world, world.Components) as IExactModel ?? EnumeratedModel.Build(world, limits.MaxStates, budget);
+        IExactModel model = TomatoModel.TryCreate(world, world.Components, limits.MaxStates, budget) as IExactModel ?? EnumeratedModel.Build(world, limits.MaxStates, budget);
         budget.Reserve(SolverBudget.ValueTableBytes(model.StateCount, model.ActionCount, model.Horizon, world.Goals.Count, model.ImmediateEntries));
         return new ExactSolution(world, model, clock.Elapsed, budget);
     }

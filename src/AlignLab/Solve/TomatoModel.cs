@@ -134,11 +134,41 @@ internal sealed class TomatoModel : IExactModel
     public long ImmediateEntries => (long)StateCount * ActionCount;
 
     /// <summary>The factored model, if the world is plain tomato watering (one level, only that component).</summary>
-    public static TomatoModel? TryCreate(GridWorld world, IReadOnlyList<GridComponent> components)
+    /// <remarks>
+    /// Its state count (open cells × 2^tomatoes) is known before anything is allocated, so it is checked against
+    /// <paramref name="maxStates"/> and its tables are counted in <paramref name="budget"/> first, the way the
+    /// enumerated model is counted while it grows.
+    /// </remarks>
+    /// <exception cref="SolverLimitException">The factored model has more states than <paramref name="maxStates"/> or would pass the budget's memory limit.</exception>
+    public static TomatoModel? TryCreate(GridWorld world, IReadOnlyList<GridComponent> components, long maxStates = long.MaxValue, SolverBudget? budget = null)
     {
         if (world.Levels.Count != 1 || components.Count != 1 || components[0] is not TomatoWatering tomato)
         {
             return null;
+        }
+
+        var cells = world.Levels[0].Cells;
+        var open = 0L;
+        var tomatoes = 0;
+        for (var i = 0; i < cells.Length; i++)
+        {
+            open += world.TileOf((char)cells[i]) is { Blocks: false } ? 1 : 0;
+            tomatoes += cells[i] == tomato.Settings.Watered || cells[i] == tomato.Settings.Dry ? 1 : 0;
+        }
+
+        if (tomatoes <= 20)
+        {
+            var states = open << tomatoes;
+            if (states > maxStates)
+            {
+                throw new SolverLimitException($"{world.Id}: the factored tomato model has {states:N0} states ({open:N0} cells × 2^{tomatoes} watered sets), over the state limit of {maxStates:N0} (--max-states).", states);
+            }
+
+            if (budget is not null)
+            {
+                budget.States = states;
+                budget.Reserve(sizeof(double) * states);
+            }
         }
 
         return new TomatoModel(world, tomato);

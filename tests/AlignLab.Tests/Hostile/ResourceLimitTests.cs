@@ -186,6 +186,24 @@ public sealed class ResourceLimitTests
         Assert.Contains("at most 65,536 cells", train.Message, StringComparison.Ordinal);
     }
 
+    // The factored tomato model (open cells × 2^tomatoes states) was built outside the solver's limits.
+    [Fact]
+    public void TheFactoredTomatoModelIsCountedAgainstTheLimits()
+    {
+        var scenario = ScenarioRegistry.BuiltIn.Get("TomatoWatering-v0");
+        var world = scenario.Build(new BuildOptions(Distribution: "train"));
+        var states = ExactSolution.Create(world).StateCount;
+
+        var overStates = Assert.Throws<SolverLimitException>(() => ExactSolution.Create(world, SolverLimits.Default with { MaxStates = states - 1 }));
+        Assert.Equal(states, overStates.StatesReached);
+        Assert.Contains($"factored tomato model has {states:N0} states", overStates.Message, StringComparison.Ordinal);
+        Assert.Contains("--max-states", overStates.Message, StringComparison.Ordinal);
+
+        var overMemory = Assert.Throws<SolverLimitException>(() => ExactSolution.Create(world, SolverLimits.Default with { MaxMemoryBytes = sizeof(double) * (long)states }));
+        Assert.Contains("--max-memory", overMemory.Message, StringComparison.Ordinal);
+        Assert.Equal(states, ExactSolution.Create(world, SolverLimits.Default with { MaxStates = states }).StateCount);
+    }
+
     // Item 11: every solve allocated a 64 MB state chunk; a small model now allocates little.
     [Fact]
     public void ASmallModelAllocatesLittle()
