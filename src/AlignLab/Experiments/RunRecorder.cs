@@ -26,6 +26,13 @@ public sealed class RunRecorder
     private const string StopAtKey = "stop_at";
     private const string GeneratorKey = "generator";
 
+    /// <summary>
+    /// The size of the last checkpoint written, so the next one's buffer is allocated once at its size: a DQN
+    /// checkpoint holds its replay buffer (about 100 MB on a 13×13 maze), and a buffer grown by doubling left several
+    /// times that in large-object garbage per checkpoint.
+    /// </summary>
+    private int _lastCheckpointBytes;
+
     private RunRecorder(RunStore store, long runId, ExperimentSpec spec)
     {
         Store = store;
@@ -195,9 +202,10 @@ public sealed class RunRecorder
 
     private void SaveCheckpoint(IAgent agent)
     {
-        using (var checkpoint = new MemoryStream())
+        using (var checkpoint = new MemoryStream(_lastCheckpointBytes))
         {
             agent.SaveCheckpoint(checkpoint);
+            _lastCheckpointBytes = (int)checkpoint.Length;
             checkpoint.Position = 0;
             Store.SaveCheckpoint(RunId, agent.Step, checkpoint, agent.GeneratorState());
         }
