@@ -37,9 +37,13 @@ public static class WorkerPool
     private static int _next;
     private static int _pending;
     private static Exception? _error;
+    private static long _dispatches;
 
     /// <summary>The most threads one piece of work runs on, the caller's included (default: the processor count).</summary>
     public static int Threads => Volatile.Read(ref _threads);
+
+    /// <summary>Calls of <see cref="For"/> so far that ran on more than one thread (for tests and speed reports).</summary>
+    public static long Dispatches => Interlocked.Read(ref _dispatches);
 
     /// <summary>Sets <see cref="Threads"/>; 1 runs everything on the calling thread. Results do not depend on it.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is less than 1.</exception>
@@ -77,6 +81,7 @@ public static class WorkerPool
             Volatile.Write(ref _next, 0);
             Volatile.Write(ref _pending, helpers);
             Done.Reset();
+            Interlocked.Increment(ref _dispatches);
             Start.Release(helpers);
             Drain();
             Done.Wait();
