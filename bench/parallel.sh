@@ -16,7 +16,7 @@ strip() {
 import json, sys
 def clean(x):
     if isinstance(x, dict):
-        return {k: clean(v) for k, v in x.items() if not any(w in k.lower() for w in ("second", "time", "report", "store", "path", "elapsed"))}
+        return {k: clean(v) for k, v in x.items() if not any(w in k.lower() for w in ("second", "time", "report", "store", "path", "elapsed", "_ms"))}
     if isinstance(x, list):
         return [clean(v) for v in x]
     return x
@@ -48,7 +48,7 @@ solve_pair() { # solve takes no --store
   /usr/bin/time -f "%e" -o "$work/solve-2.time" "$cli" solve SideEffectsSokoban-v0 --level 2 --json --threads 2 > "$work/solve-2.json"
   local t1 t2 same
   t1=$(cat "$work/solve-1.time"); t2=$(cat "$work/solve-2.time")
-  if cmp -s "$work/solve-1.json" "$work/solve-2.json"; then same=yes; else same=NO; fi
+  if [ "$(strip "$work/solve-1.json")" = "$(strip "$work/solve-2.json")" ]; then same=yes; else same=NO; fi
   printf '%-11s 1 thread %7.1f s   2 threads %7.1f s   ratio %.2fx   same bits: %s   load before: %s\n' solve "$t1" "$t2" "$(echo "$t1 / $t2" | bc -l)" "$same" "$load"
 }
 

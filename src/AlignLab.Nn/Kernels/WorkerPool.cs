@@ -26,6 +26,9 @@ public interface IPieceWork
 /// </remarks>
 public static class WorkerPool
 {
+    /// <summary>The low half of <see cref="_claim"/> when no piece may be claimed (between two calls).</summary>
+    private const long Closed = uint.MaxValue;
+
     private static readonly Lock Gate = new();
     private static readonly SemaphoreSlim Start = new(0);
     private static readonly ManualResetEventSlim Done = new(false);
@@ -34,10 +37,14 @@ public static class WorkerPool
     private static int _busy;
     private static IPieceWork? _work;
     private static int _pieces;
-    private static int _next;
-    private static int _pending;
-    private static Exception? _error;
+    private static int _completed;
     private static long _dispatches;
+    private static Exception? _error;
+
+    // The call's number (high half) and its next unclaimed piece (low half), claimed by compare-and-swap: a helper
+    // that wakes late, after its call has ended, finds another number and claims nothing, so a call never waits
+    // for a helper that has not started one of its pieces.
+    private static long _claim;
 
     /// <summary>The most threads one piece of work runs on, the caller's included (default: the processor count).</summary>
     public static int Threads => Volatile.Read(ref _threads);
@@ -55,7 +62,8 @@ public static class WorkerPool
 
     /// <summary>
     /// Runs <paramref name="work"/>.Run(p) for every p in [0, <paramref name="pieces"/>), spread over the
-    /// workers, and returns when every piece has finished; an exception of a piece is rethrown here.
+    /// workers, and returns when every piece has finished; an exception of a piece is rethrown here (the pieces
+    /// not yet started are then skipped).
     /// </summary>
     public static void For(int pieces, IPieceWork work)
     {
@@ -75,16 +83,19 @@ public static class WorkerPool
         {
             var helpers = Math.Min(threads, pieces) - 1;
             EnsureHelpers(helpers);
+            var call = (Volatile.Read(ref _claim) >> 32) + 1;
+            Volatile.Write(ref _claim, (call << 32) | Closed);
             _work = work;
             _pieces = pieces;
             _error = null;
-            Volatile.Write(ref _next, 0);
-            Volatile.Write(ref _pending, helpers);
+            _completed = 0;
             Done.Reset();
+            Volatile.Write(ref _claim, call << 32);
             Interlocked.Increment(ref _dispatches);
             Start.Release(helpers);
-            Drain();
+            Drain(call);
             Done.Wait();
+            Volatile.Write(ref _claim, (call << 32) | Closed);
             _work = null;
             if (_error is { } error)
             {
@@ -97,21 +108,60 @@ public static class WorkerPool
         }
     }
 
-    /// <summary>Takes pieces until none is left; the first exception is kept and the remaining pieces skipped.</summary>
-    private static void Drain()
+    /// <summary>Claims and runs pieces of call <paramref name="call"/> until none is left.</summary>
+    private static void Drain(long call)
     {
-        var work = _work!;
-        int p;
-        while ((p = Interlocked.Increment(ref _next) - 1) < _pieces)
+        IPieceWork? work = null;
+        var pieces = 0;
+        while (true)
         {
+            var claim = Volatile.Read(ref _claim);
+            var piece = claim & uint.MaxValue;
+            if (claim >> 32 != call || piece == Closed)
+            {
+                return;
+            }
+
+            if (work is null)
+            {
+                // Read once the call is known to be open: its work and count are set before it opens.
+                work = _work;
+                pieces = _pieces;
+                Interlocked.MemoryBarrier();
+                if (work is null || Volatile.Read(ref _claim) != claim)
+                {
+                    work = null;
+                    continue;
+                }
+            }
+
+            if (piece >= pieces)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _claim, claim + 1, claim) != claim)
+            {
+                continue;
+            }
+
             try
             {
-                work.Run(p);
+                if (Volatile.Read(ref _error) is null)
+                {
+                    work.Run((int)piece);
+                }
             }
             catch (Exception e)
             {
                 Interlocked.CompareExchange(ref _error, e, null);
-                Volatile.Write(ref _next, _pieces);
+            }
+            finally
+            {
+                if (Interlocked.Increment(ref _completed) == pieces)
+                {
+                    Done.Set();
+                }
             }
         }
     }
@@ -139,11 +189,7 @@ public static class WorkerPool
         while (true)
         {
             Start.Wait();
-            Drain();
-            if (Interlocked.Decrement(ref _pending) == 0)
-            {
-                Done.Set();
-            }
+            Drain(Volatile.Read(ref _claim) >> 32);
         }
     }
 }
