@@ -112,7 +112,13 @@ public sealed class ParallelTests : IDisposable
     {
         var options = ((DqnOptions)DqnAgent.Definition.Preset("default")) with
         {
-            NumEnvs = 4, TotalTimesteps = 1_200, LearningStarts = 400, BatchSize = 128, TrainFrequency = 4, Hidden = [128, 128], Seed = 7,
+            NumEnvs = 4,
+            TotalTimesteps = 1_200,
+            LearningStarts = 400,
+            BatchSize = 128,
+            TrainFrequency = 4,
+            Hidden = [128, 128],
+            Seed = 7,
         };
         var twoA = TrainDqn(options, 2, out var dispatched);
         var twoB = TrainDqn(options, 2, out _);
