@@ -40,11 +40,17 @@ internal static class DemoCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of every run.", DefaultValueFactory = _ => 0UL };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
         var command = new Command("demo", "Run the curated suite: train, measure exactly, print the 2×2 verdict table, write the HTML report.") { quick, store, output, seed, json };
-        command.SetAction(parse => CliErrors.Run(() => Run(parse.GetValue(quick), parse.GetValue(store)!, parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(json))));
+        var threading = new ThreadingOptions(jobs: true);
+        threading.AddTo(command);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            threading.Apply(parse);
+            return Run(parse.GetValue(quick), parse.GetValue(store)!, parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(json), threading.Jobs(parse));
+        }));
         return command;
     }
 
-    private static int Run(bool quick, string storePath, string reportPath, ulong seed, bool asJson)
+    private static int Run(bool quick, string storePath, string reportPath, ulong seed, bool asJson, int jobs)
     {
         var clock = Stopwatch.StartNew();
         reportPath = CommonOptions.CheckWritable(reportPath, "--out");
@@ -53,7 +59,9 @@ internal static class DemoCommand
         using var store = RunStore.Open(storePath);
         var interactive = !asJson && AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
 
-        void RunEntry(Entry entry, Action<string> log)
+        // One entry, with its own store connection when entries run at the same time; its record is created in
+        // the suite's order (inOrder), so run ids are as with --jobs 1.
+        (Entry Entry, ExperimentResult Result, long RunId, ReportSection Section) RunEntry(Entry entry, Action<string> log, Action<Action> inOrder)
         {
             var steps = quick ? entry.Steps / 5 : entry.Steps;
             var agent = AgentRegistry.Get(entry.Agent);
@@ -61,15 +69,24 @@ internal static class DemoCommand
             {
                 AgentOptions = agent.Override(agent.Preset(entry.Preset), entry.Overrides),
             };
-            var recorder = RunRecorder.Create(store, spec);
-            var result = Experiment.Run(recorder.Spec, recorder, log);
+            using var own = jobs > 1 ? RunStore.Open(storePath) : null;
+            RunRecorder? recorder = null;
+            inOrder(() => recorder = RunRecorder.Create(own ?? store, spec));
+            var result = Experiment.Run(recorder!.Spec, recorder, log);
             var scenario = ScenarioRegistry.BuiltIn.Get(entry.Id);
             var deployName = scenario.DistributionNames.FirstOrDefault(n => n != "train");
             var trainEpisodes = EpisodeSampler.Sample(scenario, "train", entry.Set, result.Policy, quick ? 5 : 20, seed);
             var deployEpisodes = deployName is null ? [] : EpisodeSampler.Sample(scenario, deployName, entry.Set, result.Policy, quick ? 5 : 20, seed);
             recorder.RecordEpisodes(trainEpisodes.Concat(deployEpisodes));
-            sections.Add(ExperimentReport.Section(result, trainEpisodes, deployEpisodes, [new("why it is here", entry.Why), new("run", $"{recorder.RunId} in {storePath}")]));
-            results.Add((entry, result, recorder.RunId));
+            var section = ExperimentReport.Section(result, trainEpisodes, deployEpisodes, [new("why it is here", entry.Why), new("run", $"{recorder.RunId} in {storePath}")]);
+            return (entry, result, recorder.RunId, section);
+        }
+
+        jobs = Math.Min(jobs, Suite.Length);
+        void Collect((Entry Entry, ExperimentResult Result, long RunId, ReportSection Section) done)
+        {
+            sections.Add(done.Section);
+            results.Add((done.Entry, done.Result, done.RunId));
         }
 
         if (interactive)
@@ -77,26 +94,46 @@ internal static class DemoCommand
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn()).Start(ctx =>
             {
                 var tasks = Suite.Select(e => ctx.AddTask($"{e.Id} ({e.Agent})", autoStart: false, maxValue: 1)).ToList();
-                for (var i = 0; i < Suite.Length; i++)
+                var total = (quick ? 3 : 8) + 1;
+                using var runs = new OrderedRuns<(Entry, ExperimentResult, long, ReportSection)>(Suite.Length, jobs, (i, inOrder) =>
                 {
                     tasks[i].StartTask();
                     var points = 0;
-                    var total = (quick ? 3 : 8) + 1;
-                    RunEntry(Suite[i], _ => tasks[i].Value = Math.Min(0.95, (double)++points / total));
+                    var done = RunEntry(Suite[i], _ => tasks[i].Value = Math.Min(0.95, (double)Interlocked.Increment(ref points) / total), inOrder);
                     tasks[i].Value = 1;
+                    return done;
+                });
+                for (var i = 0; i < Suite.Length; i++)
+                {
+                    Collect(runs.Result(i));
                 }
             });
         }
         else
         {
-            foreach (var entry in Suite)
+            // Each entry's lines are kept and printed when its turn comes, so the output reads as with --jobs 1.
+            var lines = Suite.Select(_ => new List<string>()).ToArray();
+            var started = new double[Suite.Length];
+            using var runs = new OrderedRuns<(Entry, ExperimentResult, long, ReportSection)>(Suite.Length, jobs, (i, inOrder) =>
             {
-                if (!asJson)
+                started[i] = clock.Elapsed.TotalSeconds;
+                if (jobs == 1 && !asJson)
                 {
-                    Console.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0.0} s] {entry.Id} ({entry.Agent}): {entry.Why}");
+                    Console.WriteLine($"[{started[i],5:0.0} s] {Suite[i].Id} ({Suite[i].Agent}): {Suite[i].Why}");
                 }
 
-                RunEntry(entry, asJson ? _ => { } : line => Console.WriteLine($"          {line}"));
+                return RunEntry(Suite[i], asJson ? _ => { } : jobs == 1 ? line => Console.WriteLine($"          {line}") : lines[i].Add, inOrder);
+            });
+            for (var i = 0; i < Suite.Length; i++)
+            {
+                var done = runs.Result(i);
+                if (jobs > 1 && !asJson)
+                {
+                    Console.WriteLine($"[{started[i],5:0.0} s] {Suite[i].Id} ({Suite[i].Agent}): {Suite[i].Why}");
+                    lines[i].ForEach(line => Console.WriteLine($"          {line}"));
+                }
+
+                Collect(done);
             }
         }
 

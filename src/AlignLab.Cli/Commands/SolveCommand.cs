@@ -22,8 +22,11 @@ internal static class SolveCommand
         var command = new Command("solve", "Solve a scenario exactly: optimal values, specification gap (outer alignment), EPIC distance.") { id, level, distribution, set, json };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
+        var threading = new ThreadingOptions();
+        threading.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            threading.Apply(parse);
             var scenario = ScenarioRegistry.BuiltIn.Get(parse.GetValue(id)!);
             var options = new BuildOptions(parse.GetValue(level), parse.GetValue(distribution), CliErrors.ParseSet(parse.GetValue(set)));
             scenario.Build(options);

@@ -34,6 +34,8 @@ internal static class SweepCommand
         agentOptions.AddTo(command);
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
+        var threading = new ThreadingOptions(jobs: true);
+        threading.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var (name, values) = ParseParam(parse.GetValue(param)!, parse.GetValue(paramStep));
@@ -64,7 +66,9 @@ internal static class SweepCommand
                 Experiment.Validate(spec);
             }
 
-            using var runs = RunStore.Open(parse.GetValue(store));
+            threading.Apply(parse);
+            var storePath = parse.GetValue(store)!;
+            using var runs = RunStore.Open(storePath);
             var rows = new JsonArray();
             var asJson = parse.GetValue(json);
             if (!asJson)
@@ -72,14 +76,28 @@ internal static class SweepCommand
                 Console.WriteLine($"{label}: {definition.Name}, {parse.GetValue(steps):N0} steps per run, seeds 0..{seedCount - 1}; scores on deployment (mean over seeds, 95% CI); runs in {runs.Path}");
             }
 
+            // Every run is independent: up to --jobs of them train at once, each writing through its own store
+            // connection (SQLite serialises the writes), their records created in the sweep's order so run ids
+            // are as with --jobs 1, and the rows printed in order as their runs finish.
+            var flat = specs.SelectMany(s => s).ToList();
+            var jobs = Math.Min(threading.Jobs(parse), flat.Count);
+            using var ordered = new OrderedRuns<ExperimentResult>(flat.Count, jobs, (i, inOrder) =>
+            {
+                if (jobs == 1)
+                {
+                    var recorder = RunRecorder.Create(runs, flat[i]);
+                    return Experiment.Run(recorder.Spec, recorder, limits: limits);
+                }
+
+                using var own = RunStore.Open(storePath);
+                RunRecorder? created = null;
+                inOrder(() => created = RunRecorder.Create(own, flat[i]));
+                return Experiment.Run(created!.Spec, created, limits: limits);
+            });
             for (var v = 0; v < values.Count; v++)
             {
                 var value = values[v];
-                var results = specs[v].Select(spec =>
-                {
-                    var recorder = RunRecorder.Create(runs, spec);
-                    return Experiment.Run(recorder.Spec, recorder, limits: limits);
-                }).ToList();
+                var results = Enumerable.Range(v * seedCount, seedCount).Select(ordered.Result).ToList();
 
                 var train = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[0].Reward.Mean));
                 var deploy = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[^1].Reward.Mean));

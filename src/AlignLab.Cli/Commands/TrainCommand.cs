@@ -30,9 +30,12 @@ internal static class TrainCommand
         agentOptions.AddTo(command);
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
+        var threading = new ThreadingOptions();
+        threading.AddTo(command);
         id.Arity = ArgumentArity.ZeroOrOne;
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            threading.Apply(parse);
             var asJson = parse.GetValue(json);
             if (parse.GetValue(resume) is { } runId)
             {

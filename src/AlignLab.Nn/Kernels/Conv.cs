@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace AlignLab.Nn.Kernels;
@@ -20,6 +21,9 @@ internal static class Conv
     [ThreadStatic]
     private static int[]? _offsets;
 
+    [ThreadStatic]
+    private static float[]? _partials;
+
     /// <summary>Floats of scratch <see cref="Forward"/> needs: the chunk's strip and its GEMM output.</summary>
     internal static int ForwardScratch(int batch, int channels, int height, int width, int k, int outChannels)
     {
@@ -37,21 +41,113 @@ internal static class Conv
     {
         var s = new Strip(batch, height, width, k);
         CheckSizes(x.Length, batch * channels * height * width, y.Length, batch * outChannels * height * width);
-        var strip = scratch[..(channels * s.PlaneStride)];
-        var product = scratch.Slice(strip.Length, outChannels * s.MaxColumns);
-        strip.Clear();
+        var stripLength = channels * s.PlaneStride;
+        var need = stripLength + (outChannels * s.MaxColumns);
+        if (scratch.Length < need)
+        {
+            throw new ArgumentException("Conv: the scratch is too small for the requested sizes.", nameof(scratch));
+        }
+
+        scratch[..stripLength].Clear();
         var offsets = OffsetBuffer(channels * k * k);
         FillOffsets(s, channels, offsets);
-        fixed (float* px = x, pw = w, ps = strip, pp = product, py = y, pbias = bias)
+        var chunks = (batch + s.Chunk - 1) / s.Chunk;
+        fixed (float* px = x, pw = w, psc = scratch, py = y, pbias = bias)
         fixed (int* po = offsets)
         {
-            for (var b0 = 0; b0 < batch; b0 += s.Chunk)
+            // Chunks of images are independent pieces (each writes only its images of y): the same bits on any
+            // number of threads. A helper thread uses its own strip, cleared whenever its layout changes.
+            var job = ForwardChunks.Job ??= new ForwardChunks();
+            job.Set(s, px, batch, channels, pw, outChannels, k, pbias, py, po, psc, need, relu);
+            WorkerPool.For(chunks, job);
+        }
+    }
+
+    /// <summary>Forward pass of one convolution's chunks of images, as pieces on the worker pool (one instance per thread).</summary>
+    private sealed unsafe class ForwardChunks : IPieceWork
+    {
+        [ThreadStatic]
+        internal static ForwardChunks? Job;
+
+        private Strip _s;
+        private float* _x, _w, _bias, _y, _scratch;
+        private int* _offsets;
+        private int _batch, _channels, _outChannels, _k, _need, _owner;
+        private bool _relu;
+
+        public void Set(in Strip s, float* x, int batch, int channels, float* w, int outChannels, int k, float* bias, float* y, int* offsets, float* scratch, int need, bool relu)
+        {
+            _s = s;
+            _x = x;
+            _batch = batch;
+            _channels = channels;
+            _w = w;
+            _outChannels = outChannels;
+            _k = k;
+            _bias = bias;
+            _y = y;
+            _offsets = offsets;
+            _scratch = scratch;
+            _need = need;
+            _relu = relu;
+            _owner = Environment.CurrentManagedThreadId;
+        }
+
+        public void Run(int piece)
+        {
+            var s = _s;
+            var stripLength = _channels * s.PlaneStride;
+            var ps = Environment.CurrentManagedThreadId == _owner ? _scratch : HelperScratch.Get(_need, stripLength, new LayoutKey(0, s.PlaneStride, _channels, s.Lead, s.RowStride, s.ImageStride));
+            var pp = ps + stripLength;
+            var b0 = piece * s.Chunk;
+            var nb = Math.Min(s.Chunk, _batch - b0);
+            Pack(_x, b0, nb, _channels, s, ps);
+            Gemm.RunOffsets(_outChannels, s.Columns(nb), _channels * _k * _k, _w, _channels * _k * _k, 1, ps, _offsets, pp, s.MaxColumns, false, GemmPath.Auto);
+            Unpack(pp, b0, nb, _outChannels, s, _y, _bias, _relu ? RowMode.BiasRelu : RowMode.Bias);
+        }
+    }
+
+    /// <summary>What a helper thread's scratch was last laid out for; its zero borders hold while this is unchanged.</summary>
+    private readonly record struct LayoutKey(int Kind, int PlaneStride, int Channels, int Lead, int RowStride, int ImageStride, int OutChannels = 0);
+
+    /// <summary>
+    /// A helper thread's own scratch for convolution pieces (one for forward passes, one for backward passes), kept
+    /// between calls on the pinned heap: no allocation once grown, and its zero borders are re-cleared only when the
+    /// layout changes, as the caller's scratch is cleared once per call.
+    /// </summary>
+    private static unsafe class HelperScratch
+    {
+        [ThreadStatic]
+        private static float[]? _forward;
+
+        [ThreadStatic]
+        private static float[]? _backward;
+
+        [ThreadStatic]
+        private static LayoutKey _forwardLayout;
+
+        [ThreadStatic]
+        private static LayoutKey _backwardLayout;
+
+        /// <summary>At least <paramref name="length"/> floats; the first <paramref name="clear"/> are zeroed when the layout changed.</summary>
+        public static float* Get(int length, int clear, LayoutKey layout)
+        {
+            ref var buffer = ref layout.Kind == 0 ? ref _forward : ref _backward;
+            ref var last = ref layout.Kind == 0 ? ref _forwardLayout : ref _backwardLayout;
+            if (buffer is null || buffer.Length < length)
             {
-                var nb = Math.Min(s.Chunk, batch - b0);
-                Pack(px, b0, nb, channels, s, ps);
-                Gemm.RunOffsets(outChannels, s.Columns(nb), channels * k * k, pw, channels * k * k, 1, ps, po, pp, s.MaxColumns, false, GemmPath.Auto);
-                Unpack(pp, b0, nb, outChannels, s, py, pbias, relu ? RowMode.BiasRelu : RowMode.Bias);
+                buffer = GC.AllocateUninitializedArray<float>(length, pinned: true);
+                last = default;
             }
+
+            var p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+            if (last != layout)
+            {
+                new Span<float>(p, clear).Clear();
+                last = layout;
+            }
+
+            return p;
         }
     }
 
@@ -95,7 +191,11 @@ internal static class Conv
         var xStrip = scratch[..(channels * s.PlaneStride)];
         var dyStrip = scratch.Slice(xStrip.Length, outChannels * s.PlaneStride);
         var flipped = scratch.Slice(xStrip.Length + dyStrip.Length, channels * outChannels * kk);
-        var product = scratch.Slice(xStrip.Length + dyStrip.Length + flipped.Length, channels * s.MaxColumns);
+        if (scratch.Length < xStrip.Length + dyStrip.Length + flipped.Length + (channels * s.MaxColumns))
+        {
+            throw new ArgumentException("Conv.Backward: the scratch is too small for the requested sizes.", nameof(scratch));
+        }
+
         xStrip.Clear();
         dyStrip.Clear();
         if (!dx.IsEmpty)
@@ -119,40 +219,127 @@ internal static class Conv
         var offsets = OffsetBuffer(ckk + (outChannels * kk));
         FillOffsets(s, channels, offsets);
         FillOffsets(s, outChannels, offsets.AsSpan(ckk));
-        fixed (float* px = x, pdy = dy, pmask = reluOutput, pxs = xStrip, pys = dyStrip, pf = flipped, pp = product, pdx = dx, pdw = dw)
+
+        // Chunks of images are independent pieces: each writes its images of dx and its own partial sums of dw
+        // and db, which are then added in chunk order, exactly as one thread adds them chunk after chunk.
+        var chunks = (batch + s.Chunk - 1) / s.Chunk;
+        var partialLength = dw.IsEmpty && db.IsEmpty ? 0 : (outChannels * ckk) + outChannels;
+        var partials = PartialBuffer(chunks * partialLength);
+        fixed (float* px = x, pdy = dy, pmask = reluOutput, psc = scratch, pdx = dx, ppart = partials)
         fixed (int* po = offsets)
         {
-            for (var b0 = 0; b0 < batch; b0 += s.Chunk)
+            var job = BackwardChunks.Job ??= new BackwardChunks();
+            job.Set(s, px, pdy, pmask, batch, channels, outChannels, k, psc, scratch.Length, pdx, !dw.IsEmpty, db.Length, ppart, partialLength, po);
+            WorkerPool.For(chunks, job);
+        }
+
+        for (var chunk = 0; chunk < chunks && partialLength > 0; chunk++)
+        {
+            var part = partials.AsSpan(chunk * partialLength, partialLength);
+            if (!dw.IsEmpty)
             {
-                var nb = Math.Min(s.Chunk, batch - b0);
-                var columns = s.Columns(nb);
-                Pack(pdy, b0, nb, outChannels, s, pys, pmask);
-                for (var o = 0; o < db.Length; o++)
+                var dwPart = part[..(outChannels * ckk)];
+                for (var i = 0; i < dwPart.Length; i++)
                 {
-                    // The strip is zero off the images, so its sum is the images' sum.
-                    db[o] += TensorPrimitives.Sum(new ReadOnlySpan<float>(pys + ((long)o * s.PlaneStride) + s.Lead, columns));
+                    dw[i] += dwPart[i];
+                }
+            }
+
+            for (var o = 0; o < db.Length; o++)
+            {
+                db[o] += part[(outChannels * ckk) + o];
+            }
+        }
+    }
+
+    /// <summary>This thread's buffer of per-chunk partial weight and bias gradients, at least <paramref name="length"/> floats.</summary>
+    private static float[] PartialBuffer(int length)
+    {
+        var partials = _partials;
+        if (partials is null || partials.Length < length)
+        {
+            partials = new float[Math.Max(length, 256)];
+            _partials = partials;
+        }
+
+        return partials;
+    }
+
+    /// <summary>Backward pass of one convolution's chunks of images, as pieces on the worker pool (one instance per thread).</summary>
+    private sealed unsafe class BackwardChunks : IPieceWork
+    {
+        [ThreadStatic]
+        internal static BackwardChunks? Job;
+
+        private Strip _s;
+        private float* _x, _dy, _mask, _scratch, _dx, _partials;
+        private int* _offsets;
+        private int _batch, _channels, _outChannels, _k, _need, _dbLength, _partialLength, _owner;
+        private bool _dw;
+
+        public void Set(in Strip s, float* x, float* dy, float* mask, int batch, int channels, int outChannels, int k, float* scratch, int need, float* dx, bool dw, int dbLength, float* partials, int partialLength, int* offsets)
+        {
+            _s = s;
+            _x = x;
+            _dy = dy;
+            _mask = mask;
+            _batch = batch;
+            _channels = channels;
+            _outChannels = outChannels;
+            _k = k;
+            _scratch = scratch;
+            _need = need;
+            _dx = dx;
+            _dw = dw;
+            _dbLength = dbLength;
+            _partials = partials;
+            _partialLength = partialLength;
+            _offsets = offsets;
+            _owner = Environment.CurrentManagedThreadId;
+        }
+
+        public void Run(int piece)
+        {
+            var s = _s;
+            int channels = _channels, outChannels = _outChannels, kk = _k * _k, ckk = channels * kk;
+            var strips = (channels + outChannels) * s.PlaneStride;
+            var ps = Environment.CurrentManagedThreadId == _owner ? _scratch : HelperScratch.Get(_need, strips, new LayoutKey(1, s.PlaneStride, channels, s.Lead, s.RowStride, s.ImageStride, outChannels));
+            var pxs = ps;
+            var pys = ps + ((long)channels * s.PlaneStride);
+
+            // The rotated kernel is the caller's (written before the pieces started); the product is this thread's.
+            var pf = _scratch + strips;
+            var pp = ps + strips + ((long)channels * outChannels * kk);
+            var b0 = piece * s.Chunk;
+            var nb = Math.Min(s.Chunk, _batch - b0);
+            var columns = s.Columns(nb);
+            var part = _partials + ((long)piece * _partialLength);
+            Pack(_dy, b0, nb, outChannels, s, pys, _mask);
+            for (var o = 0; o < _dbLength; o++)
+            {
+                // The strip is zero off the images, so its sum is the images' sum.
+                part[(outChannels * ckk) + o] = TensorPrimitives.Sum(new ReadOnlySpan<float>(pys + ((long)o * s.PlaneStride) + s.Lead, columns));
+            }
+
+            if (_dw)
+            {
+                Pack(_x, b0, nb, channels, s, pxs);
+
+                // Positions past the last image's bottom border may hold an earlier chunk's images; the dot
+                // products read dy up to the next multiple of 8, so that stretch must read as zero.
+                var end = (columns + 7) & ~7;
+                for (var o = 0; o < outChannels; o++)
+                {
+                    new Span<float>(pys + ((long)o * s.PlaneStride) + s.Lead + columns, end - columns).Clear();
                 }
 
-                if (pdw != null)
-                {
-                    Pack(px, b0, nb, channels, s, pxs);
+                WeightGradient(outChannels, ckk, end, pys + s.Lead, s.PlaneStride, pxs, _offsets, part);
+            }
 
-                    // Positions past the last image's bottom border may hold an earlier chunk's images; the dot
-                    // products read dy up to the next multiple of 8, so that stretch must read as zero.
-                    var end = (columns + 7) & ~7;
-                    for (var o = 0; o < outChannels; o++)
-                    {
-                        new Span<float>(pys + (long)o * s.PlaneStride + s.Lead + columns, end - columns).Clear();
-                    }
-
-                    WeightGradient(outChannels, ckk, end, pys + s.Lead, s.PlaneStride, pxs, po, pdw);
-                }
-
-                if (pdx != null)
-                {
-                    Gemm.RunOffsets(channels, columns, outChannels * kk, pf, outChannels * kk, 1, pys, po + ckk, pp, s.MaxColumns, false, GemmPath.Auto);
-                    Unpack(pp, b0, nb, channels, s, pdx, null, RowMode.Add);
-                }
+            if (_dx != null)
+            {
+                Gemm.RunOffsets(channels, columns, outChannels * kk, pf, outChannels * kk, 1, pys, _offsets + ckk, pp, s.MaxColumns, false, GemmPath.Auto);
+                Unpack(pp, b0, nb, channels, s, _dx, null, RowMode.Add);
             }
         }
     }
@@ -257,7 +444,7 @@ internal static class Conv
     }
 
     /// <summary>
-    /// dw[o, r] += Σ_{q &lt; n} dy[o·planeStride + q] · x[offsets[r] + q] for o &lt; m, r &lt; rows (n a multiple of
+    /// dw[o, r] = Σ_{q &lt; n} dy[o·planeStride + q] · x[offsets[r] + q] for o &lt; m, r &lt; rows (n a multiple of
     /// 8): blocks of 2 output channels × 4 weight rows, eight vector accumulators summed once at the end.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -276,7 +463,7 @@ internal static class Conv
                         sum += a[q] * b[q];
                     }
 
-                    dw[((long)o * rows) + r] += sum;
+                    dw[((long)o * rows) + r] = sum;
                 }
             }
 
@@ -324,7 +511,7 @@ internal static class Conv
                 {
                     for (var j = 0; j < 4 && r + j < rows; j++)
                     {
-                        dw[((long)(o + i) * rows) + r + j] += sums[(i * 4) + j];
+                        dw[((long)(o + i) * rows) + r + j] = sums[(i * 4) + j];
                     }
                 }
             }

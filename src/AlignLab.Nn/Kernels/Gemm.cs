@@ -20,7 +20,7 @@ internal enum GemmPath
 }
 
 /// <summary>
-/// Single-threaded tiled SIMD matrix products. B is consumed as a row-major [K, ldb] panel matrix whose width
+/// Tiled SIMD matrix products, large ones split by blocks of rows over the <see cref="WorkerPool"/>. B is consumed as a row-major [K, ldb] panel matrix whose width
 /// is padded to a multiple of 16 with zeros; A is read through row and column strides, so a transposed A needs
 /// no copy. Register tiles are 4 rows by 64 (or 16) columns.
 /// </summary>
@@ -29,6 +29,12 @@ internal static unsafe class Gemm
 {
     /// <summary>The panel width in floats.</summary>
     internal const int Panel = 16;
+
+    /// <summary>Parallel row blocks start at multiples of this (the register tiles' height).</summary>
+    internal const int ParallelRowQuantum = 4;
+
+    /// <summary>Multiply-adds under which a product runs on the calling thread alone (waking a helper costs more).</summary>
+    internal const long ParallelMinWork = 1L << 19;
 
     [ThreadStatic]
     private static float[]? _packScratch;
@@ -156,6 +162,37 @@ internal static unsafe class Gemm
             path = Best;
         }
 
+        // Large products run in blocks of rows on the worker pool. Block boundaries are multiples of 4 rows, so
+        // every row goes through the same register kernel as in one sequential call: the same bits for any
+        // thread count.
+        if (m >= 2 * ParallelRowQuantum && (long)m * n * k >= ParallelMinWork && WorkerPool.Threads > 1)
+        {
+            var rowsPerPiece = RowsPerPiece(m, n, k);
+            var job = RowBlocks<TRows>.Job ??= new RowBlocks<TRows>();
+            job.Set(m, n, k, a, rsA, csA, b, c, ldc, accumulate, path, rowsPerPiece);
+            WorkerPool.For((m + rowsPerPiece - 1) / rowsPerPiece, job);
+            return;
+        }
+
+        RunRows(m, n, k, a, rsA, csA, b, c, ldc, accumulate, path);
+    }
+
+    /// <summary>
+    /// Rows per parallel block of an m×n×k product: a multiple of 4, with at least <see cref="ParallelMinWork"/>/4
+    /// multiply-adds per block and at most 16 blocks. Depends on the sizes only, never on the thread count.
+    /// </summary>
+    internal static int RowsPerPiece(int m, int n, int k)
+    {
+        var byWork = (int)Math.Min(m, Math.Max(1L, (ParallelMinWork / 4) / Math.Max(1L, (long)n * k)));
+        var byCount = (m + 15) / 16;
+        var rows = Math.Max(byWork, byCount);
+        return Math.Max(ParallelRowQuantum, (rows + ParallelRowQuantum - 1) / ParallelRowQuantum * ParallelRowQuantum);
+    }
+
+    private static void RunRows<TRows>(
+        int m, int n, int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool accumulate, GemmPath path)
+        where TRows : struct, IRows<TRows>
+    {
         switch (path)
         {
             case GemmPath.Vector512:
@@ -169,6 +206,11 @@ internal static unsafe class Gemm
                 break;
         }
     }
+
+    /// <summary>One block of rows of a product, on the calling thread (a piece of <see cref="RowBlocks{TRows}"/>).</summary>
+    internal static void RunBlock<TRows>(
+        int m, int n, int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool accumulate, GemmPath path)
+        where TRows : struct, IRows<TRows> => RunRows(m, n, k, a, rsA, csA, b, c, ldc, accumulate, path);
 
     private static void RunScalar<TRows>(
         int m, int n, int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool accumulate)
@@ -603,6 +645,45 @@ internal static unsafe class Gemm
         }
 
         r0.Store(c); r1.Store(c + 8);
+    }
+}
+
+/// <summary>One product's blocks of rows, run as pieces on the worker pool; one instance per thread and kind of B.</summary>
+/// <typeparam name="TRows">Where B's rows lie.</typeparam>
+internal sealed unsafe class RowBlocks<TRows> : IPieceWork
+    where TRows : struct, IRows<TRows>
+{
+    [ThreadStatic]
+    internal static RowBlocks<TRows>? Job;
+
+    private int _m, _n, _k, _rsA, _csA, _ldc, _rowsPerPiece;
+    private float* _a;
+    private float* _c;
+    private TRows _b;
+    private bool _accumulate;
+    private GemmPath _path;
+
+    public void Set(int m, int n, int k, float* a, int rsA, int csA, TRows b, float* c, int ldc, bool accumulate, GemmPath path, int rowsPerPiece)
+    {
+        _m = m;
+        _n = n;
+        _k = k;
+        _a = a;
+        _rsA = rsA;
+        _csA = csA;
+        _b = b;
+        _c = c;
+        _ldc = ldc;
+        _accumulate = accumulate;
+        _path = path;
+        _rowsPerPiece = rowsPerPiece;
+    }
+
+    public void Run(int piece)
+    {
+        var row = piece * _rowsPerPiece;
+        var rows = Math.Min(_rowsPerPiece, _m - row);
+        Gemm.RunBlock(rows, _n, _k, _a + ((long)row * _rsA), _rsA, _csA, _b, _c + ((long)row * _ldc), _ldc, _accumulate, _path);
     }
 }
 

@@ -1,5 +1,6 @@
 using AlignLab.Errors;
 using AlignLab.Grid;
+using AlignLab.Nn;
 using AlignLab.Objectives;
 using AlignLab.Randomness;
 
@@ -37,6 +38,11 @@ internal sealed class EnumeratedModel : IExactModel
         _pairEvents = pairEvents;
         _eventVectors = eventVectors;
     }
+
+    /// <summary>State-action pairs per piece of a parallel backup (a fixed size, so pieces never depend on the thread count).</summary>
+    internal const int PairsPerPiece = 8192;
+
+    private PieceBox? _backupWork;
 
     public int StateCount => _states.Count;
 
@@ -181,7 +187,14 @@ internal sealed class EnumeratedModel : IExactModel
         return new EnumeratedModel(world, codec, states, [.. initialProbability.Select(kv => (kv.Key, kv.Value))], pairStart.ToTrimmedArray(), next.ToTrimmedArray(), probabilityIndex.ToTrimmedArray(), probabilities.ToArray(), pairEvents.ToTrimmedArray(), eventVectors);
     }
 
-    public void Backup(Objective objective, ReadOnlySpan<double> vNext, Span<double> q) => Backup(new ByEventVector(Immediate(objective), _pairEvents), vNext, q);
+    public unsafe void Backup(Objective objective, ReadOnlySpan<double> vNext, Span<double> q)
+    {
+        fixed (double* values = Immediate(objective))
+        fixed (int* pairEvents = _pairEvents)
+        {
+            Backup(new ByEventVector(values, pairEvents), vNext, q);
+        }
+    }
 
     /// <summary>
     /// Writes the expected reward of every state-action pair, Σ_b p_b·r(o, a, o′_b) over the
@@ -285,27 +298,55 @@ internal sealed class EnumeratedModel : IExactModel
     }
 
     /// <summary>q[s·A + a] = pairRewards[s·A + a] + E[vNext(s′)], the backup of a tabulated reward.</summary>
-    public void Backup(ReadOnlySpan<double> pairRewards, ReadOnlySpan<double> vNext, Span<double> q) => Backup(new ByPair(pairRewards), vNext, q);
+    public unsafe void Backup(ReadOnlySpan<double> pairRewards, ReadOnlySpan<double> vNext, Span<double> q)
+    {
+        fixed (double* values = pairRewards)
+        {
+            Backup(new ByPair(values), vNext, q);
+        }
+    }
 
     /// <summary>
-    /// q[s·A + a] = immediate(pair) + Σ_o p_o·vNext(s′_o): the one backup loop, specialised by the JIT for each source
-    /// of immediate values (an objective's value per interned event vector, or a tabulated reward per pair).
+    /// q[s·A + a] = immediate(pair) + Σ_o p_o·vNext(s′_o) for every pair, in blocks of <see cref="PairsPerPiece"/>
+    /// pairs on the <see cref="WorkerPool"/>. Each pair's value is computed alone, in the same order on any
+    /// thread, so the table is the same bits for every thread count.
     /// </summary>
-    private void Backup<TImmediate>(TImmediate immediate, ReadOnlySpan<double> vNext, Span<double> q)
-        where TImmediate : IImmediateValues, allows ref struct
+    private unsafe void Backup<TImmediate>(TImmediate immediate, ReadOnlySpan<double> vNext, Span<double> q)
+        where TImmediate : unmanaged, IImmediateValues
     {
         var pairs = StateCount * ActionCount;
-        var start = _pairStart;
-        var next = _next;
-        var probabilityIndex = _probabilityIndex;
-        var probabilities = _probabilities;
-        if (probabilities.Length == 1)
+        if (vNext.Length < StateCount || q.Length < pairs)
+        {
+            throw new ArgumentException($"A backup needs {StateCount} next values and room for {pairs} action values.", nameof(q));
+        }
+
+        fixed (int* start = _pairStart, next = _next, probabilityIndex = _probabilityIndex)
+        fixed (double* probabilities = _probabilities, v = vNext, pq = q)
+        {
+            var job = new BackupPieces<TImmediate>(immediate, start, next, probabilityIndex, probabilities, _probabilities.Length == 1, v, pq, pairs);
+            var work = _backupWork ??= new PieceBox();
+            work.Set(&RunBackupPiece<TImmediate>, &job);
+            WorkerPool.For((pairs + PairsPerPiece - 1) / PairsPerPiece, work);
+        }
+    }
+
+    private static unsafe void RunBackupPiece<TImmediate>(void* state, int piece)
+        where TImmediate : unmanaged, IImmediateValues
+    {
+        ref var job = ref *(BackupPieces<TImmediate>*)state;
+        var from = piece * PairsPerPiece;
+        var to = Math.Min(job.Pairs, from + PairsPerPiece);
+        var start = job.Start;
+        var next = job.Next;
+        var vNext = job.VNext;
+        var q = job.Q;
+        if (job.Deterministic)
         {
             // One distinct probability (a deterministic world: every outcome has probability 1).
-            var p = probabilities[0];
-            for (var pair = 0; pair < pairs; pair++)
+            var p = job.Probabilities[0];
+            for (var pair = from; pair < to; pair++)
             {
-                var value = immediate.At(pair);
+                var value = job.Immediate.At(pair);
                 for (var o = start[pair]; o < start[pair + 1]; o++)
                 {
                     var target = next[o];
@@ -321,9 +362,11 @@ internal sealed class EnumeratedModel : IExactModel
             return;
         }
 
-        for (var pair = 0; pair < pairs; pair++)
+        var probabilityIndex = job.ProbabilityIndex;
+        var probabilities = job.Probabilities;
+        for (var pair = from; pair < to; pair++)
         {
-            var value = immediate.At(pair);
+            var value = job.Immediate.At(pair);
             for (var o = start[pair]; o < start[pair + 1]; o++)
             {
                 var target = next[o];
@@ -383,18 +426,31 @@ internal sealed class EnumeratedModel : IExactModel
         double At(int pair);
     }
 
-    /// <summary>An objective's value of each interned event vector, looked up through the pair's vector id.</summary>
-    private readonly struct ByEventVector(double[] values, int[] pairEvents) : IImmediateValues
+    /// <summary>An objective's value of each interned event vector, looked up through the pair's vector id (pinned by the caller).</summary>
+    private readonly unsafe struct ByEventVector(double* values, int* pairEvents) : IImmediateValues
     {
         public double At(int pair) => values[pairEvents[pair]];
     }
 
-    /// <summary>A value per pair (a tabulated transition reward).</summary>
-    private readonly ref struct ByPair(ReadOnlySpan<double> values) : IImmediateValues
+    /// <summary>A value per pair (a tabulated transition reward, pinned by the caller).</summary>
+    private readonly unsafe struct ByPair(double* values) : IImmediateValues
     {
-        private readonly ReadOnlySpan<double> _values = values;
+        public double At(int pair) => values[pair];
+    }
 
-        public double At(int pair) => _values[pair];
+    /// <summary>One backup's operands, pinned for the length of the call, read by every piece.</summary>
+    private readonly unsafe struct BackupPieces<TImmediate>(TImmediate immediate, int* start, int* next, int* probabilityIndex, double* probabilities, bool deterministic, double* vNext, double* q, int pairs)
+        where TImmediate : unmanaged, IImmediateValues
+    {
+        public readonly TImmediate Immediate = immediate;
+        public readonly int* Start = start;
+        public readonly int* Next = next;
+        public readonly int* ProbabilityIndex = probabilityIndex;
+        public readonly double* Probabilities = probabilities;
+        public readonly bool Deterministic = deterministic;
+        public readonly double* VNext = vNext;
+        public readonly double* Q = q;
+        public readonly int Pairs = pairs;
     }
 
     private double[] Immediate(Objective objective)

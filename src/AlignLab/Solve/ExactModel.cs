@@ -16,6 +16,9 @@ public sealed class ExactModel
     /// <summary>Number of actions.</summary>
     public int ActionCount => _model.ActionCount;
 
+    /// <summary>The model itself, for benchmarks of the solver's other steps.</summary>
+    internal IExactModel Model => _model;
+
     /// <summary>Builds the same model <see cref="ExactSolution"/> uses.</summary>
     public static ExactModel For(GridWorld world)
     {

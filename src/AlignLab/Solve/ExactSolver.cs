@@ -1,3 +1,4 @@
+using AlignLab.Nn;
 using AlignLab.Objectives;
 using AlignLab.Randomness;
 
@@ -8,8 +9,11 @@ namespace AlignLab.Solve;
 /// objective, the exact value of any stationary (possibly stochastic) policy, and the range of a
 /// second objective over all policies that are optimal for a first one (ties).
 /// </summary>
-internal sealed class ExactSolver(IExactModel model)
+internal sealed unsafe class ExactSolver(IExactModel model)
 {
+    /// <summary>States per piece of a parallel per-state step (fixed, so pieces never depend on the thread count).</summary>
+    internal const int StatesPerPiece = 4096;
+
     /// <summary>Relative tolerance under which two action values count as tied.</summary>
     public const double TieTolerance = 1e-9;
 
@@ -18,6 +22,7 @@ internal sealed class ExactSolver(IExactModel model)
     private double[]? _q;
     private double[]? _v;
     private double[]? _next;
+    private PieceBox? _work;
 
     public IExactModel Model { get; } = model;
 
@@ -61,41 +66,11 @@ internal sealed class ExactSolver(IExactModel model)
             secondary(vmax, qmax);
             secondary(vmin, qmin);
             Backups += 3 * Model.BackupsPerSweep;
-            for (var state = 0; state < s; state++)
+            fixed (double* pqp = qp, pqmax = qmax, pqmin = qmin, pnp = np, pnmax = nmax, pnmin = nmin)
+            fixed (byte* ppol = policies)
             {
-                var row = state * a;
-                var best = double.NegativeInfinity;
-                for (var action = 0; action < a; action++)
-                {
-                    best = Math.Max(best, qp[row + action]);
-                }
-
-                var tolerance = TieTolerance * Math.Max(1.0, Math.Abs(best));
-                var hi = double.NegativeInfinity;
-                var lo = double.PositiveInfinity;
-                int hiAction = 0, loAction = 0;
-                for (var action = 0; action < a; action++)
-                {
-                    if (qp[row + action] >= best - tolerance)
-                    {
-                        if (qmax[row + action] > hi)
-                        {
-                            hi = qmax[row + action];
-                            hiAction = action;
-                        }
-
-                        if (qmin[row + action] < lo)
-                        {
-                            lo = qmin[row + action];
-                            loAction = action;
-                        }
-                    }
-                }
-
-                np[state] = best;
-                nmax[state] = hi;
-                nmin[state] = lo;
-                policies[(t * s) + state] = (byte)(hiAction | (loAction << 4));
+                var job = new TieStep(pqp, pqmax, pqmin, pnp, pnmax, pnmin, ppol + ((long)t * s), s, a);
+                RunStates(&TieStates, &job, s);
             }
 
             (vp, np) = (np, vp);
@@ -120,16 +95,10 @@ internal sealed class ExactSolver(IExactModel model)
         {
             backup(v, q);
             Backups += Model.BackupsPerSweep;
-            for (var state = 0; state < s; state++)
+            fixed (double* pq = q, pnext = next)
             {
-                var row = state * a;
-                var best = q[row];
-                for (var action = 1; action < a; action++)
-                {
-                    best = Math.Max(best, q[row + action]);
-                }
-
-                next[state] = best;
+                var job = new StateStep(pq, pnext, null, a, s, uniform: false);
+                RunStates(&MaxStates, &job, s);
             }
 
             (v, next) = (next, v);
@@ -169,21 +138,14 @@ internal sealed class ExactSolver(IExactModel model)
         var a = Model.ActionCount;
         var (q, v, next) = Scratch();
         Array.Clear(v);
-        var weight = 1.0 / a;
         for (var t = Model.Horizon - 1; t >= 0; t--)
         {
             backup(v, q);
             Backups += Model.BackupsPerSweep;
-            for (var state = 0; state < s; state++)
+            fixed (double* pq = q, pnext = next, ppolicy = policy)
             {
-                var row = state * a;
-                var value = 0.0;
-                for (var action = 0; action < a; action++)
-                {
-                    value += (uniform ? weight : policy[row + action]) * q[row + action];
-                }
-
-                next[state] = value;
+                var job = new StateStep(pq, pnext, ppolicy, a, s, uniform);
+                RunStates(&ExpectedStates, &job, s);
             }
 
             (v, next) = (next, v);
@@ -220,6 +182,99 @@ internal sealed class ExactSolver(IExactModel model)
         return (actions, states);
     }
 
+    /// <summary>Runs a per-state step in pieces of <see cref="StatesPerPiece"/> states on the worker pool.</summary>
+    private void RunStates(delegate*<void*, int, void> run, void* job, int states)
+    {
+        var work = _work ??= new PieceBox();
+        work.Set(run, job);
+        WorkerPool.For((states + StatesPerPiece - 1) / StatesPerPiece, work);
+    }
+
+    /// <summary>next[s] = max_a q[s·A + a] for the piece's states.</summary>
+    private static void MaxStates(void* state, int piece)
+    {
+        ref var job = ref *(StateStep*)state;
+        var (from, to) = Range(piece, job.States);
+        int a = job.Actions;
+        for (var s = from; s < to; s++)
+        {
+            var row = s * a;
+            var best = job.Q[row];
+            for (var action = 1; action < a; action++)
+            {
+                best = Math.Max(best, job.Q[row + action]);
+            }
+
+            job.Next[s] = best;
+        }
+    }
+
+    /// <summary>next[s] = Σ_a π(a|s)·q[s·A + a] (π uniform or given) for the piece's states.</summary>
+    private static void ExpectedStates(void* state, int piece)
+    {
+        ref var job = ref *(StateStep*)state;
+        var (from, to) = Range(piece, job.States);
+        int a = job.Actions;
+        var weight = 1.0 / a;
+        for (var s = from; s < to; s++)
+        {
+            var row = s * a;
+            var value = 0.0;
+            for (var action = 0; action < a; action++)
+            {
+                value += (job.Uniform ? weight : job.Policy[row + action]) * job.Q[row + action];
+            }
+
+            job.Next[s] = value;
+        }
+    }
+
+    /// <summary>The tie-break step of <see cref="RangeAmongOptimal(QBackup, QBackup)"/> for the piece's states.</summary>
+    private static void TieStates(void* state, int piece)
+    {
+        ref var job = ref *(TieStep*)state;
+        var (from, to) = Range(piece, job.States);
+        int a = job.Actions;
+        for (var s = from; s < to; s++)
+        {
+            var row = s * a;
+            var best = double.NegativeInfinity;
+            for (var action = 0; action < a; action++)
+            {
+                best = Math.Max(best, job.Qp[row + action]);
+            }
+
+            var tolerance = TieTolerance * Math.Max(1.0, Math.Abs(best));
+            var hi = double.NegativeInfinity;
+            var lo = double.PositiveInfinity;
+            int hiAction = 0, loAction = 0;
+            for (var action = 0; action < a; action++)
+            {
+                if (job.Qp[row + action] >= best - tolerance)
+                {
+                    if (job.Qmax[row + action] > hi)
+                    {
+                        hi = job.Qmax[row + action];
+                        hiAction = action;
+                    }
+
+                    if (job.Qmin[row + action] < lo)
+                    {
+                        lo = job.Qmin[row + action];
+                        loAction = action;
+                    }
+                }
+            }
+
+            job.Np[s] = best;
+            job.Nmax[s] = hi;
+            job.Nmin[s] = lo;
+            job.Policies[s] = (byte)(hiAction | (loAction << 4));
+        }
+    }
+
+    private static (int From, int To) Range(int piece, int states) => (piece * StatesPerPiece, Math.Min(states, (piece + 1) * StatesPerPiece));
+
     /// <summary>The reused state-action table and two state vectors, allocated on first use.</summary>
     private (double[] Q, double[] V, double[] Next) Scratch()
     {
@@ -247,3 +302,28 @@ internal sealed class ExactSolver(IExactModel model)
 /// <param name="SecondaryWorst">Worst expected return of the secondary objective among primary-optimal policies.</param>
 /// <param name="Policies">Actions realising the best case (low four bits) and the worst case (high four bits), [t·S + s].</param>
 internal sealed record TieRange(double PrimaryOptimal, double SecondaryBest, double SecondaryWorst, byte[] Policies);
+
+/// <summary>Operands of a per-state step of the exact solver (pinned by the caller for the length of the call).</summary>
+internal readonly unsafe struct StateStep(double* q, double* next, double* policy, int actions, int states, bool uniform)
+{
+    public readonly double* Q = q;
+    public readonly double* Next = next;
+    public readonly double* Policy = policy;
+    public readonly int Actions = actions;
+    public readonly int States = states;
+    public readonly bool Uniform = uniform;
+}
+
+/// <summary>Operands of the tie-break step: the three action-value tables, the three next-value vectors and this step's policy row.</summary>
+internal readonly unsafe struct TieStep(double* qp, double* qmax, double* qmin, double* np, double* nmax, double* nmin, byte* policies, int states, int actions)
+{
+    public readonly double* Qp = qp;
+    public readonly double* Qmax = qmax;
+    public readonly double* Qmin = qmin;
+    public readonly double* Np = np;
+    public readonly double* Nmax = nmax;
+    public readonly double* Nmin = nmin;
+    public readonly byte* Policies = policies;
+    public readonly int States = states;
+    public readonly int Actions = actions;
+}
