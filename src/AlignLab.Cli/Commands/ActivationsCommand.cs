@@ -22,8 +22,11 @@ internal static class ActivationsCommand
         var output = new Option<string>("--out") { Description = "The safetensors file to write.", Required = true };
         var store = CommonOptions.Store();
         var command = new Command("activations", "Record a layer of a trained ppo or dqn network over observations of a distribution (safetensors, with probe labels).") { run, layer, distribution, levels, seed, anywhere, output, store };
+        var threading = new ThreadingOptions();
+        threading.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            threading.Apply(parse);
             var id = parse.GetValue(run);
             TrainedNetwork trained;
             using (var runs = RunStore.OpenReadOnly(parse.GetValue(store)))

@@ -25,8 +25,11 @@ internal static class DiagnoseCommand
         var command = new Command("diagnose", "Goal attribution of a trained policy on train and every deployment distribution.") { target, scenarioOption, set, store, levels, episodes, seed, json };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
+        var threading = new ThreadingOptions();
+        threading.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            threading.Apply(parse);
             var value = parse.GetValue(target)!;
             var loaded = TrainedPolicyTarget.Load(value, parse.GetResult(scenarioOption) is null ? null : parse.GetValue(scenarioOption), parse.GetResult(set) is null ? null : parse.GetValue(set) ?? [], parse.GetValue(store)!, "diagnosing");
             var (scenarioId, scenario, parameters, agent, label) = (loaded.ScenarioId, loaded.Scenario, loaded.Parameters, loaded.Agent, loaded.Label);

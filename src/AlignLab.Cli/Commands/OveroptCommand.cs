@@ -30,8 +30,11 @@ internal static class OveroptCommand
         var command = new Command("overopt", "Exact overoptimisation curves: gold (intended) return against KL from the random policy for KL-regularised optimisers and best-of-n, and against planning horizon.") { id, level, set, betas, samples, seed, json, proxy, store };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
+        var threading = new ThreadingOptions();
+        threading.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            threading.Apply(parse);
             var options = new OveroptimisationOptions { Betas = parse.GetValue(betas), Samples = parse.GetValue(samples), Seed = parse.GetValue(seed) };
             options.Validate();
             var proxyRun = ParseProxy(parse.GetValue(proxy)!);

@@ -31,8 +31,11 @@ internal static class ProbeCommand
         {
             run, target, layer, distribution, levels, seed, anywhere, kind, l2, iterations, testFraction, json, store,
         };
+        var threading = new ThreadingOptions();
+        threading.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            threading.Apply(parse);
             var id = parse.GetValue(run);
             TrainedNetwork trained;
             using (var runs = RunStore.OpenReadOnly(parse.GetValue(store)))

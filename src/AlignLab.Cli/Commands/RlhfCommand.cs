@@ -50,8 +50,11 @@ internal static class RlhfCommand
         };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
+        var threading = new ThreadingOptions();
+        threading.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            threading.Apply(parse);
             var labellers = List(parse.GetValue(labeller)!, "--labeller", s => s);
             var counts = List(parse.GetValue(comparisons)!, "--comparisons", ParseCount);
             var modes = List(parse.GetValue(select)!, "--select", ParseSelection);
