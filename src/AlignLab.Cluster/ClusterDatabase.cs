@@ -65,6 +65,20 @@ public static class ClusterDatabase
         return builder.ConnectionString;
     }
 
+    /// <summary>
+    /// Workers of the cluster that look alive in the membership table: active, with a gateway, and a heartbeat
+    /// (<c>IAmAliveTime</c>) within <paramref name="within"/>.
+    /// </summary>
+    internal static long LiveWorkers(string connection, TimeSpan within)
+    {
+        using var c = new NpgsqlConnection(connection);
+        c.Open();
+        using var command = new NpgsqlCommand("SELECT count(*) FROM OrleansMembershipTable WHERE DeploymentId = @d AND Status = 3 AND ProxyPort > 0 AND IAmAliveTime > now() - @w", c);
+        command.Parameters.AddWithValue("d", ClusterId);
+        command.Parameters.AddWithValue("w", within);
+        return (long)command.ExecuteScalar()!;
+    }
+
     /// <summary>The membership script embedded in this assembly (Sql/membership.sql).</summary>
     internal static string MembershipScript()
     {

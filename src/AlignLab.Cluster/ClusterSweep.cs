@@ -55,6 +55,12 @@ public static class ClusterSweep
     /// <summary>How often each unfinished job is polled.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How long the submitter tries to connect to a worker's gateway.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>A worker whose last heartbeat in the membership table is older than this is not counted as running.</summary>
+    private static readonly TimeSpan LiveWithin = TimeSpan.FromSeconds(60);
+
     /// <summary>How long the sweep waits without reaching any worker before it gives up.</summary>
     public static readonly TimeSpan NoWorkerTimeout = TimeSpan.FromSeconds(90);
 
@@ -72,15 +78,22 @@ public static class ClusterSweep
         ArgumentException.ThrowIfNullOrWhiteSpace(sweep);
         var requests = specs.Select((s, i) => JobRequest.For(sweep, i, s)).ToList();
         var connection = ClusterDatabase.Ensure(cluster);
+        if (ClusterDatabase.LiveWorkers(connection, LiveWithin) == 0)
+        {
+            throw new ClusterException($"no AlignLab worker is running in the cluster at {Display(cluster)}; start one with: alignlab worker --cluster {Display(cluster)}");
+        }
+
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleansClient(client => ConfigureClient(client, connection));
         using var host = builder.Build();
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connecting.CancelAfter(ConnectTimeout);
         try
         {
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            await host.StartAsync(connecting.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new ClusterException($"no AlignLab worker is running in the cluster at {Display(cluster)}; start one with: alignlab worker --cluster {Display(cluster)} ({e.Message.ReplaceLineEndings(" ")})", e);
         }

@@ -66,11 +66,13 @@ public static class WorkerHost
         });
         silo.Configure<ClusterMembershipOptions>(o =>
         {
-            // A dead worker is declared dead after about three missed probes of two seconds, so its runs move on soon.
+            // A killed worker is noticed within seconds, so its runs move on soon: three missed probes of two seconds,
+            // or a heartbeat in the table (written every 3 s) missed three times, which a joining worker also honours.
             o.ProbeTimeout = TimeSpan.FromSeconds(2);
             o.NumMissedProbesLimit = 3;
             o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
-            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(3);
+            o.NumMissedTableIAmAliveLimit = 3;
         });
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton<WorkerSlots>();
