@@ -21,7 +21,11 @@ public sealed record ClusterProgress(int Index, JobState State, int Finished, in
 /// <param name="Worker">The worker that finished it.</param>
 /// <param name="Resumed">Whether it was resumed from another worker's checkpoint.</param>
 /// <param name="ResultJson">The stored result (the same document <c>train</c> stores).</param>
-public sealed record ClusterRunResult(int Index, long RunId, string Worker, bool Resumed, string? ResultJson);
+/// <param name="Diagnosis">
+/// The run's goal attribution, as <see cref="ExperimentResult.Diagnosis"/> of the same run on one machine (what
+/// <c>sweep</c>'s table is made of); null only if the worker died between storing the result and storing this.
+/// </param>
+public sealed record ClusterRunResult(int Index, long RunId, string Worker, bool Resumed, string? ResultJson, Diagnostics.Diagnosis? Diagnosis);
 
 /// <summary>No worker can be reached, or the cluster lost every worker: one line, exit 2 on the command line.</summary>
 public sealed class ClusterException : UserInputException
@@ -182,7 +186,10 @@ public static class ClusterSweep
         }
 
         using var runs = RunStore.OpenReadOnly(store);
-        return [.. states.Select((s, i) => new ClusterRunResult(i, s!.RunId!.Value, s.Worker, resumed[i], runs.GetRun(s.RunId.Value).ResultJson))];
+        var jobs = runs as PostgresRunStore;
+        return [.. states.Select((s, i) => new ClusterRunResult(
+            i, s!.RunId!.Value, s.Worker, resumed[i], runs.GetRun(s.RunId.Value).ResultJson,
+            jobs?.JobDiagnosis(requests[i].Sweep, requests[i].Index) is { } json ? DiagnosisJson.Read(json) : null))];
     }
 
     private static string Display(string cluster) => PostgresLocation.Display(PostgresLocation.Parse(cluster));

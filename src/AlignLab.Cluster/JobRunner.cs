@@ -49,7 +49,7 @@ internal static class JobRunner
                 resumed = true;
                 var recorder = RunRecorder.Open(runs, existing, Checkpointed);
                 report(new JobState(JobPhase.Running, existing, runs.LatestCheckpointStep(existing) ?? 0, worker, true, null));
-                Experiment.Resume(recorder);
+                runs.SetJobDiagnosis(request.Sweep, request.Index, DiagnosisJson.Write(Experiment.Resume(recorder).Diagnosis));
                 return new JobState(JobPhase.Finished, existing, runs.LatestCheckpointStep(existing) ?? 0, worker, true, null);
             }
 
@@ -65,7 +65,7 @@ internal static class JobRunner
             var recorder = RunRecorder.Create(runs, spec, Checkpointed);
             runId = recorder.RunId;
             report(new JobState(JobPhase.Running, runId, 0, worker, false, null));
-            Experiment.Run(recorder.Spec, recorder);
+            runs.SetJobDiagnosis(request.Sweep, request.Index, DiagnosisJson.Write(Experiment.Run(recorder.Spec, recorder).Diagnosis));
         }
         finally
         {

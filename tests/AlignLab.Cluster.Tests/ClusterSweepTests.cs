@@ -67,7 +67,8 @@ public sealed class ClusterSweepTests : IDisposable
             Assert.Equal("ok", clusterStore.IntegrityCheck());
             for (var i = 0; i < specs.Count; i++)
             {
-                Assert.Equal(Sweeps.Snapshot(localStore, local[i]), Sweeps.Snapshot(clusterStore, results[i].RunId));
+                Assert.Equal(DiagnosisJson.Write(local[i].Result.Diagnosis), DiagnosisJson.Write(results[i].Diagnosis!));
+                Assert.Equal(Sweeps.Snapshot(localStore, local[i].RunId), Sweeps.Snapshot(clusterStore, results[i].RunId));
                 Assert.Equal(RunStatus.Finished, clusterStore.GetRun(results[i].RunId).Status);
             }
         }

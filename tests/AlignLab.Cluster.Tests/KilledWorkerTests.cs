@@ -112,11 +112,12 @@ public sealed class KilledWorkerTests : IDisposable
         Assert.Equal(runId, result.RunId);
         Assert.True(result.Resumed);
         Assert.Equal("second", result.Worker);
+        Assert.NotNull(result.Diagnosis);
 
         var local = Sweeps.RunLocally(Path.Combine(_dir, "local.db"), [spec]);
         using var clusterStore = RunStore.OpenReadOnly(database);
         using var localStore = RunStore.OpenReadOnly(Path.Combine(_dir, "local.db"));
-        Assert.Equal(Sweeps.Snapshot(localStore, local[0]), Sweeps.Snapshot(clusterStore, runId));
+        Assert.Equal(Sweeps.Snapshot(localStore, local[0].RunId), Sweeps.Snapshot(clusterStore, runId));
         Assert.Equal("ok", clusterStore.IntegrityCheck());
     }
 }

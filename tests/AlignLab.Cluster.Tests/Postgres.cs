@@ -11,7 +11,7 @@ namespace AlignLab.Cluster.Tests;
 public sealed class Postgres : IDisposable
 {
     /// <summary>The role .ci/run creates.</summary>
-    public const string DefaultAdmin = "Host=127.0.0.1;Port=5432;Username=alignlab;Password=alignlab;Database=postgres;Timeout=5";
+    public const string DefaultAdmin = "Host=127.0.0.1;Port=5432;Username=alignlab;Password=alignlab;Database=postgres;Timeout=15";
 
     private static int _counter;
     private readonly List<string> _databases = [];

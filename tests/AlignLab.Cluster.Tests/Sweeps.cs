@@ -17,19 +17,18 @@ internal static class Sweeps
            select new ExperimentSpec(scenario, "q", steps, seed, scenario.StartsWith("Cheese", StringComparison.Ordinal) ? new Dictionary<string, string> { ["size"] = "5" } : null, CurvePoints: 12, EvalLevels: 4, Episodes: 10),
     ];
 
-    /// <summary>Runs <paramref name="specs"/> one after another in an SQLite store, as <c>sweep</c> does on one machine; the run ids in order.</summary>
-    public static List<long> RunLocally(string store, IEnumerable<ExperimentSpec> specs)
+    /// <summary>Runs <paramref name="specs"/> one after another in an SQLite store, as <c>sweep</c> does on one machine; the run ids and results in order.</summary>
+    public static List<(long RunId, ExperimentResult Result)> RunLocally(string store, IEnumerable<ExperimentSpec> specs)
     {
         using var runs = RunStore.Open(store);
-        var ids = new List<long>();
+        var done = new List<(long, ExperimentResult)>();
         foreach (var spec in specs)
         {
             var recorder = RunRecorder.Create(runs, spec);
-            Experiment.Run(recorder.Spec, recorder);
-            ids.Add(recorder.RunId);
+            done.Add((recorder.RunId, Experiment.Run(recorder.Spec, recorder)));
         }
 
-        return ids;
+        return done;
     }
 
     /// <summary>Everything a finished run left in <paramref name="store"/> but timestamps and its lease: config, status, result, curve, last checkpoint (bytes), episodes.</summary>

@@ -12,7 +12,7 @@ namespace AlignLab.Runs;
 internal static partial class PostgresLocation
 {
     /// <summary>Seconds to wait for a server before saying it cannot be reached (unless the text sets <c>Timeout</c>).</summary>
-    public const int ConnectTimeoutSeconds = 5;
+    public const int ConnectTimeoutSeconds = 15;
 
     /// <summary>Whether <paramref name="location"/> is a PostgreSQL URL or an Npgsql connection string.</summary>
     public static bool IsPostgres(string location) =>

@@ -73,6 +73,7 @@ internal sealed class PostgresRunStore : RunStore
             sweep TEXT NOT NULL,
             idx INTEGER NOT NULL,
             run BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            diagnosis TEXT,
             PRIMARY KEY (sweep, idx));
         """;
 
@@ -401,6 +402,14 @@ internal sealed class PostgresRunStore : RunStore
     /// <summary>The run recorded for job <paramref name="index"/> of cluster sweep <paramref name="sweep"/>, or null.</summary>
     internal long? JobRun(string sweep, int index) => Read(() =>
         Scalar(null, "SELECT run FROM cluster_jobs WHERE sweep = @s AND idx = @i", ("s", sweep), ("i", index)) is long run ? run : (long?)null);
+
+    /// <summary>Keeps the goal attribution (<c>Diagnosis</c> as JSON) of the finished run of job <paramref name="index"/> of sweep <paramref name="sweep"/>, for the sweep's table.</summary>
+    internal void SetJobDiagnosis(string sweep, int index, string json) =>
+        Write(tx => Execute(tx, "UPDATE cluster_jobs SET diagnosis = @j WHERE sweep = @s AND idx = @i", ("j", json), ("s", sweep), ("i", index)));
+
+    /// <summary>The goal attribution kept by <see cref="SetJobDiagnosis"/>, or null.</summary>
+    internal string? JobDiagnosis(string sweep, int index) => Read(() =>
+        Scalar(null, "SELECT diagnosis FROM cluster_jobs WHERE sweep = @s AND idx = @i", ("s", sweep), ("i", index)) as string);
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
