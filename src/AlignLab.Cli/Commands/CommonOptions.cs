@@ -6,15 +6,19 @@ namespace AlignLab.Cli.Commands;
 /// <summary>Options several commands share, with their validation, so each says the same thing.</summary>
 internal static class CommonOptions
 {
-    /// <summary><c>--store FILE</c>: the run store (default <see cref="RunStore.DefaultPath"/>); an empty name is refused rather than replaced by the default.</summary>
+    /// <summary>
+    /// <c>--store FILE|postgres://...</c>: the run store (default <see cref="RunStore.DefaultPath"/>), an SQLite file or a
+    /// PostgreSQL database (<see cref="RunStore.IsPostgres"/>: a <c>postgres://</c> URL or an Npgsql connection string), as
+    /// <see cref="RunStore.Open"/> reads it; an empty name is refused rather than replaced by the default.
+    /// </summary>
     public static Option<string> Store(string description = "The run store file (SQLite).")
     {
-        var store = new Option<string>("--store") { Description = $"{description} Default: {RunStore.DefaultPath} in the working directory.", DefaultValueFactory = _ => RunStore.DefaultPath };
+        var store = new Option<string>("--store") { Description = $"{description} Or a PostgreSQL database shared by several machines: postgres://user:password@host:port/database. Default: {RunStore.DefaultPath} in the working directory.", DefaultValueFactory = _ => RunStore.DefaultPath };
         store.Validators.Add(result =>
         {
             if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
             {
-                result.AddError("--store needs a file name.");
+                result.AddError("--store needs a file name or a postgres:// location.");
             }
         });
         return store;

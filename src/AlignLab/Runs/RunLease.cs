@@ -14,7 +14,8 @@ namespace AlignLab.Runs;
 /// <param name="Pid">The process id.</param>
 /// <param name="ProcessStart">When that process started (UTC), to tell it from a later process given the same pid.</param>
 /// <param name="Claimed">When the lease was taken (UTC).</param>
-internal sealed record RunLease(int Pid, DateTimeOffset? ProcessStart, DateTimeOffset Claimed)
+/// <param name="Host">The machine the process runs on, where the store is shared by several (PostgreSQL); null for a local file.</param>
+internal sealed record RunLease(int Pid, DateTimeOffset? ProcessStart, DateTimeOffset Claimed, string? Host = null)
 {
     /// <summary>Start times of one process read at two moments differ by rounding only.</summary>
     private static readonly TimeSpan StartTolerance = TimeSpan.FromSeconds(2);
@@ -34,7 +35,7 @@ internal sealed record RunLease(int Pid, DateTimeOffset? ProcessStart, DateTimeO
             }
 
             var start = node["process_start"]?.GetValue<string>();
-            return new RunLease(pid, start is null ? null : Time(start), Time(claimed));
+            return new RunLease(pid, start is null ? null : Time(start), Time(claimed), node["host"]?.GetValue<string>());
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
@@ -43,12 +44,21 @@ internal sealed record RunLease(int Pid, DateTimeOffset? ProcessStart, DateTimeO
     }
 
     /// <summary>The lease as stored.</summary>
-    public string ToJson() => new JsonObject
+    public string ToJson()
     {
-        ["pid"] = Pid,
-        ["process_start"] = ProcessStart?.ToString("O", CultureInfo.InvariantCulture),
-        ["claimed"] = Claimed.ToString("O", CultureInfo.InvariantCulture),
-    }.ToJsonString();
+        var json = new JsonObject
+        {
+            ["pid"] = Pid,
+            ["process_start"] = ProcessStart?.ToString("O", CultureInfo.InvariantCulture),
+            ["claimed"] = Claimed.ToString("O", CultureInfo.InvariantCulture),
+        };
+        if (Host is not null)
+        {
+            json["host"] = Host;
+        }
+
+        return json.ToJsonString();
+    }
 
     /// <summary>Whether the lease is this process's own.</summary>
     public bool IsThisProcess() => Pid == Environment.ProcessId && SameStart(StartOf(Pid));
