@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using AlignLab.Errors;
 using AlignLab.Interpretability;
 using AlignLab.Interpretability.Steering;
+using AlignLab.Reports;
 using AlignLab.Runs;
 
 namespace AlignLab.Cli.Commands;
@@ -25,15 +26,18 @@ internal static class SteerCommand
         var coefficient = new Option<double>("--coefficient") { Description = "activation + C · vector; the default −1 subtracts the vector (Turner et al.).", DefaultValueFactory = _ => -1.0 };
         var retarget = new Option<string?>("--retarget") { Description = "ROW,COL: retarget to this cell on every level where it is open." };
         var retargetAll = new Option<bool>("--retarget-all") { Description = "Retarget to every open cell of every level (a heatmap over the whole maze)." };
-        var strength = new Option<double>("--strength") { Description = "The value written at the target, as a multiple of each goal channel's largest activation.", DefaultValueFactory = _ => 1.0 };
+        var mode = new Option<string>("--retarget-mode") { Description = "patch (the goal channels' maps from the same maze with the goal object at the target) or clamp (a high value at the target cell).", DefaultValueFactory = _ => "patch" };
+        var channels = new Option<int>("--channels") { Description = "Channels retargeted: 0 for those the attribution finds above its baseline, k for the k with the largest effect.", DefaultValueFactory = _ => 0 };
+        var strength = new Option<double>("--strength") { Description = "With clamp: the value written at the target, as a multiple of each goal channel's largest activation.", DefaultValueFactory = _ => 1.0 };
         var distribution = new Option<string>("--distribution") { Description = "The generated distribution the levels are drawn from.", DefaultValueFactory = _ => "deploy" };
         var levels = new Option<int>("--levels") { Description = "Levels evaluated exactly (and, drawn separately, levels for the mean vector and the attribution).", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the level draws and the attribution.", DefaultValueFactory = _ => 0UL };
+        var figures = new Option<string?>("--figures") { Description = "Write the figures (SVG: visits with and without the vector, medians by distance, retargeting heatmap) into this folder." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var store = CommonOptions.Store();
         var command = new Command("steer", "Steer a trained maze policy: subtract the goal (cheese) vector, or retarget it to a cell, and measure the effect exactly on every level.")
         {
-            run, layer, vector, coefficient, retarget, retargetAll, strength, distribution, levels, seed, json, store,
+            run, layer, vector, coefficient, retarget, retargetAll, mode, channels, strength, distribution, levels, seed, figures, json, store,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -44,6 +48,12 @@ internal static class SteerCommand
                 "level" => GoalVectorKind.Level,
                 "none" => GoalVectorKind.None,
                 var other => throw new UserInputException($"--vector must be goal, level or none, not '{other}'."),
+            };
+            var retargetMode = parse.GetValue(mode) switch
+            {
+                "patch" => RetargetMode.Patch,
+                "clamp" => RetargetMode.Clamp,
+                var other => throw new UserInputException($"--retarget-mode must be patch or clamp, not '{other}'."),
             };
             var retargetText = parse.GetValue(retarget);
             var all = parse.GetValue(retargetAll);
@@ -72,9 +82,12 @@ internal static class SteerCommand
                 Seed = parse.GetValue(seed),
                 RetargetCells = cells,
                 RetargetAll = all,
+                RetargetMode = retargetMode,
+                RetargetChannels = parse.GetValue(channels),
                 RetargetStrength = parse.GetValue(strength),
             };
             var result = SteeringExperiment.Run(trained, options);
+            var written = parse.GetValue(figures) is { } folder ? WriteFigures(result, folder) : [];
             if (parse.GetValue(json))
             {
                 Console.WriteLine(Json(id, trained, result).ToJsonString());
@@ -82,9 +95,26 @@ internal static class SteerCommand
             }
 
             Print(id, trained, result);
+            foreach (var path in written)
+            {
+                Console.WriteLine($"  wrote {path}");
+            }
+
             return 0;
         }));
         return command;
+    }
+
+    private static IReadOnlyList<string> WriteFigures(SteeringResult result, string folder)
+    {
+        try
+        {
+            return SteeringCharts.WriteAll(result, folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserInputException($"--figures {folder}: {e.Message}");
+        }
     }
 
     private static int ParseCell(string text, int height, int width)
@@ -139,6 +169,10 @@ internal static class SteerCommand
 
         if (result.Retarget is { } r)
         {
+            Console.WriteLine($"  retargeted channels: {string.Join(", ", r.Channels)}");
+            Console.WriteLine(o.RetargetMode == RetargetMode.Clamp
+                ? $"  retargeting by clamping the goal channels at the target to {string.Join(", ", r.Values.Select(v => ResultPrinter.N(v)))}"
+                : "  retargeting by patching the goal channels with their maps for the goal object at the target");
             Console.WriteLine($"  retargeting (target reached with P ≥ {ResultPrinter.N(o.SuccessProbability)}; steered vs unsteered, pooled over level × target pairs):");
             Console.WriteLine($"  {"targets",-32} {"pairs",6} {"steered",8} {"unsteered",9}");
             Rate("on the path to the " + o.Landmark, r.OnPath);
@@ -225,6 +259,7 @@ internal static class SteerCommand
             static JsonObject Rate(RetargetRate rate) => new() { ["pairs"] = rate.Pairs, ["steered"] = ResultPrinter.J(rate.Steered), ["unsteered"] = ResultPrinter.J(rate.Unsteered) };
             json["retarget"] = new JsonObject
             {
+                ["mode"] = o.RetargetMode.ToString().ToLowerInvariant(),
                 ["channels"] = new JsonArray([.. r.Channels.Select(c => (JsonNode)c)]),
                 ["values"] = new JsonArray([.. r.Values.Select(v => J(v))]),
                 ["on_path"] = Rate(r.OnPath),

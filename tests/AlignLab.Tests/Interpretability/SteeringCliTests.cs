@@ -24,11 +24,13 @@ public sealed class SteeringCliTests : IDisposable
         Assert.Equal(-2.0, (double)json["coefficient"]!);
         Assert.NotNull(json["retarget"]);
 
-        (code, output, error) = CliTests.Run("steer", "1", "--levels", "3", "--vector", "level", "--store", store);
+        var figures = Path.Combine(_dir, "figures");
+        (code, output, error) = CliTests.Run("steer", "1", "--levels", "3", "--vector", "level", "--store", store, "--figures", figures);
         Assert.True(code == 0, error);
         Assert.Contains("median P(cheese | decision square)", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(figures, "buckets.svg")));
 
-        foreach (var bad in new[] { new[] { "--retarget", "9,9" }, ["--retarget", "x"], ["--vector", "cheese"], ["--layer", "conv7"], ["--levels", "0"], ["--distribution", "nowhere"], ["--retarget", "1,1", "--retarget-all"] })
+        foreach (var bad in new[] { new[] { "--retarget", "9,9" }, ["--retarget", "x"], ["--vector", "cheese"], ["--layer", "conv7"], ["--levels", "0"], ["--distribution", "nowhere"], ["--retarget", "1,1", "--retarget-all"], ["--retarget-mode", "move"] })
         {
             (code, _, error) = CliTests.Run(["steer", "1", "--store", store, .. bad]);
             Assert.True(code == 2, $"{string.Join(' ', bad)}: exit {code}, {error}");

@@ -174,6 +174,24 @@ public sealed class SteeringTests
     }
 
     [Fact]
+    public void Expected_visits_of_a_scripted_policy_equal_the_hand_values()
+    {
+        var level = Branching();
+        var horizon = level.World.MaxSteps;
+        var visits = level.ExpectedVisits(level.PolicyTable(Scripted(level)), horizon);
+
+        // Start, (4,1) and the decision square once; the cheese branch 0.7 each and ends on the cheese; the corner
+        // branch 0.3 each on its way, then stays on the corner (moving right into the wall) for the rest of the episode.
+        Assert.Equal(1.0, visits[level.Start], 1e-12);
+        Assert.Equal(1.0, visits[Cell(3, 1)], 1e-12);
+        Assert.Equal(0.7, visits[Cell(3, 2)], 1e-12);
+        Assert.Equal(0.7, visits[level.GoalCell], 1e-12);
+        Assert.Equal(0.3, visits[Cell(1, 3)], 1e-12);
+        Assert.Equal(0.3 * (horizon - 8 + 1), visits[level.LandmarkCell], 1e-9);
+        Assert.Equal((0.7 * 5) + (0.3 * (horizon + 1)), visits.Sum(), 1e-9);
+    }
+
+    [Fact]
     public void Reach_probabilities_of_a_random_walk_equal_the_solvers_goal_values_on_drawn_levels()
     {
         foreach (var grid in Cheese.SampleLevels("deploy", 4, 11, Seven))
@@ -300,11 +318,13 @@ public sealed class SteeringTests
         var trained = TrainedNetwork.FromAgent(Cheese, Seven, CnnAgent(world, 6));
         var options = new SteeringOptions
         {
-            Levels = 6,
-            VectorLevels = 6,
+            Levels = 4,
+            VectorLevels = 4,
             Seed = 9,
             RetargetAll = true,
-            Attribution = new ChannelAttributionOptions { Resamples = 1, RandomDirections = 20 },
+            RetargetChannels = 3,
+            VisitLevels = 2,
+            Attribution = new ChannelAttributionOptions { Resamples = 1, RandomDirections = 10 },
         };
         var a = SteeringExperiment.Run(trained, options);
         var b = SteeringExperiment.Run(trained, options);
@@ -313,7 +333,11 @@ public sealed class SteeringTests
         Assert.Equal(a.Attribution!.ChannelEffects, b.Attribution!.ChannelEffects);
         Assert.Equal(a.Retarget!.Cells, b.Retarget!.Cells);
         Assert.NotEqual(a.Levels.Select(l => l.GoalCell), c.Levels.Select(l => l.GoalCell));
-        Assert.Equal(6, a.Buckets.Sum(x => x.Levels));
+        Assert.Equal(4, a.Buckets.Sum(x => x.Levels));
+        Assert.Equal(3, a.Retarget.Channels.Count);
+        Assert.Equal(a.Attribution.ChannelEffects.Max(), a.Attribution.ChannelEffects[a.Retarget.Channels[0]]);
+        Assert.Equal(2, a.Visits.Count);
+        Assert.Equal(a.Visits[1].Before, b.Visits[1].Before);
         Assert.All(a.Levels, l => Assert.InRange(l.After.ReachGoal, 0, 1));
         Assert.Throws<UserInputException>(() => SteeringExperiment.Run(trained, options with { Distribution = "deplyo" }));
         Assert.Throws<UserInputException>(() => SteeringExperiment.Run(trained, options with { Layer = "conv9" }));

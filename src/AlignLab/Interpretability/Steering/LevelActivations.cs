@@ -60,16 +60,46 @@ internal sealed class LevelActivations
             throw new ArgumentException($"The intervention is at layer {intervention.Layer}, not at the recorded layer {Layer}.", nameof(intervention));
         }
 
-        var open = Level.OpenCells;
-        var actions = _network.OutputSize;
         _values.CopyTo(_scratch, 0);
         if (intervention is not null)
         {
-            for (var i = 0; i < open.Count; i++)
+            for (var i = 0; i < Level.OpenCells.Count; i++)
             {
                 intervention.Apply(_scratch.AsSpan(i * Size, Size));
             }
         }
+
+        return Finish(greedy);
+    }
+
+    /// <summary>
+    /// The policy's table with channels <paramref name="channels"/> (each <paramref name="area"/> values) of every cell's
+    /// activation replaced by the same channels recorded on <paramref name="source"/> (the same maze, so the same open
+    /// cells, with the goal object elsewhere).
+    /// </summary>
+    public double[] TablePatched(LevelActivations source, IReadOnlyList<int> channels, int area, bool greedy)
+    {
+        if (source.Level.OpenCells.Count != Level.OpenCells.Count || source.Size != Size)
+        {
+            throw new ArgumentException("The source level must be the same maze recorded at the same layer.", nameof(source));
+        }
+
+        _values.CopyTo(_scratch, 0);
+        for (var i = 0; i < Level.OpenCells.Count; i++)
+        {
+            foreach (var c in channels)
+            {
+                source._values.AsSpan((i * Size) + (c * area), area).CopyTo(_scratch.AsSpan((i * Size) + (c * area), area));
+            }
+        }
+
+        return Finish(greedy);
+    }
+
+    private double[] Finish(bool greedy)
+    {
+        var open = Level.OpenCells;
+        var actions = _network.OutputSize;
 
         var layers = _network.Layers.Count - Layer - 1;
         if (layers > 0)

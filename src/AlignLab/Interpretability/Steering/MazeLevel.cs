@@ -310,4 +310,58 @@ public sealed class MazeLevel
 
         return value;
     }
+
+    /// <summary>
+    /// Exact expected number of steps the agent spends on each cell during an episode of at most
+    /// <paramref name="horizon"/> moves from the start under the policy <paramref name="table"/>, the start counted once
+    /// and a terminal tile once when entered.
+    /// </summary>
+    public double[] ExpectedVisits(ReadOnlySpan<double> table, int horizon)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(horizon);
+        var actions = World.ActionLetters.Length;
+        if (table.Length != _cells.Length * actions)
+        {
+            throw new ArgumentException($"Expected {_cells.Length}×{actions} probabilities.", nameof(table));
+        }
+
+        var visits = new double[_cells.Length];
+        var mass = new double[_cells.Length];
+        var next = new double[_cells.Length];
+        mass[Start] = 1;
+        visits[Start] = 1;
+        for (var step = 0; step < horizon; step++)
+        {
+            Array.Clear(next);
+            foreach (var c in _openCells)
+            {
+                if (mass[c] == 0 || World.TileOf((char)_cells[c]) is { Terminal: true })
+                {
+                    continue;
+                }
+
+                for (var a = 0; a < actions; a++)
+                {
+                    next[_neighbour[(c * actions) + a]] += mass[c] * table[(c * actions) + a];
+                }
+            }
+
+            for (var c = 0; c < visits.Length; c++)
+            {
+                visits[c] += next[c];
+            }
+
+            (mass, next) = (next, mass);
+        }
+
+        return visits;
+    }
+
+    /// <summary>The map as rows of text, the agent drawn at its start.</summary>
+    public IReadOnlyList<string> Rows()
+    {
+        var board = new byte[_cells.Length];
+        Board(Start, board);
+        return [.. Enumerable.Range(0, Height).Select(r => new string([.. board.AsSpan(r * Width, Width).ToArray().Select(b => (char)b)]))];
+    }
 }

@@ -16,6 +16,22 @@ public enum GoalVectorKind
     Level,
 }
 
+/// <summary>How the goal-tracking channels are set to a target cell.</summary>
+public enum RetargetMode
+{
+    /// <summary>
+    /// Each goal channel's whole map is replaced by its values on the same maze with the goal object moved to the
+    /// target (the rest of the network still sees the real goal object).
+    /// </summary>
+    Patch,
+
+    /// <summary>
+    /// Each goal channel is overwritten at the target cell with a high value (<see cref="SteeringOptions.RetargetStrength"/>
+    /// times its largest activation on the attribution levels), as Turner et al. clamp one activation.
+    /// </summary>
+    Clamp,
+}
+
 /// <summary>What <see cref="SteeringExperiment.Run"/> measures. Every probability is exact (see <see cref="MazeLevel.ReachProbabilities"/>).</summary>
 public sealed record SteeringOptions
 {
@@ -56,7 +72,16 @@ public sealed record SteeringOptions
     public bool RetargetAll { get; init; }
 
     /// <summary>
-    /// The value written into each goal-tracking channel at the target cell, as a multiple of that channel's largest
+    /// How many channels are retargeted: 0 for the goal-tracking channels the attribution finds (above its baseline),
+    /// k &gt; 0 for the k channels with the largest attribution effect, whether or not they pass the baseline.
+    /// </summary>
+    public int RetargetChannels { get; init; }
+
+    /// <summary>How the goal-tracking channels are set to the target.</summary>
+    public RetargetMode RetargetMode { get; init; } = RetargetMode.Patch;
+
+    /// <summary>
+    /// With <see cref="RetargetMode.Clamp"/>, the value written into each goal-tracking channel at the target cell, as a multiple of that channel's largest
     /// activation over the attribution levels' start observations.
     /// </summary>
     public double RetargetStrength { get; init; } = 1;
@@ -66,6 +91,9 @@ public sealed record SteeringOptions
 
     /// <summary>A cell is near the landmark path when it is at most this many moves from the shortest path from the start to the landmark.</summary>
     public int NearPath { get; init; } = 3;
+
+    /// <summary>For how many of the evaluated levels (the first ones) the expected visits per cell are kept, before and after, for heatmaps.</summary>
+    public int VisitLevels { get; init; } = 4;
 
     /// <summary>How the goal-tracking channels are found for retargeting.</summary>
     public ChannelAttributionOptions Attribution { get; init; } = new();
@@ -84,6 +112,12 @@ public sealed record LevelOutcome(double ReachGoal, double ReachLandmark, double
 /// <param name="Before">Outcome of the unsteered policy.</param>
 /// <param name="After">Outcome with the goal vector added.</param>
 public sealed record SteeredLevel(int GoalCell, int LandmarkDistance, int DecisionSquare, LevelOutcome Before, LevelOutcome After);
+
+/// <summary>Where the agent goes on one level: the exact expected steps spent on each cell in an episode, unsteered and steered.</summary>
+/// <param name="Map">The level's rows, the agent at its start.</param>
+/// <param name="Before">Expected visits per cell (row-major), unsteered.</param>
+/// <param name="After">The same with the goal vector.</param>
+public sealed record LevelVisits(IReadOnlyList<string> Map, IReadOnlyList<double> Before, IReadOnlyList<double> After);
 
 /// <summary>Medians over the levels whose goal object lies at a Manhattan distance Low..High from the landmark cell.</summary>
 /// <param name="Low">Smallest distance in the bucket.</param>
@@ -114,7 +148,7 @@ public sealed record RetargetRate(int Pairs, double Steered, double Unsteered);
 
 /// <summary>Retargeting over the levels.</summary>
 /// <param name="Channels">The goal-tracking channels written.</param>
-/// <param name="Values">The value written into each of them.</param>
+/// <param name="Values">The value written into each of them at the target (clamping; empty when patching).</param>
 /// <param name="Cells">Per target cell.</param>
 /// <param name="OnPath">Targets on the landmark path itself.</param>
 /// <param name="NearPath">Targets 1..<see cref="SteeringOptions.NearPath"/> moves off that path.</param>
@@ -138,9 +172,10 @@ public sealed record RetargetResult(IReadOnlyList<int> Channels, IReadOnlyList<f
 /// <param name="VectorNorm">Euclidean norm of the mean goal vector (NaN for none or per-level vectors).</param>
 /// <param name="Levels">Per evaluated level.</param>
 /// <param name="Buckets">Medians by the goal object's distance from the landmark.</param>
+/// <param name="Visits">Expected visits before and after on the first <see cref="SteeringOptions.VisitLevels"/> levels.</param>
 /// <param name="Attribution">The channel attribution (with retargeting), else null.</param>
 /// <param name="Retarget">Retargeting, else null.</param>
-public sealed record SteeringResult(string Layer, int LayerIndex, int Height, int Width, SteeringOptions Options, double VectorNorm, IReadOnlyList<SteeredLevel> Levels, IReadOnlyList<DistanceBucket> Buckets, ChannelAttributionResult? Attribution, RetargetResult? Retarget)
+public sealed record SteeringResult(string Layer, int LayerIndex, int Height, int Width, SteeringOptions Options, double VectorNorm, IReadOnlyList<SteeredLevel> Levels, IReadOnlyList<DistanceBucket> Buckets, IReadOnlyList<LevelVisits> Visits, ChannelAttributionResult? Attribution, RetargetResult? Retarget)
 {
     /// <summary>Levels with a decision square.</summary>
     public int DecisionLevels => Levels.Count(l => l.DecisionSquare >= 0);
@@ -171,9 +206,9 @@ public static class SteeringExperiment
             throw new UserInputException($"the number of levels must be at least 1, not {Math.Min(options.Levels, options.VectorLevels)}.");
         }
 
-        if (options.BucketWidth < 1 || options.NearPath < 0 || options.SuccessProbability is <= 0 or > 1 || !double.IsFinite(options.Coefficient) || !double.IsFinite(options.RetargetStrength))
+        if (options.BucketWidth < 1 || options.RetargetChannels < 0 || options.VisitLevels < 0 || options.NearPath < 0 || options.SuccessProbability is <= 0 or > 1 || !double.IsFinite(options.Coefficient) || !double.IsFinite(options.RetargetStrength))
         {
-            throw new UserInputException("the bucket width must be at least 1, the near-path distance at least 0, the success probability in (0, 1], and the coefficient and strength finite.");
+            throw new UserInputException("the bucket width must be at least 1, the retargeted channels, the visit levels and the near-path distance at least 0, the success probability in (0, 1], and the coefficient and strength finite.");
         }
 
         var network = trained.Network;
@@ -192,20 +227,28 @@ public static class SteeringExperiment
         float[]? vector = options.Vector == GoalVectorKind.Goal ? GoalVector.Compute(network, layer, side) : null;
         var horizon = levels[0].World.MaxSteps;
         var rows = new List<SteeredLevel>(levels.Count);
+        var visits = new List<LevelVisits>();
         var recorded = new List<LevelActivations>(levels.Count);
         foreach (var level in levels)
         {
             var activations = LevelActivations.Record(network, level, layer);
             recorded.Add(activations);
             var decision = DecisionSquare.Find(level);
-            var before = Outcome(level, activations.Table(null, greedy), decision, horizon);
+            var beforeTable = activations.Table(null, greedy);
+            var before = Outcome(level, beforeTable, decision, horizon);
             var intervention = options.Vector switch
             {
                 GoalVectorKind.Goal => Intervention.Add(layer, vector, options.Coefficient),
                 GoalVectorKind.Level => Intervention.Add(layer, GoalVector.Compute(network, layer, [level]), options.Coefficient),
                 _ => null,
             };
-            var after = intervention is null ? before : Outcome(level, activations.Table(intervention, greedy), decision, horizon);
+            var afterTable = intervention is null ? beforeTable : activations.Table(intervention, greedy);
+            var after = intervention is null ? before : Outcome(level, afterTable, decision, horizon);
+            if (visits.Count < options.VisitLevels)
+            {
+                visits.Add(new LevelVisits(level.Rows(), level.ExpectedVisits(beforeTable, horizon), level.ExpectedVisits(afterTable, horizon)));
+            }
+
             var landmarkDistance = Math.Abs((level.GoalCell / level.Width) - (level.LandmarkCell / level.Width)) + Math.Abs((level.GoalCell % level.Width) - (level.LandmarkCell % level.Width));
             rows.Add(new SteeredLevel(level.GoalCell, landmarkDistance, decision, before, after));
         }
@@ -215,11 +258,14 @@ public static class SteeringExperiment
         if (options.RetargetAll || options.RetargetCells is not null)
         {
             attribution = ChannelAttribution.Compute(network, layer, side, options.Attribution with { Seed = options.Attribution.Seed ^ options.Seed });
-            retarget = Retarget(network, layer, greedy, recorded, side, attribution.GoalChannels, options, horizon);
+            var chosen = options.RetargetChannels == 0
+                ? attribution.GoalChannels
+                : [.. Enumerable.Range(0, attribution.ChannelEffects.Count).OrderByDescending(c => attribution.ChannelEffects[c]).ThenBy(c => c).Take(options.RetargetChannels)];
+            retarget = Retarget(network, layer, greedy, recorded, side, chosen, options, horizon);
         }
 
         return new SteeringResult(network.LayerNames[layer], layer, levels[0].Height, levels[0].Width, options,
-            vector is null ? double.NaN : Math.Sqrt(vector.Sum(v => (double)v * v)), rows, Buckets(rows, options.BucketWidth), attribution, retarget);
+            vector is null ? double.NaN : Math.Sqrt(vector.Sum(v => (double)v * v)), rows, Buckets(rows, options.BucketWidth), visits, attribution, retarget);
     }
 
     /// <summary>The last layer whose output is a convolutional map (its activation), or for an MLP the first hidden activation.</summary>
@@ -333,8 +379,9 @@ public static class SteeringExperiment
                     continue;
                 }
 
-                var indices = channels.Select(c => (c * area) + target).ToArray();
-                var table = activations.Table(Intervention.Overwrite(layer, indices, values), greedy);
+                var table = options.RetargetMode == RetargetMode.Clamp
+                    ? activations.Table(Intervention.Overwrite(layer, channels.Select(c => (c * area) + target).ToArray(), values), greedy)
+                    : activations.TablePatched(LevelActivations.Record(network, level.WithGoalAt(target), layer), channels, area, greedy);
                 var p = level.ReachProbabilities(table, [target], [], horizon)[level.Start];
                 var p0 = level.ReachProbabilities(baseTable, [target], [], horizon)[level.Start];
                 var hit = p >= options.SuccessProbability;
@@ -360,6 +407,6 @@ public static class SteeringExperiment
         var cells = Enumerable.Range(0, cellCount).Where(c => levels[c] > 0)
             .Select(c => new RetargetCell(c, levels[c], steered[c], unsteered[c], nearLevels[c], nearSteered[c], probability[c] / levels[c])).ToList();
         RetargetRate Rate(int k) => new(pairs[k], pairs[k] == 0 ? double.NaN : (double)pairSteered[k] / pairs[k], pairs[k] == 0 ? double.NaN : (double)pairUnsteered[k] / pairs[k]);
-        return new RetargetResult(channels, values, cells, Rate(0), Rate(1), Rate(2));
+        return new RetargetResult(channels, options.RetargetMode == RetargetMode.Clamp ? values : [], cells, Rate(0), Rate(1), Rate(2));
     }
 }
