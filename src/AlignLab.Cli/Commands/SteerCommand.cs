@@ -11,7 +11,7 @@ using AlignLab.Runs;
 namespace AlignLab.Cli.Commands;
 
 /// <summary>
-/// <c>alignlab steer RUN [--layer L] [--vector goal|level|none] [--coefficient C] [--retarget ROW,COL | --retarget-all]</c>:
+/// <c>alignlab steer RUN [--layer L] [--vector goal|level|random|none] [--coefficient C] [--retarget ROW,COL | --retarget-all]</c>:
 /// subtracts the goal vector from a trained maze policy and measures exactly, on every level, P(reach the goal object),
 /// P(reach the corner) and P(goal first | decision square) before and after; with retargeting, finds the goal-tracking
 /// channels by resampling and reports how often writing them at a target cell brings the agent there.
@@ -22,12 +22,13 @@ internal static class SteerCommand
     {
         var run = new Argument<long>("run") { Description = "A ppo or dqn run id in the store (its latest checkpoint)." };
         var layer = new Option<string?>("--layer") { Description = "The layer intervened on: a name (e.g. cact2) or 1-based position. Default: the last convolutional activation." };
-        var vector = new Option<string>("--vector") { Description = "goal (the mean goal vector over separate levels), level (each level's own vector) or none.", DefaultValueFactory = _ => "goal" };
+        var vector = new Option<string>("--vector") { Description = "goal (the mean goal vector over separate levels), level (each level's own vector), random (the control: a random direction of each level's vector's norm) or none.", DefaultValueFactory = _ => "goal" };
         var coefficient = new Option<double>("--coefficient") { Description = "activation + C · vector; the default −1 subtracts the vector (Turner et al.).", DefaultValueFactory = _ => -1.0 };
         var retarget = new Option<string?>("--retarget") { Description = "ROW,COL: retarget to this cell on every level where it is open." };
         var retargetAll = new Option<bool>("--retarget-all") { Description = "Retarget to every open cell of every level (a heatmap over the whole maze)." };
         var mode = new Option<string>("--retarget-mode") { Description = "patch (the goal channels' maps from the same maze with the goal object at the target) or clamp (a high value at the target cell).", DefaultValueFactory = _ => "patch" };
         var channels = new Option<int>("--channels") { Description = "Channels retargeted: 0 for those the attribution finds above its baseline, k for the k with the largest effect.", DefaultValueFactory = _ => 0 };
+        var channelList = new Option<string?>("--channel-list") { Description = "Retarget exactly these channels (comma-separated), e.g. as a control; overrides --channels." };
         var strength = new Option<double>("--strength") { Description = "With clamp: the value written at the target, as a multiple of each goal channel's largest activation.", DefaultValueFactory = _ => 1.0 };
         var distribution = new Option<string>("--distribution") { Description = "The generated distribution the levels are drawn from.", DefaultValueFactory = _ => "deploy" };
         var levels = new Option<int>("--levels") { Description = "Levels evaluated exactly (and, drawn separately, levels for the mean vector and the attribution).", DefaultValueFactory = _ => 100 };
@@ -37,7 +38,7 @@ internal static class SteerCommand
         var store = CommonOptions.Store();
         var command = new Command("steer", "Steer a trained maze policy: subtract the goal (cheese) vector, or retarget it to a cell, and measure the effect exactly on every level.")
         {
-            run, layer, vector, coefficient, retarget, retargetAll, mode, channels, strength, distribution, levels, seed, figures, json, store,
+            run, layer, vector, coefficient, retarget, retargetAll, mode, channels, channelList, strength, distribution, levels, seed, figures, json, store,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -46,8 +47,9 @@ internal static class SteerCommand
             {
                 "goal" => GoalVectorKind.Goal,
                 "level" => GoalVectorKind.Level,
+                "random" => GoalVectorKind.Random,
                 "none" => GoalVectorKind.None,
-                var other => throw new UserInputException($"--vector must be goal, level or none, not '{other}'."),
+                var other => throw new UserInputException($"--vector must be goal, level, random or none, not '{other}'."),
             };
             var retargetMode = parse.GetValue(mode) switch
             {
@@ -84,6 +86,7 @@ internal static class SteerCommand
                 RetargetAll = all,
                 RetargetMode = retargetMode,
                 RetargetChannels = parse.GetValue(channels),
+                RetargetChannelList = parse.GetValue(channelList) is { } text ? ParseChannels(text) : null,
                 RetargetStrength = parse.GetValue(strength),
             };
             var result = SteeringExperiment.Run(trained, options);
@@ -117,6 +120,21 @@ internal static class SteerCommand
         }
     }
 
+    private static int[] ParseChannels(string text)
+    {
+        var parts = text.Split(',');
+        var channels = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out channels[i]))
+            {
+                throw new UserInputException($"--channel-list must be channel numbers separated by commas (e.g. 1,11,13), not '{text}'.");
+            }
+        }
+
+        return channels;
+    }
+
     private static int ParseCell(string text, int height, int width)
     {
         var parts = text.Split(',');
@@ -147,6 +165,7 @@ internal static class SteerCommand
         {
             GoalVectorKind.Goal => $"the mean goal vector over {o.VectorLevels} other levels (norm {ResultPrinter.N(result.VectorNorm)}), coefficient {ResultPrinter.N(o.Coefficient)}",
             GoalVectorKind.Level => $"each level's own goal vector, coefficient {ResultPrinter.N(o.Coefficient)}",
+            GoalVectorKind.Random => $"the control: a random direction of each level's goal vector's norm, coefficient {ResultPrinter.N(o.Coefficient)}",
             _ => "no vector",
         };
         Console.WriteLine($"run {id} ({trained.Agent}, {trained.Scenario.Id}): steering at layer {result.Layer} with {vectorText}; exact on {result.Levels.Count} {o.Distribution} levels ({result.DecisionLevels} with a decision square)");

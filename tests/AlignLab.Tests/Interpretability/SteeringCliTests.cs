@@ -30,7 +30,7 @@ public sealed class SteeringCliTests : IDisposable
         Assert.Contains("median P(cheese | decision square)", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(figures, "buckets.svg")));
 
-        foreach (var bad in new[] { new[] { "--retarget", "9,9" }, ["--retarget", "x"], ["--vector", "cheese"], ["--layer", "conv7"], ["--levels", "0"], ["--distribution", "nowhere"], ["--retarget", "1,1", "--retarget-all"], ["--retarget-mode", "move"] })
+        foreach (var bad in new[] { new[] { "--retarget", "9,9" }, ["--retarget", "x"], ["--vector", "cheese"], ["--layer", "conv7"], ["--levels", "0"], ["--distribution", "nowhere"], ["--retarget", "1,1", "--retarget-all"], ["--retarget-mode", "move"], ["--retarget", "1,1", "--channel-list", "99"], ["--channel-list", "a,b"] })
         {
             (code, _, error) = CliTests.Run(["steer", "1", "--store", store, .. bad]);
             Assert.True(code == 2, $"{string.Join(' ', bad)}: exit {code}, {error}");

@@ -14,6 +14,12 @@ public enum GoalVectorKind
 
     /// <summary>Each level's own vector (its start observation with and without the goal object), as Turner et al. compute it per maze.</summary>
     Level,
+
+    /// <summary>
+    /// The control for <see cref="Level"/>: per level, a random direction (seeded Gaussian) with the norm of that level's
+    /// own goal vector, so that an effect of the goal vector can be told from the effect of any push that large.
+    /// </summary>
+    Random,
 }
 
 /// <summary>How the goal-tracking channels are set to a target cell.</summary>
@@ -76,6 +82,9 @@ public sealed record SteeringOptions
     /// k &gt; 0 for the k channels with the largest attribution effect, whether or not they pass the baseline.
     /// </summary>
     public int RetargetChannels { get; init; }
+
+    /// <summary>When set, exactly these channels are retargeted (overriding <see cref="RetargetChannels"/>), e.g. as a control.</summary>
+    public IReadOnlyList<int>? RetargetChannelList { get; init; }
 
     /// <summary>How the goal-tracking channels are set to the target.</summary>
     public RetargetMode RetargetMode { get; init; } = RetargetMode.Patch;
@@ -226,6 +235,7 @@ public static class SteeringExperiment
         var side = needSide ? Draw(scenario, trained.Parameters, options, options.VectorLevels, vectorSeed) : [];
         float[]? vector = options.Vector == GoalVectorKind.Goal ? GoalVector.Compute(network, layer, side) : null;
         var horizon = levels[0].World.MaxSteps;
+        var controlRng = new Randomness.Rng(options.Seed ^ 0xC047_2013UL);
         var rows = new List<SteeredLevel>(levels.Count);
         var visits = new List<LevelVisits>();
         var recorded = new List<LevelActivations>(levels.Count);
@@ -240,6 +250,7 @@ public static class SteeringExperiment
             {
                 GoalVectorKind.Goal => Intervention.Add(layer, vector, options.Coefficient),
                 GoalVectorKind.Level => Intervention.Add(layer, GoalVector.Compute(network, layer, [level]), options.Coefficient),
+                GoalVectorKind.Random => Intervention.Add(layer, RandomLike(GoalVector.Compute(network, layer, [level]), ref controlRng), options.Coefficient),
                 _ => null,
             };
             var afterTable = intervention is null ? beforeTable : activations.Table(intervention, greedy);
@@ -258,7 +269,13 @@ public static class SteeringExperiment
         if (options.RetargetAll || options.RetargetCells is not null)
         {
             attribution = ChannelAttribution.Compute(network, layer, side, options.Attribution with { Seed = options.Attribution.Seed ^ options.Seed });
-            var chosen = options.RetargetChannels == 0
+            if (options.RetargetChannelList?.FirstOrDefault(c => c < 0 || c >= attribution.ChannelEffects.Count, -1) is { } bad and >= 0)
+            {
+                throw new UserInputException($"channel {bad} does not exist; layer {network.LayerNames[layer]} has channels 0..{attribution.ChannelEffects.Count - 1}.");
+            }
+
+            var chosen = options.RetargetChannelList is { } list ? list
+                : options.RetargetChannels == 0
                 ? attribution.GoalChannels
                 : [.. Enumerable.Range(0, attribution.ChannelEffects.Count).OrderByDescending(c => attribution.ChannelEffects[c]).ThenBy(c => c).Take(options.RetargetChannels)];
             retarget = Retarget(network, layer, greedy, recorded, side, chosen, options, horizon);
@@ -266,6 +283,22 @@ public static class SteeringExperiment
 
         return new SteeringResult(network.LayerNames[layer], layer, levels[0].Height, levels[0].Width, options,
             vector is null ? double.NaN : Math.Sqrt(vector.Sum(v => (double)v * v)), rows, Buckets(rows, options.BucketWidth), visits, attribution, retarget);
+    }
+
+    /// <summary>A seeded Gaussian direction with the Euclidean norm of <paramref name="vector"/>.</summary>
+    private static float[] RandomLike(float[] vector, ref Randomness.Rng rng)
+    {
+        var norm = Math.Sqrt(vector.Sum(v => (double)v * v));
+        var random = new double[vector.Length];
+        var sum = 0.0;
+        for (var i = 0; i < random.Length; i++)
+        {
+            random[i] = rng.NextGaussian();
+            sum += random[i] * random[i];
+        }
+
+        var scale = sum > 0 ? norm / Math.Sqrt(sum) : 0;
+        return [.. random.Select(v => (float)(v * scale))];
     }
 
     /// <summary>The last layer whose output is a convolutional map (its activation), or for an MLP the first hidden activation.</summary>
