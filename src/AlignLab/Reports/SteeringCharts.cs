@@ -12,7 +12,7 @@ namespace AlignLab.Reports;
 /// hand-drawn SVG for maps (where the agent goes with and without the goal vector; retargeting success per cell),
 /// ScottPlot 5 for the distance buckets.
 /// </summary>
-public static partial class SteeringCharts
+internal static partial class SteeringCharts
 {
     private const int Cell = 26;
     private static readonly object Gate = new();
