@@ -40,6 +40,7 @@ internal static class Program
         root.Subcommands.Add(RunsCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(WorkerCommand.Create());
+        root.Subcommands.Add(SteerCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
