@@ -13,43 +13,16 @@ public sealed class KilledWorkerTests : IDisposable
 {
     private readonly Postgres _postgres = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("alignlab-kill-").FullName;
-    private readonly List<Process> _workers = [];
+    private readonly WorkerProcesses _workers = new();
 
     public void Dispose()
     {
-        foreach (var worker in _workers)
-        {
-            if (!worker.HasExited)
-            {
-                worker.Kill();
-                worker.WaitForExit();
-            }
-
-            worker.Dispose();
-        }
-
+        _workers.Dispose();
         _postgres.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 
-    private Process StartWorker(string cluster, string name)
-    {
-        var process = Process.Start(Cli.Start("worker", "--cluster", cluster, "--name", name))!;
-        _workers.Add(process);
-        var joined = new TaskCompletionSource();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains("joined the cluster", StringComparison.Ordinal) == true)
-            {
-                joined.TrySetResult();
-            }
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        Assert.True(joined.Task.Wait(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken), $"worker {name} did not join the cluster");
-        return process;
-    }
+    private Process StartWorker(string cluster, string name) => _workers.Start(cluster, name);
 
     [Fact]
     public async Task AWorkerKilledWhileWritingACheckpointLeavesTheStoreConsistentAndItsRunResumesElsewhere()

@@ -78,7 +78,7 @@ internal static class DemoCommand
             var trainEpisodes = EpisodeSampler.Sample(scenario, "train", entry.Set, result.Policy, quick ? 5 : 20, seed);
             var deployEpisodes = deployName is null ? [] : EpisodeSampler.Sample(scenario, deployName, entry.Set, result.Policy, quick ? 5 : 20, seed);
             recorder.RecordEpisodes(trainEpisodes.Concat(deployEpisodes));
-            var section = ExperimentReport.Section(result, trainEpisodes, deployEpisodes, [new("why it is here", entry.Why), new("run", $"{recorder.RunId} in {storePath}")]);
+            var section = ExperimentReport.Section(result, trainEpisodes, deployEpisodes, [new("why it is here", entry.Why), new("run", $"{recorder.RunId} in {RunStore.Describe(storePath)}")]);
             return (entry, result, recorder.RunId, section);
         }
 
@@ -150,7 +150,7 @@ internal static class DemoCommand
                 array.Add(node);
             }
 
-            Console.WriteLine(new JsonObject { ["seconds"] = elapsed.TotalSeconds, ["report"] = Path.GetFullPath(reportPath), ["store"] = Path.GetFullPath(storePath), ["runs"] = array }.ToJsonString());
+            Console.WriteLine(new JsonObject { ["seconds"] = elapsed.TotalSeconds, ["report"] = Path.GetFullPath(reportPath), ["store"] = RunStore.Describe(storePath), ["runs"] = array }.ToJsonString());
             return 0;
         }
 
@@ -171,7 +171,7 @@ internal static class DemoCommand
 
         AnsiConsole.Write(table);
         Console.WriteLine("spec = specification gap, 1 − score_intended(π*_reward) for the worst reward-optimal tie (exact); obs = observed outer gap, score_reward − score_intended of the trained policy; deploy = reward score on each deployment distribution. Scores are (J − J_random)/(J_optimal − J_random), computed exactly.");
-        Console.WriteLine($"Report: {Path.GetFullPath(reportPath)}  (runs stored in {Path.GetFullPath(storePath)})");
+        Console.WriteLine($"Report: {Path.GetFullPath(reportPath)}  (runs stored in {RunStore.Describe(storePath)})");
         Console.WriteLine($"Done in {elapsed.TotalSeconds:0.0} s.");
         return 0;
     }

@@ -200,7 +200,7 @@ internal static class RlhfCommand
             else
             {
                 var list = string.Join(' ', stored);
-                Console.WriteLine($"Stored as run{(stored.Count == 1 ? string.Empty : "s")} {list} in {runs.Path}; chart and table: alignlab report {list}{(parse.GetValue(store) == RunStore.DefaultPath ? string.Empty : $" --store {parse.GetValue(store)}")}");
+                Console.WriteLine($"Stored as run{(stored.Count == 1 ? string.Empty : "s")} {list} in {runs.Path}; chart and table: alignlab report {list}{(parse.GetValue(store) == RunStore.DefaultPath ? string.Empty : $" --store {RunStore.Describe(parse.GetValue(store)!)}")}");
             }
 
             return 0;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AlignLab.Agents;
+using AlignLab.Cluster;
 using AlignLab.Diagnostics;
 using AlignLab.Experiments;
 using AlignLab.Runs;
@@ -29,8 +30,9 @@ internal static class SweepCommand
         var set = new Option<string[]>("--set") { Description = "Other scenario parameters, key=value; repeatable." };
         var store = CommonOptions.Store("The run store file (SQLite); every run of the sweep is recorded.");
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
+        var cluster = new Option<string?>("--cluster") { Description = "Run the sweep on the workers of the cluster in this PostgreSQL database (postgres://user:password@host:port/database), which is also its run store; see 'alignlab worker'." };
         var agentOptions = new AgentOptions();
-        var command = new Command("sweep", "Train one policy per parameter value and seed; report how the deployment scores move.") { id, param, paramStep, agent, steps, seeds, set, store, json };
+        var command = new Command("sweep", "Train one policy per parameter value and seed; report how the deployment scores move.") { id, param, paramStep, agent, steps, seeds, set, store, json, cluster };
         agentOptions.AddTo(command);
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
@@ -67,44 +69,48 @@ internal static class SweepCommand
             }
 
             threading.Apply(parse);
-            var storePath = parse.GetValue(store)!;
-            using var runs = RunStore.Open(storePath);
-            var rows = new JsonArray();
             var asJson = parse.GetValue(json);
-            if (!asJson)
+            var rows = new JsonArray();
+            var flat = specs.SelectMany(s => s).ToList();
+            var clusterText = parse.GetValue(cluster);
+            if (clusterText is not null && parse.GetResult(store) is { Implicit: false })
             {
-                Console.WriteLine($"{label}: {definition.Name}, {parse.GetValue(steps):N0} steps per run, seeds 0..{seedCount - 1}; scores on deployment (mean over seeds, 95% CI); runs in {runs.Path}");
+                throw new UsageException("--cluster's database is the sweep's run store; leave out --store.");
             }
 
-            // Every run is independent: up to --jobs of them train at once, each writing through its own store
-            // connection (SQLite serialises the writes), their records created in the sweep's order so run ids
-            // are as with --jobs 1, and the rows printed in order as their runs finish.
-            var flat = specs.SelectMany(s => s).ToList();
-            var jobs = Math.Min(threading.Jobs(parse), flat.Count);
-            using var ordered = new OrderedRuns<ExperimentResult>(flat.Count, jobs, (i, inOrder) =>
+            Func<int, Diagnosis> diagnosisOf;
+            using var runs = clusterText is null ? RunStore.Open(parse.GetValue(store)!) : null;
+            using var ordered = runs is null ? null : RunLocally(runs, parse.GetValue(store)!, flat, Math.Min(threading.Jobs(parse), flat.Count), limits);
+            if (!asJson)
             {
-                if (jobs == 1)
-                {
-                    var recorder = RunRecorder.Create(runs, flat[i]);
-                    return Experiment.Run(recorder.Spec, recorder, limits: limits);
-                }
+                Console.WriteLine($"{label}: {definition.Name}, {parse.GetValue(steps):N0} steps per run, seeds 0..{seedCount - 1}; scores on deployment (mean over seeds, 95% CI); runs in {runs?.Path ?? RunStore.Describe(clusterText!)}");
+            }
 
-                using var own = RunStore.Open(storePath);
-                RunRecorder? created = null;
-                inOrder(() => created = RunRecorder.Create(own, flat[i]));
-                return Experiment.Run(created!.Spec, created, limits: limits);
-            });
+            if (ordered is not null)
+            {
+                diagnosisOf = i => ordered.Result(i).Diagnosis;
+            }
+            else
+            {
+                // Every run becomes a job of the cluster; the submitter reports progress on stderr and returns the
+                // stored results in the sweep's order.
+                var key = string.Create(CultureInfo.InvariantCulture, $"sweep-{DateTimeOffset.UtcNow:yyyyMMddHHmmssfff}-{Environment.ProcessId}");
+                var progress = new Progress<ClusterProgress>(p => Console.Error.WriteLine($"  run {p.Index + 1}/{p.Total}: {p.State.Phase} at step {p.State.Step:N0} on {p.State.Worker} ({p.Finished} finished)"));
+                var results = ClusterSweep.RunAsync(clusterText!, key, flat, progress).GetAwaiter().GetResult();
+                diagnosisOf = i => results[i].Diagnosis ?? throw new ClusterException($"run {results[i].RunId} finished without its goal attribution in the store; run 'alignlab diagnose {results[i].RunId} --store ...'.");
+            }
+
             for (var v = 0; v < values.Count; v++)
             {
                 var value = values[v];
-                var results = Enumerable.Range(v * seedCount, seedCount).Select(ordered.Result).ToList();
+                var results = Enumerable.Range(v * seedCount, seedCount).Select(diagnosisOf).ToList();
 
-                var train = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[0].Reward.Mean));
-                var deploy = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[^1].Reward.Mean));
-                var goals = results[0].Diagnosis.Distributions[^1].Goals.Keys
-                    .ToDictionary(g => g, g => Estimate.Of(results.Select(r => r.Diagnosis.Distributions[^1].Goals[g].Mean)), StringComparer.Ordinal);
-                var success = Estimate.Of(results.Select(r => r.Diagnosis.Distributions[^1].RewardReturn.Mean));
-                var misgeneralised = results.Count(r => r.Diagnosis.Classification == GoalClassification.GoalMisgeneralisation);
+                var train = Estimate.Of(results.Select(r => r.Distributions[0].Reward.Mean));
+                var deploy = Estimate.Of(results.Select(r => r.Distributions[^1].Reward.Mean));
+                var goals = results[0].Distributions[^1].Goals.Keys
+                    .ToDictionary(g => g, g => Estimate.Of(results.Select(r => r.Distributions[^1].Goals[g].Mean)), StringComparer.Ordinal);
+                var success = Estimate.Of(results.Select(r => r.Distributions[^1].RewardReturn.Mean));
+                var misgeneralised = results.Count(r => r.Classification == GoalClassification.GoalMisgeneralisation);
                 if (asJson)
                 {
                     var goalJson = new JsonObject();
@@ -141,6 +147,26 @@ internal static class SweepCommand
         }));
         return command;
     }
+
+    /// <summary>
+    /// Trains the runs on this machine. Every run is independent: up to <paramref name="jobs"/> of them train at once,
+    /// each writing through its own store connection (SQLite serialises the writes), their records created in the
+    /// sweep's order so run ids are as with one job, and results read in order as their runs finish.
+    /// </summary>
+    private static OrderedRuns<ExperimentResult> RunLocally(RunStore runs, string storePath, List<ExperimentSpec> flat, int jobs, Solve.SolverLimits limits) =>
+        new(flat.Count, jobs, (i, inOrder) =>
+        {
+            if (jobs == 1)
+            {
+                var recorder = RunRecorder.Create(runs, flat[i]);
+                return Experiment.Run(recorder.Spec, recorder, limits: limits);
+            }
+
+            using var own = RunStore.Open(storePath);
+            RunRecorder? created = null;
+            inOrder(() => created = RunRecorder.Create(own, flat[i]));
+            return Experiment.Run(created!.Spec, created, limits: limits);
+        });
 
     private static (string Name, List<string> Values) ParseParam(string text, int step)
     {

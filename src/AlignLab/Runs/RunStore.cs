@@ -70,6 +70,17 @@ public abstract class RunStore : IDisposable
     /// </summary>
     public static bool IsPostgres(string? location) => location is not null && PostgresLocation.IsPostgres(location);
 
+    /// <summary>
+    /// How a store location shows in output: a PostgreSQL location as <c>postgres://user@host:port/database</c> (never
+    /// its password), a file as its full path.
+    /// </summary>
+    /// <exception cref="RunStoreException">A PostgreSQL location that cannot be read.</exception>
+    public static string Describe(string location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        return PostgresLocation.IsPostgres(location) ? PostgresLocation.Display(PostgresLocation.Parse(location)) : System.IO.Path.GetFullPath(location);
+    }
+
     /// <summary>Records a new run with status <see cref="RunStatus.Running"/> and returns its id.</summary>
     public abstract long CreateRun(RunConfig config);
 
