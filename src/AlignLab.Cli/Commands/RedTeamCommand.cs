@@ -29,8 +29,9 @@ internal static class RedTeamCommand
         var suite = new Option<int>("--suite") { Description = "Designed levels kept per strategy, one audited episode each.", DefaultValueFactory = _ => 20 };
         var show = new Option<int>("--show") { Description = "Designed levels drawn per strategy (from the first seed).", DefaultValueFactory = _ => 2 };
         var shared = new Option<bool>("--per-episode-rationality") { Description = "Fit the goal posterior's temperature and lapse rate per episode (marginalised) instead of once per goal over all suite episodes." };
+        var temperatures = new Option<string?>("--temperatures") { Description = "Comma-separated temperature grid of the goal posterior (default 10^-4 … 10^2); 1e-6 alone is the optimal-set model." };
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
-        var command = new Command("redteam", "Design tests that separate the candidate goals and search levels against the policy; count the policy evaluations each needs against random deployment sampling.") { target, scenarioOption, set, deploySet, store, strategy, distribution, budget, seed, seeds, threshold, suite, show, shared, json };
+        var command = new Command("redteam", "Design tests that separate the candidate goals and search levels against the policy; count the policy evaluations each needs against random deployment sampling.") { target, scenarioOption, set, deploySet, store, strategy, distribution, budget, seed, seeds, threshold, suite, show, shared, temperatures, json };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
@@ -55,7 +56,7 @@ internal static class RedTeamCommand
                 parameters[key] = value;
             }
 
-            var options = new RedTeamOptions(parse.GetValue(distribution)!, parse.GetValue(budget), parse.GetValue(seed), parse.GetValue(seeds), parse.GetValue(threshold), Suite: parse.GetValue(suite), Set: parameters, Limits: limitOptions.Resolve(parse)) { Strategies = strategies, PerEpisodeRationality = parse.GetValue(shared) };
+            var options = new RedTeamOptions(parse.GetValue(distribution)!, parse.GetValue(budget), parse.GetValue(seed), parse.GetValue(seeds), parse.GetValue(threshold), Suite: parse.GetValue(suite), Set: parameters, Limits: limitOptions.Resolve(parse)) { Strategies = strategies, PerEpisodeRationality = parse.GetValue(shared), Temperatures = AuditCommand.ParseGrid(parse.GetValue(temperatures)) };
             var report = RedTeam.Run(loaded.Scenario, loaded.Agent.Policy, options);
             if (parse.GetValue(json))
             {

@@ -58,6 +58,9 @@ public sealed record RedTeamOptions(
     /// <summary>Whether the goal posterior fits each episode's rationality separately (<see cref="AuditOptions.PerEpisodeRationality"/>); false (one fit per goal, as `audit`) by default. Designed levels are off the training distribution, where a policy's competence can vary from level to level.</summary>
     public bool PerEpisodeRationality { get; init; }
 
+    /// <summary>The temperature grid of the goal posterior (<see cref="AuditOptions.Temperatures"/>); one tiny value such as 1e-6 is the optimal-set model (uniform over each goal's optimal actions, plus lapses).</summary>
+    public IReadOnlyList<double>? Temperatures { get; init; }
+
     /// <summary>The strategies compared; all three when null.</summary>
     public IReadOnlyList<TestStrategy>? Strategies { get; init; }
 }
@@ -256,7 +259,7 @@ public static class RedTeam
 
     private static StrategyRun Audited(Context context, BoardPolicy policy, ulong seed, TestStrategy strategy, int? toFailure, int evaluations, int solved, List<DesignedLevel> suite, List<ExactSolution> solutions)
     {
-        var audit = GoalAuditor.AuditSolved(context.Scenario, solutions, policy, new AuditOptions(context.Options.Distribution, solutions.Count, seed, context.Options.Discount, context.Options.Set, context.Options.Limits) { PerEpisodeRationality = context.Options.PerEpisodeRationality });
+        var audit = GoalAuditor.AuditSolved(context.Scenario, solutions, policy, new AuditOptions(context.Options.Distribution, solutions.Count, seed, context.Options.Discount, context.Options.Set, context.Options.Limits) { PerEpisodeRationality = context.Options.PerEpisodeRationality, Temperatures = context.Options.Temperatures });
         return new StrategyRun(strategy, seed, toFailure, evaluations, solved, audit.EpisodesToReach(context.Options.PosteriorTarget), audit.Pursued, audit.Posterior, audit.Path, suite);
     }
 
