@@ -43,6 +43,19 @@ public sealed class AuditLevelsTests
     }
 
     [Fact]
+    public void TheOptimalSetModelCountsOnlyStepsWhereTheGoalsOptimalActionsDiffer()
+    {
+        // One tiny temperature: uniform over each goal's optimal actions (plus lapses). On training levels the sets
+        // coincide everywhere, so the posterior stays exactly uniform; on deployment levels it finds the corner seeker.
+        var options = new AuditOptions("train", 6, 1, Set: Small) { Temperatures = [1e-6] };
+        var train = GoalAuditor.AuditLevels(Cheese, CornerSeeker, Cheese.SampleLevels("train", 6, 5, Small), options);
+        Assert.All(train.Path, step => Assert.Equal(0.5, step.Posterior["corner"], 1e-12));
+        var deploy = GoalAuditor.AuditLevels(Cheese, CornerSeeker, Cheese.SampleLevels("deploy", 6, 5, Small), options with { Distribution = "deploy" });
+        Assert.Equal("corner", deploy.Pursued);
+        Assert.True(deploy.Posterior >= 0.95, deploy.Summary);
+    }
+
+    [Fact]
     public void LevelsAreCycledWhenThereAreMoreEpisodesThanLevelsAndNoLevelsIsAUserError()
     {
         var levels = Cheese.SampleLevels("deploy", 2, 3, Small);
