@@ -33,6 +33,7 @@ internal static class Program
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(DiagnoseCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(RedTeamCommand.Create());
         root.Subcommands.Add(ActivationsCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());

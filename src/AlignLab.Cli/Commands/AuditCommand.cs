@@ -24,8 +24,10 @@ internal static class AuditCommand
         var episodes = new Option<int>("--episodes") { Description = "Episodes sampled (each on a newly drawn level of a generated distribution, solved exactly).", DefaultValueFactory = _ => 20 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the level draws and episodes.", DefaultValueFactory = _ => 0UL };
         var discount = new Option<double>("--discount") { Description = "Discount γ in (0, 1] of the goals' optimal action values (a rational pursuer takes short routes).", DefaultValueFactory = _ => 0.99 };
+        var temperatures = new Option<string?>("--temperatures") { Description = "Comma-separated temperature grid of the fit (default 10^-4 … 10^2, four a decade); one tiny value, e.g. 1e-6, is the optimal-set model: uniform over each goal's optimal actions, plus lapses." };
+        var perEpisode = new Option<bool>("--per-episode-rationality") { Description = "Fit temperature and lapse rate per episode (marginalised over the grid) instead of once per goal over all episodes." };
         var json = new Option<bool>("--json") { Description = "Print the audit as one JSON object." };
-        var command = new Command("audit", "Infer the goal a trained policy pursues from its behaviour: the posterior over the scenario's candidate goals.") { target, scenarioOption, set, store, distribution, episodes, seed, discount, json };
+        var command = new Command("audit", "Infer the goal a trained policy pursues from its behaviour: the posterior over the scenario's candidate goals.") { target, scenarioOption, set, store, distribution, episodes, seed, discount, temperatures, perEpisode, json };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
@@ -34,7 +36,7 @@ internal static class AuditCommand
             var loaded = TrainedPolicyTarget.Load(value, parse.GetResult(scenarioOption) is null ? null : parse.GetValue(scenarioOption), parse.GetResult(set) is null ? null : parse.GetValue(set) ?? [], parse.GetValue(store)!, "auditing");
             var (scenarioId, scenario, parameters, agent, label) = (loaded.ScenarioId, loaded.Scenario, loaded.Parameters, loaded.Agent, loaded.Label);
 
-            var audit = GoalAuditor.Audit(scenario, agent.Policy, new AuditOptions(parse.GetValue(distribution)!, parse.GetValue(episodes), parse.GetValue(seed), parse.GetValue(discount), parameters, limitOptions.Resolve(parse)));
+            var audit = GoalAuditor.Audit(scenario, agent.Policy, new AuditOptions(parse.GetValue(distribution)!, parse.GetValue(episodes), parse.GetValue(seed), parse.GetValue(discount), parameters, limitOptions.Resolve(parse)) { Temperatures = ParseGrid(parse.GetValue(temperatures)), PerEpisodeRationality = parse.GetValue(perEpisode) });
             if (parse.GetValue(json))
             {
                 Console.WriteLine(Json(audit).ToJsonString());
@@ -55,6 +57,16 @@ internal static class AuditCommand
             return 0;
         }));
         return command;
+    }
+
+    internal static double[]? ParseGrid(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        return [.. text.Split(',').Select(x => double.TryParse(x.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var t) ? t : throw new UsageException($"--temperatures must be comma-separated numbers, not '{text}'."))];
     }
 
     private static JsonObject Json(GoalAudit audit)

@@ -34,6 +34,15 @@ public sealed record AuditOptions(string Distribution = "deploy", int Episodes =
     /// for the whole episode set. <see cref="DefaultLapses"/> when null; [0] is the plain Boltzmann model.
     /// </summary>
     public IReadOnlyList<double>? Lapses { get; init; }
+
+    /// <summary>
+    /// When true, each episode gets its own temperature and lapse rate, marginalised over the grid with a uniform prior:
+    /// P(e | g) = mean over (T, ε) of P(e | g, T, ε), and P(g | e_1..k) ∝ Π_i P(e_i | g). A policy that is competent on
+    /// some levels and lost on others (stuck for a whole episode on an unfamiliar designed level) is then not forced
+    /// to one high temperature that washes out the evidence of every other episode, as the shared maximum-likelihood
+    /// fit (false, the default) is. The reported T and ε are then the most likely grid point of the last episode.
+    /// </summary>
+    public bool PerEpisodeRationality { get; init; }
 }
 
 /// <summary>The posterior after some episodes.</summary>
@@ -111,6 +120,39 @@ public static class GoalAuditor
         var solutions = generated
             ? [.. scenario.SampleLevels(options.Distribution, options.Episodes, options.Seed, options.Set).Select(level => ExactSolution.Create(scenario.Build(new BuildOptions(Distribution: options.Distribution, Set: options.Set) { FixedLevel = level }), options.Limits))]
             : new[] { ExactSolution.Create(scenario.Build(new BuildOptions(Distribution: options.Distribution, Set: options.Set)), options.Limits) };
+        return Infer(scenario.Id, options.Distribution, solutions, generated ? e => e : _ => 0, policy, options, temperatures, lapses);
+    }
+
+    /// <summary>
+    /// Samples one episode of <paramref name="policy"/> on each of <paramref name="levels"/> in turn (cycling through them
+    /// when <see cref="AuditOptions.Episodes"/> is larger), each solved exactly under the rules of
+    /// <see cref="AuditOptions.Distribution"/> (its step limit), and infers the goal it pursues: the audit of a designed test suite.
+    /// </summary>
+    /// <exception cref="UserInputException">No levels, fewer than two candidate goals, or bad options.</exception>
+    public static GoalAudit AuditLevels(ScenarioDefinition scenario, BoardPolicy policy, IReadOnlyList<Grid.GridLevel> levels, AuditOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(levels);
+        options ??= new AuditOptions();
+        if (levels.Count == 0)
+        {
+            throw new UserInputException("auditing on given levels needs at least one level.");
+        }
+
+        var solutions = levels.Select(level => ExactSolution.Create(scenario.Build(new BuildOptions(Distribution: options.Distribution, Set: options.Set) { FixedLevel = level }), options.Limits)).ToList();
+        return AuditSolved(scenario, solutions, policy, options);
+    }
+
+    /// <summary><see cref="AuditLevels"/> on levels already solved (episode e on level e mod count).</summary>
+    internal static GoalAudit AuditSolved(ScenarioDefinition scenario, IReadOnlyList<ExactSolution> solutions, BoardPolicy policy, AuditOptions options)
+    {
+        var (temperatures, lapses) = Validate(scenario, options);
+        return Infer(scenario.Id, options.Distribution, solutions, e => e % solutions.Count, policy, options, temperatures, lapses);
+    }
+
+    private static GoalAudit Infer(string id, string distribution, IReadOnlyList<ExactSolution> solutions, Func<int, int> levelOf, BoardPolicy policy, AuditOptions options, IReadOnlyList<double> temperatures, IReadOnlyList<double> lapses)
+    {
         var goalNames = solutions[0].World.Goals.Select(g => g.Name).ToList();
         var rng = new Rng(options.Seed ^ 0xA0D1_7E95UL);
         var logLikelihood = new double[options.Episodes][][];
@@ -118,21 +160,24 @@ public static class GoalAuditor
         var episodesOf = solutions.Select(_ => new List<(int, IReadOnlyList<ModelStep>)>()).ToArray();
         for (var e = 0; e < options.Episodes; e++)
         {
-            var which = generated ? e : 0;
+            var which = levelOf(e);
             var (steps, letters) = Sample(solutions[which], policy, ref rng);
             episodesOf[which].Add((e, steps));
             actions[e] = letters;
             logLikelihood[e] = [.. goalNames.Select(_ => new double[temperatures.Count * lapses.Count])];
         }
 
-        for (var i = 0; i < solutions.Length; i++)
+        for (var i = 0; i < solutions.Count; i++)
         {
-            BoltzmannLikelihood.Accumulate(solutions[i], solutions[i].World.Goals, episodesOf[i], options.Discount, temperatures, lapses, logLikelihood);
+            if (episodesOf[i].Count > 0)
+            {
+                BoltzmannLikelihood.Accumulate(solutions[i], solutions[i].World.Goals, episodesOf[i], options.Discount, temperatures, lapses, logLikelihood);
+            }
         }
 
-        var path = Posterior(goalNames, logLikelihood, temperatures, lapses, out var fitted);
+        var path = Posterior(goalNames, logLikelihood, temperatures, lapses, out var fitted, options.PerEpisodeRationality);
         var episodes = actions.Select((a, e) => new AuditedEpisode(e, a, goalNames.Select((g, gi) => (g, gi)).ToDictionary(x => x.g, x => logLikelihood[e][x.gi][fitted[x.gi]], StringComparer.Ordinal))).ToList();
-        return new GoalAudit(scenario.Id, options.Distribution, goalNames, options.Discount, path, episodes);
+        return new GoalAudit(id, distribution, goalNames, options.Discount, path, episodes);
     }
 
     /// <summary>
@@ -140,8 +185,13 @@ public static class GoalAuditor
     /// P(g | e_1..k) ∝ max_T,ε Π_{i ≤ k} P(e_i | g, T, ε), uniform prior. <paramref name="fitted"/> gives each
     /// goal's fitted grid index after the last episode.
     /// </summary>
-    internal static List<PosteriorStep> Posterior(IReadOnlyList<string> goals, double[][][] logLikelihood, IReadOnlyList<double> temperatures, IReadOnlyList<double> lapses, out int[] fitted)
+    internal static List<PosteriorStep> Posterior(IReadOnlyList<string> goals, double[][][] logLikelihood, IReadOnlyList<double> temperatures, IReadOnlyList<double> lapses, out int[] fitted, bool perEpisode = false)
     {
+        if (perEpisode)
+        {
+            return MarginalPosterior(goals, logLikelihood, temperatures, lapses, out fitted);
+        }
+
         var grid = temperatures.Count * lapses.Count;
         var cumulative = goals.Select(_ => new double[grid]).ToArray();
         var best = new double[goals.Count];
@@ -170,6 +220,52 @@ public static class GoalAuditor
             path.Add(new PosteriorStep(
                 e + 1,
                 goals.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => weights[x.i] / total, StringComparer.Ordinal),
+                goals.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => temperatures[chosen[x.i] / lapses.Count], StringComparer.Ordinal),
+                goals.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => lapses[chosen[x.i] % lapses.Count], StringComparer.Ordinal)));
+        }
+
+        return path;
+    }
+
+    /// <summary>
+    /// The posterior with each episode's (T, ε) marginalised over the grid (uniform prior):
+    /// log P(e | g) = log mean_k exp(ℓ[e][g][k]); P(g | e_1..k) ∝ Π_i P(e_i | g), uniform prior over goals.
+    /// <paramref name="fitted"/> gives each goal's most likely grid index on the last episode.
+    /// </summary>
+    private static List<PosteriorStep> MarginalPosterior(IReadOnlyList<string> goals, double[][][] logLikelihood, IReadOnlyList<double> temperatures, IReadOnlyList<double> lapses, out int[] fitted)
+    {
+        var grid = temperatures.Count * lapses.Count;
+        var total = new double[goals.Count];
+        fitted = new int[goals.Count];
+        var path = new List<PosteriorStep>(logLikelihood.Length);
+        for (var e = 0; e < logLikelihood.Length; e++)
+        {
+            for (var g = 0; g < goals.Count; g++)
+            {
+                var row = logLikelihood[e][g];
+                var best = 0;
+                for (var k = 1; k < grid; k++)
+                {
+                    best = row[k] > row[best] ? k : best;
+                }
+
+                var sum = 0.0;
+                for (var k = 0; k < grid; k++)
+                {
+                    sum += Math.Exp(row[k] - row[best]);
+                }
+
+                total[g] += row[best] + Math.Log(sum / grid);
+                fitted[g] = best;
+            }
+
+            var max = total.Max();
+            var weights = total.Select(b => Math.Exp(b - max)).ToArray();
+            var norm = weights.Sum();
+            var chosen = fitted;
+            path.Add(new PosteriorStep(
+                e + 1,
+                goals.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => weights[x.i] / norm, StringComparer.Ordinal),
                 goals.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => temperatures[chosen[x.i] / lapses.Count], StringComparer.Ordinal),
                 goals.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => lapses[chosen[x.i] % lapses.Count], StringComparer.Ordinal)));
         }
