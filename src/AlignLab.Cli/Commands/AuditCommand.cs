@@ -30,8 +30,11 @@ internal static class AuditCommand
         var command = new Command("audit", "Infer the goal a trained policy pursues from its behaviour: the posterior over the scenario's candidate goals.") { target, scenarioOption, set, store, distribution, episodes, seed, discount, temperatures, perEpisode, json };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
+        var threading = new ThreadingOptions();
+        threading.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            threading.Apply(parse);
             var value = parse.GetValue(target)!;
             var loaded = TrainedPolicyTarget.Load(value, parse.GetResult(scenarioOption) is null ? null : parse.GetValue(scenarioOption), parse.GetResult(set) is null ? null : parse.GetValue(set) ?? [], parse.GetValue(store)!, "auditing");
             var (scenarioId, scenario, parameters, agent, label) = (loaded.ScenarioId, loaded.Scenario, loaded.Parameters, loaded.Agent, loaded.Label);

@@ -34,8 +34,11 @@ internal static class RedTeamCommand
         var command = new Command("redteam", "Design tests that separate the candidate goals and search levels against the policy; count the policy evaluations each needs against random deployment sampling.") { target, scenarioOption, set, deploySet, store, strategy, distribution, budget, seed, seeds, threshold, suite, show, shared, temperatures, json };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
+        var threading = new ThreadingOptions();
+        threading.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            threading.Apply(parse);
             var strategies = parse.GetValue(strategy) switch
             {
                 "all" => new[] { TestStrategy.Divergence, TestStrategy.Policy, TestStrategy.Random },

@@ -40,8 +40,11 @@ internal static class SteerCommand
         {
             run, layer, vector, coefficient, retarget, retargetAll, mode, channels, channelList, strength, distribution, levels, seed, figures, json, store,
         };
+        var threading = new ThreadingOptions();
+        threading.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            threading.Apply(parse);
             var id = parse.GetValue(run);
             var kind = parse.GetValue(vector) switch
             {
