@@ -6,7 +6,7 @@ using BenchmarkDotNet.Attributes;
 namespace AlignLab.Bench.Interpretability;
 
 /// <summary>
-/// What <c>alignlab probe</c> does per layer, on one thread: record a 13×13 CNN policy's middle layer (the second
+/// What <c>alignlab probe</c> does per layer, on one thread (the worker pool set to 1): record a 13×13 CNN policy's middle layer (the second
 /// convolution's ReLU, 16 × 13 × 13 = 2,704 features) over 10,000 deployment observations of CheeseInTheCorner,
 /// then fit the cheese-cell probe and its shuffled-label control (logistic, L2 1e-3, 75/25 split). The network is
 /// the cnn preset (3×3 convolutions 16, 16, a 64-unit layer) at its seeded initialisation: the work does not depend
@@ -26,6 +26,8 @@ public class ProbeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        // One core, as the target says: the engine's products would otherwise use the worker pool.
+        AlignLab.Nn.WorkerPool.SetThreads(1);
         var scenario = ScenarioRegistry.BuiltIn.Get("CheeseInTheCorner-v0");
         var set = new Dictionary<string, string> { ["size"] = "13" };
         var world = scenario.Build(new BuildOptions(Set: set));
