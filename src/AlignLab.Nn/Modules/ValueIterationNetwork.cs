@@ -42,9 +42,16 @@ public sealed class ValueIterationNetwork : Module
     /// <param name="coordinates">Whether f_R also sees two coordinate channels (row and column, each from −1 to 1): CoordConv.</param>
     /// <param name="activation">The activation after each 3×3 convolution of f_R.</param>
     /// <param name="rng">The seeded generator of the initial weights.</param>
+    /// <param name="moves">
+    /// When given, one (row, column) step per action: the transition kernel is fixed to the grid's moves instead of
+    /// learned, Q_a(s) = f_R(s + move_a) + <paramref name="discount"/>·V(s + move_a) (w_R and w_V are then constants,
+    /// not parameters), so f_R is a reward in the usual sense and the planner is exact value iteration on an
+    /// obstacle-free grid (walls must be read into f_R).
+    /// </param>
+    /// <param name="discount">The discount of the fixed kernel, in (0, 1].</param>
     public ValueIterationNetwork(
         int channels, int height, int width, int agentChannel, int actions, IReadOnlyList<int> rewardChannels, int iterations,
-        bool coordinates, Activation activation, Random rng)
+        bool coordinates, Activation activation, Random rng, IReadOnlyList<(int Dr, int Dc)>? moves = null, float discount = 0.9f)
     {
         ArgumentNullException.ThrowIfNull(rewardChannels);
         ArgumentNullException.ThrowIfNull(rng);
@@ -76,7 +83,28 @@ public sealed class ValueIterationNetwork : Module
         var bound = 1f / 3f;
         Init.Uniform(TransitionReward.Value, -bound, bound, rng);
         TransitionValue = new Parameter("q_value", actions, 1, 3, 3);
-        _parameters = [.. _hidden.SelectMany(h => h.Parameters), .. _reward.Parameters, TransitionReward, TransitionValue];
+        if (moves is null)
+        {
+            _parameters = [.. _hidden.SelectMany(h => h.Parameters), .. _reward.Parameters, TransitionReward, TransitionValue];
+        }
+        else
+        {
+            if (moves.Count != actions || moves.Any(m => Math.Abs(m.Dr) > 1 || Math.Abs(m.Dc) > 1) || !(discount is > 0 and <= 1))
+            {
+                throw new ArgumentException($"Fixed moves need one step of at most one cell per action ({actions}) and a discount in (0, 1].", nameof(moves));
+            }
+
+            FixedTransitions = true;
+            TransitionReward.Value.Fill(0f);
+            for (var a = 0; a < actions; a++)
+            {
+                var tap = (a * 9) + ((1 + moves[a].Dr) * 3) + 1 + moves[a].Dc;
+                TransitionReward.Value[tap] = 1f;
+                TransitionValue.Value[tap] = discount;
+            }
+
+            _parameters = [.. _hidden.SelectMany(h => h.Parameters), .. _reward.Parameters];
+        }
         _coordinates = new float[2 * height * width];
         for (var r = 0; r < height; r++)
         {
@@ -105,6 +133,9 @@ public sealed class ValueIterationNetwork : Module
 
     /// <summary>Gets the number of value-iteration steps K.</summary>
     public int Iterations { get; }
+
+    /// <summary>Gets whether the transition kernel is fixed to the grid's moves (w_R and w_V are then not parameters).</summary>
+    public bool FixedTransitions { get; }
 
     /// <summary>Gets whether f_R sees the two coordinate channels (CoordConv).</summary>
     public bool Coordinates { get; }
@@ -167,9 +198,9 @@ public sealed class ValueIterationNetwork : Module
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(rewards);
-        var qReward = graph.Conv2d(rewards, graph.Param(TransitionReward), null);
+        var qReward = graph.Conv2d(rewards, Kernel(graph, TransitionReward), null);
         var q = qReward;
-        var transition = graph.Param(TransitionValue);
+        var transition = Kernel(graph, TransitionValue);
         for (var k = 0; k < Iterations; k++)
         {
             var v = graph.MaxChannels(q);
@@ -311,6 +342,8 @@ public sealed class ValueIterationNetwork : Module
         TransitionReward.Name = Name("q_reward");
         TransitionValue.Name = Name("q_value");
     }
+
+    private Var Kernel(Graph graph, Parameter kernel) => FixedTransitions ? graph.Input(kernel.Value) : graph.Param(kernel);
 
     private void CheckInput(ReadOnlySpan<int> shape)
     {

@@ -26,6 +26,19 @@ public enum NetworkKind
     Vin,
 }
 
+/// <summary>The transition kernel of a <see cref="NetworkKind.Vin"/>'s planner.</summary>
+public enum VinTransitions
+{
+    /// <summary>
+    /// Fixed to the grid's moves (U, D, L, R one cell; any other action stays), discount <see cref="AgentNetworks.VinDiscount"/>:
+    /// Q_a(s) = f_R(s + move_a) + γ·V(s + move_a). Only f_R is learned, so it is a reward map in the usual sense.
+    /// </summary>
+    Moves,
+
+    /// <summary>Learned 3×3 kernels on f_R and on V, one per action (Tamar et al.'s VIN, as in the reference port).</summary>
+    Learned,
+}
+
 /// <summary>Builds the networks of the neural agents and counts their FLOPs.</summary>
 internal static class AgentNetworks
 {
@@ -35,6 +48,9 @@ internal static class AgentNetworks
     /// <summary>Value-iteration steps K of a <see cref="NetworkKind.Vin"/> when the agent's options do not say.</summary>
     public const int DefaultVinIterations = 20;
 
+    /// <summary>The discount γ of a VIN's fixed-moves kernel (<see cref="VinTransitions.Moves"/>).</summary>
+    public const float VinDiscount = 0.9f;
+
     /// <summary>
     /// Builds an MLP, CNN or VIN from the one-hot observation of <paramref name="world"/> to <paramref name="outputs"/>
     /// values. A VIN's outputs are Q at the agent's cell, so it needs one output per action
@@ -42,7 +58,8 @@ internal static class AgentNetworks
     /// </summary>
     public static Sequential Build(
         GridWorld world, NetworkKind kind, IReadOnlyList<int> convChannels, IReadOnlyList<int> hidden, Activation activation,
-        int outputs, Random init, float outputGain = 1f, int vinIterations = DefaultVinIterations, bool coordinates = false)
+        int outputs, Random init, float outputGain = 1f, int vinIterations = DefaultVinIterations, bool coordinates = false,
+        VinTransitions transitions = VinTransitions.Moves)
     {
         int[] head = [.. hidden];
         return kind switch
@@ -50,14 +67,14 @@ internal static class AgentNetworks
             NetworkKind.Mlp => Nets.Mlp(world.Channels * world.CellCount, head, outputs, activation, init, outputGain),
             NetworkKind.Cnn => Nets.Cnn(world.Channels, world.Height, world.Width, [.. convChannels], KernelSize, head, outputs, activation, init, outputGain),
             NetworkKind.Vin when outputs == world.ActionLetters.Length =>
-                new Sequential([world.Channels, world.Height, world.Width], ("vin", Vin(world, convChannels, activation, init, vinIterations, coordinates)), ("policy", new Identity())),
+                new Sequential([world.Channels, world.Height, world.Width], ("vin", Vin(world, convChannels, activation, init, vinIterations, coordinates, transitions)), ("policy", new Identity())),
             NetworkKind.Vin => throw new ArgumentException($"A value-iteration network outputs Q at the agent's cell, one value per action ({world.ActionLetters.Length}), not {outputs}."),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown network kind."),
         };
     }
 
     /// <summary>The planner of a <see cref="NetworkKind.Vin"/> for <paramref name="world"/>: f_R from <paramref name="convChannels"/> 3×3 convolutions, K = <paramref name="iterations"/>.</summary>
-    public static ValueIterationNetwork Vin(GridWorld world, IReadOnlyList<int> convChannels, Activation activation, Random init, int iterations, bool coordinates)
+    public static ValueIterationNetwork Vin(GridWorld world, IReadOnlyList<int> convChannels, Activation activation, Random init, int iterations, bool coordinates, VinTransitions transitions = VinTransitions.Moves)
     {
         var agentChannel = world.ChannelSymbols.ToList().IndexOf(world.AgentSymbol);
         if (agentChannel < 0)
@@ -65,8 +82,21 @@ internal static class AgentNetworks
             throw new ArgumentException($"{world.Id}: the agent '{world.AgentSymbol}' has no observation channel; a value-iteration network reads Q at the agent's cell.");
         }
 
-        return new ValueIterationNetwork(world.Channels, world.Height, world.Width, agentChannel, world.ActionLetters.Length, convChannels, iterations, coordinates, activation, init);
+        (int, int)[]? moves = transitions == VinTransitions.Moves ? [.. world.ActionLetters.Select(Move)] : null;
+        return new ValueIterationNetwork(world.Channels, world.Height, world.Width, agentChannel, world.ActionLetters.Length, convChannels, iterations, coordinates, activation, init, moves, VinDiscount);
     }
+
+    /// <summary>The (row, column) step of an action letter on the grid: U, D, L, R one cell; any other letter stays.</summary>
+    public static (int Dr, int Dc) Move(char action) => action switch
+    {
+        'U' => (-1, 0),
+        'D' => (1, 0),
+        'L' => (0, -1),
+        'R' => (0, 1),
+        _ => (0, 0),
+    };
+
+
 
     /// <summary>
     /// Builds PPO's actor (→ <paramref name="actions"/> logits, last-layer gain 0.01) and critic (→ V, gain 1). An
@@ -81,11 +111,11 @@ internal static class AgentNetworks
     /// </remarks>
     public static (Sequential Actor, Sequential Critic, int SharedLayers) BuildActorCritic(
         GridWorld world, NetworkKind kind, IReadOnlyList<int> convChannels, IReadOnlyList<int> hidden, Activation activation,
-        int actions, Random init, int vinIterations = DefaultVinIterations, bool coordinates = false)
+        int actions, Random init, int vinIterations = DefaultVinIterations, bool coordinates = false, VinTransitions transitions = VinTransitions.Moves)
     {
         if (kind == NetworkKind.Vin)
         {
-            var vin = Build(world, kind, convChannels, hidden, activation, actions, init, vinIterations: vinIterations, coordinates: coordinates);
+            var vin = Build(world, kind, convChannels, hidden, activation, actions, init, vinIterations: vinIterations, coordinates: coordinates, transitions: transitions);
             var value = new Linear(actions, 1, init);
             Init.Orthogonal(value.Weight.Value, 1f, init);
             value.Bias!.Value.Fill(0f);

@@ -106,6 +106,9 @@ public sealed record PpoOptions
     /// <summary>Whether a VIN's reward map also sees two coordinate channels, row and column from −1 to 1 (CoordConv), so it can mark a place as well as a thing.</summary>
     public bool CoordChannels { get; init; }
 
+    /// <summary>A VIN's transition kernel: fixed to the grid's moves (only f_R learned, so it reads as a reward map) or learned as in Tamar et al.</summary>
+    public VinTransitions VinTransitions { get; init; }
+
     /// <summary>Hidden layer sizes of the actor's and of the critic's MLP (the head after the convolutions, for a CNN).</summary>
     public IReadOnlyList<int> Hidden { get; init; } = [64, 64];
 
@@ -238,7 +241,7 @@ public sealed class PpoAgent : IAgent
         _actionCount = world.ActionLetters.Length;
 
         var init = NeuralAgentSupport.InitRandom(options.Seed);
-        (_actor, _critic, _sharedLayers) = AgentNetworks.BuildActorCritic(world, options.Network, options.ConvChannels, options.Hidden, options.Activation, _actionCount, init, options.VinIterations, options.CoordChannels);
+        (_actor, _critic, _sharedLayers) = AgentNetworks.BuildActorCritic(world, options.Network, options.ConvChannels, options.Hidden, options.Activation, _actionCount, init, options.VinIterations, options.CoordChannels, options.VinTransitions);
 
         // A shared torso's parameters appear in both networks; each is optimised once.
         _parameters = [.. _actor.Parameters.Concat(_critic.Parameters).Distinct()];
@@ -307,7 +310,7 @@ public sealed class PpoAgent : IAgent
                 Hidden = [64],
                 Activation = Activation.Relu,
             }),
-            new("vin", "A value-iteration network (f_R from 3×3 convolutions 16, 16; K = 20), shared by actor and critic; 16 environments × 64 steps, entropy 0.01.", DefaultOptions with
+            new("vin", "A value-iteration network (f_R from 3×3 convolutions 16, 16; K = 20; the grid's moves as its transition kernel), shared by actor and critic; 16 environments × 64 steps, entropy 0.01.", DefaultOptions with
             {
                 NumEnvs = 16,
                 EntCoef = 0.01,

@@ -13,8 +13,7 @@ internal sealed class LevelCells
     private readonly EnumeratedModel _model;
     private readonly GridWorld _world;
 
-    /// <summary>Enumerates the level's states (within the solver's default limits).</summary>
-    public LevelCells(GridWorld world)
+    private LevelCells(GridWorld world, GridWorld? open, bool _)
     {
         _world = world;
         _model = EnumeratedModel.Build(world);
@@ -27,9 +26,34 @@ internal sealed class LevelCells
         Reachable = reachable;
         Start = _model.AgentCell(_model.Initial[0].State);
         var goals = world.Goals.ToDictionary(g => g.Name, _ => new SortedSet<int>(), StringComparer.Ordinal);
-        var pairs = new double[(long)_model.StateCount * _model.ActionCount];
-        _model.TabulateReward(new Recorder(world, goals), pairs, new SolverBudget(world.Id, SolverLimits.Default));
+        Record(_model, world, goals);
+        if (open is not null)
+        {
+            Record(EnumeratedModel.Build(open), open, goals);
+        }
+
         GoalCells = goals.ToDictionary(g => g.Key, g => (IReadOnlySet<int>)g.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Also enumerates <paramref name="open"/>, the same level with the tiles that end the episode turned to floor, so a
+    /// goal's cells behind such a tile (the corner behind the cheese) are found; only its goal cells are used.
+    /// </summary>
+    public LevelCells(GridWorld world, GridWorld? open)
+        : this(world, open, true)
+    {
+    }
+
+    /// <summary>Enumerates the level's states (within the solver's default limits).</summary>
+    public LevelCells(GridWorld world)
+        : this(world, null, true)
+    {
+    }
+
+    private static void Record(EnumeratedModel model, GridWorld world, Dictionary<string, SortedSet<int>> goals)
+    {
+        var pairs = new double[(long)model.StateCount * model.ActionCount];
+        model.TabulateReward(new Recorder(world, goals), pairs, new SolverBudget(world.Id, SolverLimits.Default));
     }
 
     /// <summary>Cells the agent stands on in some reachable non-terminal state.</summary>

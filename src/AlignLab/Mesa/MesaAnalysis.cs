@@ -24,14 +24,16 @@ public sealed record MesaOptions(
 /// <param name="Cell">The row-major cell given the reward.</param>
 /// <param name="Before">The exact probability that the trained policy enters the cell within the episode.</param>
 /// <param name="After">The same probability for the policy planning on the edited map.</param>
-public sealed record MesaEdit(int Cell, double Before, double After);
+/// <param name="GreedyAfter">The same probability (0 or 1 on a deterministic level) when the edited policy takes its most probable action.</param>
+public sealed record MesaEdit(int Cell, double Before, double After, double GreedyAfter);
 
 /// <summary>The mesa-objective on one level.</summary>
 /// <param name="Level">The level's index in the sample.</param>
 /// <param name="Map">The level's board at the start, one string per row.</param>
 /// <param name="Rewards">f_R on that board, row-major.</param>
 /// <param name="MaxCell">The row-major cell where f_R is largest (the first, on ties).</param>
-/// <param name="Reading">The goals whose cells hold f_R's maximum, joined by '+', or "elsewhere".</param>
+/// <param name="Reading">The goals whose cells hold f_R's maximum over the open cells, joined by '+', or "elsewhere".</param>
+/// <param name="Preferred">The goal whose cells f_R rates highest (the largest f_R on each goal's cells compared), or "none" when no goal has cells on the map.</param>
 /// <param name="Behaviour">The goal with the highest exact score of the policy on this level, or "none" when none reaches <see cref="MesaOptions.High"/>.</param>
 /// <param name="GoalScores">The policy's exact normalised score of each goal on this level.</param>
 /// <param name="Correlations">Pearson's correlation, over the cells the map does not block, of f_R with each goal's cell indicator.</param>
@@ -39,12 +41,15 @@ public sealed record MesaEdit(int Cell, double Before, double After);
 /// <param name="GoalsApart">Whether the goals' cells are disjoint (otherwise reading and behaviour cannot tell them apart).</param>
 /// <param name="Edits">The measured edits.</param>
 public sealed record MesaLevel(
-    int Level, IReadOnlyList<string> Map, IReadOnlyList<float> Rewards, int MaxCell, string Reading, string Behaviour,
+    int Level, IReadOnlyList<string> Map, IReadOnlyList<float> Rewards, int MaxCell, string Reading, string Preferred, string Behaviour,
     IReadOnlyDictionary<string, double> GoalScores, IReadOnlyDictionary<string, double> Correlations,
     IReadOnlyDictionary<string, IReadOnlyList<int>> GoalCells, bool GoalsApart, IReadOnlyList<MesaEdit> Edits)
 {
     /// <summary>Whether the reading names the goal the behaviour pursues ("elsewhere" agreeing with "none").</summary>
     public bool Agrees => Reading == Behaviour || (Reading == MesaAnalysis.Elsewhere && Behaviour == MesaAnalysis.NoGoal);
+
+    /// <summary>Whether the goal f_R rates highest is the behavioural goal.</summary>
+    public bool PreferredAgrees => Preferred == Behaviour;
 }
 
 /// <summary>The mesa-objective over a distribution's levels.</summary>
@@ -52,15 +57,17 @@ public sealed record MesaLevel(
 /// <param name="Levels">Every level's reading.</param>
 /// <param name="Readings">How many levels have f_R's maximum on each goal's cells (or elsewhere).</param>
 /// <param name="Compared">Levels whose goals' cells are apart (where reading and behaviour can disagree).</param>
-/// <param name="Agreement">The share of compared levels whose reading names the behavioural goal.</param>
+/// <param name="Agreement">The share of compared levels whose reading (f_R's maximum) names the behavioural goal.</param>
+/// <param name="PreferredAgreement">The share of compared levels where the goal f_R rates highest is the behavioural goal.</param>
 /// <param name="MeanCorrelations">The mean over levels of each goal's correlation with f_R.</param>
 /// <param name="Edits">Edits measured, all levels together.</param>
 /// <param name="MeanReachAfter">The mean exact probability that the edited policy enters the edited cell.</param>
 /// <param name="MeanReachBefore">The same for the unedited policy and the same cells (the baseline).</param>
 /// <param name="ReachedShare">The share of edits after which the cell is entered with probability at least 0.9.</param>
+/// <param name="GreedyReach">The mean probability that the edited policy, acting greedily, enters the cell.</param>
 public sealed record MesaSummary(
-    string Distribution, IReadOnlyList<MesaLevel> Levels, IReadOnlyDictionary<string, int> Readings, int Compared, double Agreement,
-    IReadOnlyDictionary<string, double> MeanCorrelations, int Edits, double MeanReachAfter, double MeanReachBefore, double ReachedShare);
+    string Distribution, IReadOnlyList<MesaLevel> Levels, IReadOnlyDictionary<string, int> Readings, int Compared, double Agreement, double PreferredAgreement,
+    IReadOnlyDictionary<string, double> MeanCorrelations, int Edits, double MeanReachAfter, double MeanReachBefore, double ReachedShare, double GreedyReach);
 
 /// <summary>
 /// Reads the mesa-objective of a value-iteration-network policy on a distribution's levels: where f_R's maximum
@@ -87,7 +94,7 @@ public static class MesaAnalysis
         var levels = new List<MesaLevel>();
         for (var i = 0; i < worlds.Count; i++)
         {
-            levels.Add(Level(worlds[i], actor, i, options));
+            levels.Add(Level(scenario, worlds[i], actor, i, options));
         }
 
         var goals = worlds[0].Goals.Select(g => g.Name).ToList();
@@ -105,11 +112,13 @@ public static class MesaAnalysis
             readings,
             compared.Count,
             compared.Count == 0 ? double.NaN : compared.Count(l => l.Agrees) / (double)compared.Count,
+            compared.Count == 0 ? double.NaN : compared.Count(l => l.PreferredAgrees) / (double)compared.Count,
             goals.ToDictionary(g => g, g => levels.Select(l => l.Correlations[g]).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average(), StringComparer.Ordinal),
             edits.Count,
             edits.Count == 0 ? double.NaN : edits.Average(e => e.After),
             edits.Count == 0 ? double.NaN : edits.Average(e => e.Before),
-            edits.Count == 0 ? double.NaN : edits.Count(e => e.After >= 0.9) / (double)edits.Count);
+            edits.Count == 0 ? double.NaN : edits.Count(e => e.After >= 0.9) / (double)edits.Count,
+            edits.Count == 0 ? double.NaN : edits.Average(e => e.GreedyAfter));
     }
 
     /// <summary>
@@ -164,23 +173,38 @@ public static class MesaAnalysis
         throw new UserInputException($"{scenario.Id} has no distribution '{options.Distribution}'{Suggest.DidYouMean(options.Distribution, scenario.DistributionNames)}.");
     }
 
-    private static MesaLevel Level(GridWorld world, Sequential actor, int index, MesaOptions options)
+    /// <summary>The level of <paramref name="world"/> with every tile that ends the episode (and does not block) turned to the floor under the agent's start.</summary>
+    private static GridWorld? OpenVariant(ScenarioDefinition scenario, GridWorld world, MesaOptions options)
     {
-        var planner = new MesaPlanner(world, actor);
-        var cells = new LevelCells(world);
-        var board = StartBoard(world, cells.Start);
-        var rewards = planner.RewardMap(board);
-        var maxCell = 0;
-        for (var c = 1; c < rewards.Length; c++)
+        var level = world.Levels[0];
+        var cells = level.CellsView.ToArray();
+        var floor = cells[level.AgentStart];
+        var changed = false;
+        for (var c = 0; c < cells.Length; c++)
         {
-            if (rewards[c] > rewards[maxCell])
+            if (c != level.AgentStart && world.TileOf((char)cells[c]) is { Terminal: true, Blocks: false })
             {
-                maxCell = c;
+                cells[c] = floor;
+                changed = true;
             }
         }
 
+        return changed ? scenario.Build(new BuildOptions(Distribution: options.Distribution, Set: options.Set) { FixedLevel = new GridLevel(level.Height, level.Width, cells, level.AgentStart) }) : null;
+    }
+
+    private static MesaLevel Level(ScenarioDefinition scenario, GridWorld world, Sequential actor, int index, MesaOptions options)
+    {
+        var planner = new MesaPlanner(world, actor);
+        var cells = new LevelCells(world, OpenVariant(scenario, world, options));
+        var board = StartBoard(world, cells.Start);
+        var rewards = planner.RewardMap(board);
+        var open = Enumerable.Range(0, world.CellCount).Where(c => world.TileOf((char)board[c]) is not { Blocks: true }).ToArray();
+        var maxCell = open.Length == 0 ? 0 : open.MaxBy(c => rewards[c]);
         var holders = world.Goals.Where(g => cells.GoalCells[g.Name].Contains(maxCell)).Select(g => g.Name).ToList();
         var reading = holders.Count == 0 ? Elsewhere : string.Join('+', holders);
+        var rated = world.Goals.Where(g => cells.GoalCells[g.Name].Count > 0).Select(g => (g.Name, Best: cells.GoalCells[g.Name].Max(c => rewards[c]))).ToList();
+        var top = rated.Count == 0 ? float.NaN : rated.Max(r => r.Best);
+        var preferred = rated.Count == 0 ? NoGoal : string.Join('+', rated.Where(r => r.Best == top).Select(r => r.Name));
 
         // The behavioural goal: the highest exact normalised goal score of the trained policy on this level.
         var solution = ExactSolution.Create(world);
@@ -190,7 +214,6 @@ public static class MesaAnalysis
         var best = scores.Where(s => double.IsFinite(s.Value)).OrderByDescending(s => s.Value).FirstOrDefault();
         var behaviour = best.Key is null || best.Value < options.High ? NoGoal : best.Key;
 
-        var open = Enumerable.Range(0, world.CellCount).Where(c => world.TileOf((char)board[c]) is not { Blocks: true }).ToArray();
         var correlations = world.Goals.ToDictionary(g => g.Name, g => Pearson(open.Select(c => (double)rewards[c]), open.Select(c => cells.GoalCells[g.Name].Contains(c) ? 1.0 : 0.0)), StringComparer.Ordinal);
         var apart = world.Goals.Count > 1 && world.Goals.SelectMany(g => cells.GoalCells[g.Name]).GroupBy(c => c).All(group => group.Count() == 1);
 
@@ -202,12 +225,30 @@ public static class MesaAnalysis
             throw new UserInputException($"--edit: cell {requested / world.Width},{requested % world.Width} is off the {world.Height}×{world.Width} map.");
         }
 
-        var edits = targets.Select(t => new MesaEdit(t, cells.ReachProbability(policy, t), cells.ReachProbability(planner.Policy(MesaPlanner.RewardOn(t)), t))).ToList();
+        var edits = targets.Select(t =>
+        {
+            var edited = planner.Policy(MesaPlanner.RewardOn(t));
+            return new MesaEdit(t, cells.ReachProbability(policy, t), cells.ReachProbability(edited, t), cells.ReachProbability(Greedy(edited), t));
+        }).ToList();
         var map = Enumerable.Range(0, world.Height).Select(r => Encoding.Latin1.GetString(board, r * world.Width, world.Width)).ToList();
         return new MesaLevel(
-            index, map, rewards, maxCell, reading, behaviour, scores, correlations,
+            index, map, rewards, maxCell, reading, preferred, behaviour, scores, correlations,
             cells.GoalCells.ToDictionary(g => g.Key, g => (IReadOnlyList<int>)[.. g.Value], StringComparer.Ordinal), apart, edits);
     }
+
+    /// <summary>The policy that takes <paramref name="policy"/>'s most probable action (the first, on ties).</summary>
+    private static BoardPolicy Greedy(BoardPolicy policy) => (board, extras, probabilities) =>
+    {
+        policy(board, extras, probabilities);
+        var best = 0;
+        for (var a = 1; a < probabilities.Length; a++)
+        {
+            best = probabilities[a] > probabilities[best] ? a : best;
+        }
+
+        probabilities.Clear();
+        probabilities[best] = 1;
+    };
 
     /// <summary>The board the agent sees at the start: the level's map with the agent drawn on its start cell.</summary>
     private static byte[] StartBoard(GridWorld world, int start)

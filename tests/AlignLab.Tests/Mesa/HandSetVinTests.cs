@@ -8,9 +8,9 @@ using AlignLab.Solve;
 namespace AlignLab.Tests.Mesa;
 
 /// <summary>
-/// A value-iteration network whose parts are set by hand — f_R = the goal's reward (1 on the goal's cells, −10 on
-/// walls and on other cells that end the episode, 0 elsewhere), and a transition kernel that moves one cell per
-/// action, Q_a(s) = R(s + a) + 0.9·V(s + a) — must plan exactly: its greedy action at every reachable cell of a
+/// A value-iteration network with f_R set by hand to the goal's reward (1 on the goal's cells, −10 on walls and on
+/// other cells that end the episode, 0 elsewhere) and the fixed transition kernel of the grid's moves,
+/// Q_a(s) = R(s + a) + 0.9·V(s + a), must plan exactly: its greedy action at every reachable cell of a
 /// maze is a shortest-path action to the goal, and its exact goal value equals the solver's optimum.
 /// </summary>
 public sealed class HandSetVinTests
@@ -77,19 +77,22 @@ public sealed class HandSetVinTests
         Assert.True(checkedCells > 10);
     }
 
-    /// <summary>A VIN for <paramref name="world"/> with K = <paramref name="iterations"/> and the kernel of the grid's moves (U, D, L, R), γ = 0.9.</summary>
+    /// <summary>A VIN for <paramref name="world"/> with K = <paramref name="iterations"/> and its fixed kernel of the grid's moves (U, D, L, R), γ = 0.9.</summary>
     internal static MesaPlanner HandSetPlanner(GridWorld world, int iterations)
     {
         var actor = AgentNetworks.Build(world, NetworkKind.Vin, [], [1], Activation.Relu, world.ActionLetters.Length, new Random(1), vinIterations: iterations);
         var vin = (ValueIterationNetwork)actor.Layers[0];
-        vin.TransitionReward.Value.Fill(0f);
-        vin.TransitionValue.Value.Fill(0f);
+        Assert.True(vin.FixedTransitions);
+        Assert.DoesNotContain(vin.TransitionValue, vin.Parameters);
         for (var a = 0; a < world.ActionLetters.Length; a++)
         {
             var (dr, dc) = Delta(world.ActionLetters[a]);
-            var tap = (a * 9) + ((1 + dr) * 3) + (1 + dc);
-            vin.TransitionReward.Value[tap] = 1f;
-            vin.TransitionValue.Value[tap] = 0.9f;
+            for (var tap = 0; tap < 9; tap++)
+            {
+                var move = tap == ((1 + dr) * 3) + 1 + dc;
+                Assert.Equal(move ? 1f : 0f, vin.TransitionReward.Value[(a * 9) + tap]);
+                Assert.Equal(move ? 0.9f : 0f, vin.TransitionValue.Value[(a * 9) + tap]);
+            }
         }
 
         return new MesaPlanner(world, actor);
