@@ -21,6 +21,7 @@ public sealed class ValueIterationNetwork : Module
     private readonly Parameter[] _parameters;
     private readonly Activation _activation;
     private readonly float[] _coordinates;
+    private readonly int[][] _convInputShapes;
     private Tensor? _coordinateBatch;
     private float[] _withCoordinates = [];
     private float[] _bufA = [];
@@ -105,6 +106,7 @@ public sealed class ValueIterationNetwork : Module
 
             _parameters = [.. _hidden.SelectMany(h => h.Parameters), .. _reward.Parameters];
         }
+        _convInputShapes = [.. _hidden.Select(h => new[] { h.InChannels, height, width }), [_reward.InChannels, height, width]];
         _coordinates = new float[2 * height * width];
         for (var r = 0; r < height; r++)
         {
@@ -240,10 +242,11 @@ public sealed class ValueIterationNetwork : Module
         }
 
         var useA = true;
-        foreach (var conv in _hidden)
+        for (var i = 0; i < _hidden.Length; i++)
         {
+            var conv = _hidden[i];
             var y = (useA ? _bufA : _bufB).AsSpan(0, batch * conv.OutChannels * cells);
-            conv.Infer(x, batch, [c, Height, Width], y, relu: _activation == Activation.Relu);
+            conv.Infer(x, batch, _convInputShapes[i], y, relu: _activation == Activation.Relu);
             if (_activation == Activation.Tanh)
             {
                 System.Numerics.Tensors.TensorPrimitives.Tanh(y, y);
@@ -254,7 +257,7 @@ public sealed class ValueIterationNetwork : Module
             useA = !useA;
         }
 
-        _reward.Infer(x, batch, [c, Height, Width], rewards[..(batch * cells)], relu: false);
+        _reward.Infer(x, batch, _convInputShapes[^1], rewards[..(batch * cells)], relu: false);
     }
 
     /// <summary>
@@ -371,12 +374,12 @@ public sealed class ValueIterationNetwork : Module
     private void EnsureScratch(int batch)
     {
         var cells = Cells;
-        var widest = Math.Max(1, _hidden.Length == 0 ? 1 : _hidden.Max(h => h.OutChannels));
         if (_rewards.Length >= batch * cells)
         {
             return;
         }
 
+        var widest = Math.Max(1, _hidden.Length == 0 ? 1 : _hidden.Max(h => h.OutChannels));
         var inChannels = Channels + (Coordinates ? 2 : 0);
         _withCoordinates = Coordinates ? new float[batch * inChannels * cells] : [];
         _bufA = new float[batch * widest * cells];

@@ -148,3 +148,27 @@ public sealed class MesaTests
         Assert.Throws<Errors.UserInputException>(() => new MesaPlanner(world, cnn));
     }
 }
+
+/// <summary>The report's f_R heatmap.</summary>
+public sealed class MesaChartsTests
+{
+    [Fact]
+    public void RewardMapIsInlineSvgAndPng()
+    {
+        var scenario = ScenarioRegistry.BuiltIn.Get("CheeseInTheCorner-v0");
+        var set = new Dictionary<string, string> { ["size"] = "5" };
+        var world = scenario.Build(new BuildOptions(Set: set));
+        var actor = AgentNetworks.Build(world, NetworkKind.Vin, [4], [1], Activation.Relu, 4, new Random(2), vinIterations: 8);
+        var level = MesaAnalysis.Run(scenario, actor, new MesaOptions(Levels: 1, Set: set)).Levels[0];
+        var svg = global::AlignLab.Reports.MesaCharts.RewardMap(level, "level 0");
+        Assert.StartsWith("<svg", svg, StringComparison.Ordinal);
+        Assert.DoesNotContain("<?xml", svg, StringComparison.Ordinal);
+        Assert.Contains("f_R maximum", svg, StringComparison.Ordinal);
+        var png = global::AlignLab.Reports.MesaCharts.RewardMapPng(level, "level 0");
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png.Take(4));
+        if (Environment.GetEnvironmentVariable("ALIGNLAB_MESA_PNG") is { } path)
+        {
+            File.WriteAllBytes(path, png);
+        }
+    }
+}
