@@ -36,6 +36,7 @@ internal static class Program
         root.Subcommands.Add(RedTeamCommand.Create());
         root.Subcommands.Add(ActivationsCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
+        root.Subcommands.Add(MesaCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(RunsCommand.Create());

@@ -97,6 +97,18 @@ public sealed record PpoOptions
     /// <summary>Output channels of each 3×3 convolution when <see cref="Network"/> is <see cref="NetworkKind.Cnn"/> (ignored for an MLP).</summary>
     public IReadOnlyList<int> ConvChannels { get; init; } = [16, 32];
 
+    /// <summary>
+    /// Value-iteration steps K when <see cref="Network"/> is <see cref="NetworkKind.Vin"/>: the planner sees K + 1 steps
+    /// ahead, so K should reach the longest shortest path of the maps (the reference uses 10 on 8×8 and 20 on 16×16).
+    /// </summary>
+    public int VinIterations { get; init; } = AgentNetworks.DefaultVinIterations;
+
+    /// <summary>Whether a VIN's reward map also sees two coordinate channels, row and column from −1 to 1 (CoordConv), so it can mark a place as well as a thing.</summary>
+    public bool CoordChannels { get; init; }
+
+    /// <summary>A VIN's transition kernel: fixed to the grid's moves (only f_R learned, so it reads as a reward map) or learned as in Tamar et al.</summary>
+    public VinTransitions VinTransitions { get; init; }
+
     /// <summary>Hidden layer sizes of the actor's and of the critic's MLP (the head after the convolutions, for a CNN).</summary>
     public IReadOnlyList<int> Hidden { get; init; } = [64, 64];
 
@@ -134,6 +146,7 @@ public sealed record PpoOptions
         }
 
         AgentNetworks.Validate(Network, ConvChannels, Hidden);
+        ArgumentOutOfRangeException.ThrowIfLessThan(VinIterations, 1, nameof(VinIterations));
         if (!(Gamma is >= 0 and <= 1) || !(GaeLambda is >= 0 and <= 1) || !(ClipCoef is > 0 and <= 10) || !(LearningRate is > 0 and <= 1) || !(MaxGradNorm is > 0 and < double.PositiveInfinity))
         {
             throw new ArgumentException("Gamma and GaeLambda must be in [0, 1], LearningRate in (0, 1], ClipCoef in (0, 10], MaxGradNorm positive and finite.");
@@ -228,7 +241,7 @@ public sealed class PpoAgent : IAgent
         _actionCount = world.ActionLetters.Length;
 
         var init = NeuralAgentSupport.InitRandom(options.Seed);
-        (_actor, _critic, _sharedLayers) = AgentNetworks.BuildActorCritic(world, options.Network, options.ConvChannels, options.Hidden, options.Activation, _actionCount, init);
+        (_actor, _critic, _sharedLayers) = AgentNetworks.BuildActorCritic(world, options.Network, options.ConvChannels, options.Hidden, options.Activation, _actionCount, init, options.VinIterations, options.CoordChannels, options.VinTransitions);
 
         // A shared torso's parameters appear in both networks; each is optimised once.
         _parameters = [.. _actor.Parameters.Concat(_critic.Parameters).Distinct()];
@@ -295,6 +308,14 @@ public sealed class PpoAgent : IAgent
                 Network = NetworkKind.Cnn,
                 ConvChannels = [16, 16],
                 Hidden = [64],
+                Activation = Activation.Relu,
+            }),
+            new("vin", "A value-iteration network (f_R from 3×3 convolutions 16, 16; K = 20; the grid's moves as its transition kernel), shared by actor and critic; 16 environments × 64 steps, entropy 0.01.", DefaultOptions with
+            {
+                NumEnvs = 16,
+                EntCoef = 0.01,
+                Network = NetworkKind.Vin,
+                ConvChannels = [16, 16],
                 Activation = Activation.Relu,
             }),
             new("small", "The small mazes and corridors of the demo (docs/inner-alignment-results.md): 16 × 64 steps, lr 5e-3, entropy 0.01, one 32-unit layer.", new PpoOptions { NumEnvs = 16, NumSteps = 64, LearningRate = 5e-3, EntCoef = 0.01, Hidden = [32] }),

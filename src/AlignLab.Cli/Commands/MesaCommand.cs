@@ -1,0 +1,173 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AlignLab.Interpretability;
+using AlignLab.Mesa;
+using AlignLab.Nn;
+using AlignLab.Runs;
+using AlignLab.Scenarios;
+
+namespace AlignLab.Cli.Commands;
+
+/// <summary>
+/// <c>alignlab mesa RUN [--level N] [--distribution D] [--levels N] [--edit ROW,COL | --edit-all] [--json]</c>: reads the
+/// mesa-objective f_R of a stored value-iteration-network policy on a distribution's levels (where its maximum lies,
+/// its correlation with each goal's cells, agreement with the exact behavioural goal attribution), draws f_R on one
+/// level, and measures exactly whether putting reward on a cell makes the agent go there.
+/// </summary>
+internal static class MesaCommand
+{
+    public static Command Create()
+    {
+        var run = new Argument<long>("run") { Description = "A ppo run trained with the vin network (--preset vin or --ppo network=vin), by id in the store." };
+        var level = new Option<int>("--level") { Description = "The level (index in the sample, from 0) whose f_R is drawn.", DefaultValueFactory = _ => 0 };
+        var distribution = new Option<string>("--distribution") { Description = "The distribution whose levels are read.", DefaultValueFactory = _ => "deploy" };
+        var levels = new Option<int>("--levels") { Description = "Levels drawn from a generated distribution.", DefaultValueFactory = _ => 100 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the level draw.", DefaultValueFactory = _ => 0UL };
+        var edit = new Option<string?>("--edit") { Description = "Put reward on the cell ROW,COL (0-based) of every level where the agent can reach it, and measure exactly whether it goes there." };
+        var editAll = new Option<bool>("--edit-all") { Description = "Put reward on every reachable cell of every level, one edit at a time, and measure each exactly." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var store = CommonOptions.Store();
+        var command = new Command("mesa", "Read and edit the mesa-objective (the learned reward map f_R) of a value-iteration-network policy, measured exactly.")
+        {
+            run, level, distribution, levels, seed, edit, editAll, json, store,
+        };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var count = parse.GetValue(levels);
+            if (count < 1)
+            {
+                throw new UsageException($"--levels must be at least 1, not {count}.");
+            }
+
+            var shown = parse.GetValue(level);
+            var editText = parse.GetValue(edit);
+            if (editText is not null && parse.GetValue(editAll))
+            {
+                throw new UsageException("--edit and --edit-all contradict each other; give one.");
+            }
+
+            var id = parse.GetValue(run);
+            TrainedNetwork trained;
+            using (var runs = RunStore.OpenReadOnly(parse.GetValue(store)))
+            {
+                trained = TrainedNetwork.Load(runs, id);
+            }
+
+            if (trained.Network.Layers.Count == 0 || trained.Network.Layers[0] is not ValueIterationNetwork vin)
+            {
+                throw new UsageException($"run {id} has no mesa-objective to read: its {trained.Agent} network is not a value-iteration network (train with --agent ppo --preset vin).");
+            }
+
+            var world = trained.Scenario.Build(new BuildOptions(Set: trained.Parameters));
+            var options = new MesaOptions(parse.GetValue(distribution)!, count, parse.GetValue(seed), trained.Parameters, ParseCell(editText, world.Height, world.Width), parse.GetValue(editAll));
+            var summary = MesaAnalysis.Run(trained.Scenario, trained.Network, options);
+            if (shown < 0 || shown >= summary.Levels.Count)
+            {
+                throw new UsageException($"--level {shown} is not one of the {summary.Levels.Count} levels read (0 to {summary.Levels.Count - 1}).");
+            }
+
+            var detail = summary.Levels[shown];
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(Json(id, trained, vin, summary, detail).ToJsonString());
+                return 0;
+            }
+
+            Console.WriteLine($"run {id} ({trained.Agent}, value-iteration network with K = {vin.Iterations}{(vin.Coordinates ? ", coordinate channels" : string.Empty)}, {trained.Scenario.Id}): the mesa-objective f_R on {summary.Levels.Count} {summary.Distribution} level(s)");
+            Console.WriteLine($"  f_R's maximum lies on: {string.Join(", ", summary.Readings.Select(r => $"{r.Key} {r.Value}"))}");
+            Console.WriteLine($"  mean correlation of f_R with each goal's cells (open cells): {string.Join(", ", summary.MeanCorrelations.Select(c => $"{c.Key} {ResultPrinter.N(c.Value)}"))}");
+            var behaviours = summary.Levels.GroupBy(l => l.Behaviour).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}");
+            Console.WriteLine($"  behaviour (the goal with the highest exact score on each level): {string.Join(", ", behaviours)}");
+            Console.WriteLine($"  the goal f_R rates highest (largest f_R on its cells): {string.Join(", ", summary.Levels.GroupBy(l => l.Preferred).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}");
+            Console.WriteLine($"  agreement with the behaviour on the {summary.Compared} levels whose goals' cells are apart: f_R's maximum {summary.Levels.Count(l => l.GoalsApart && l.Agrees)} ({Percent(summary.Agreement)}), the goal f_R rates highest {summary.Levels.Count(l => l.GoalsApart && l.PreferredAgrees)} ({Percent(summary.PreferredAgreement)})");
+            if (summary.Edits > 0)
+            {
+                Console.WriteLine($"  edits (reward max f_R + its range on one cell): {summary.Edits}; the agent then enters the cell with exact probability {ResultPrinter.N(summary.MeanReachAfter)} on average (unedited: {ResultPrinter.N(summary.MeanReachBefore)}); at least 0.9 after {Percent(summary.ReachedShare)} of edits; acting greedily it enters the cell after {Percent(summary.GreedyReach)} of edits");
+            }
+            else if (options.EditCell is not null || options.EditAll)
+            {
+                Console.WriteLine("  edits: the agent cannot reach the cell on any level read");
+            }
+
+            Console.WriteLine($"level {shown}: exact goal scores {string.Join(", ", detail.GoalScores.Select(s => $"{s.Key} {ResultPrinter.N(s.Value)}"))}; behaviour: {detail.Behaviour}");
+            Console.Write(MesaAnalysis.Render(detail));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static int? ParseCell(string? text, int height, int width)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var parts = text.Split(',');
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var row) || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var col))
+        {
+            throw new UsageException($"--edit '{text}' must look like ROW,COL (e.g. 1,5).");
+        }
+
+        if (row < 0 || col < 0 || row >= height || col >= width)
+        {
+            throw new UsageException($"--edit {row},{col} is off the {height}×{width} map.");
+        }
+
+        return (row * width) + col;
+    }
+
+    private static string Percent(double share) => double.IsFinite(share) ? share.ToString("P1", CultureInfo.InvariantCulture) : "n/a";
+
+    private static JsonObject Json(long id, TrainedNetwork trained, ValueIterationNetwork vin, MesaSummary summary, MesaLevel detail)
+    {
+        var width = detail.Map[0].Length;
+        JsonArray Cell(int cell) => [cell / width, cell % width];
+        JsonObject Numbers(IReadOnlyDictionary<string, double> values) => new([.. values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)ResultPrinter.J(v.Value)))]);
+        var levels = new JsonArray();
+        foreach (var l in summary.Levels)
+        {
+            levels.Add(new JsonObject
+            {
+                ["level"] = l.Level,
+                ["max_cell"] = Cell(l.MaxCell),
+                ["reading"] = l.Reading,
+                ["preferred"] = l.Preferred,
+                ["behaviour"] = l.Behaviour,
+                ["goals_apart"] = l.GoalsApart,
+                ["agrees"] = l.Agrees,
+                ["goal_scores"] = Numbers(l.GoalScores),
+                ["correlations"] = Numbers(l.Correlations),
+                ["edits"] = new JsonArray([.. l.Edits.Select(e => (JsonNode)new JsonObject { ["cell"] = Cell(e.Cell), ["before"] = ResultPrinter.J(e.Before), ["after"] = ResultPrinter.J(e.After), ["greedy_after"] = ResultPrinter.J(e.GreedyAfter) })]),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["run"] = id,
+            ["scenario"] = trained.Scenario.Id,
+            ["iterations"] = vin.Iterations,
+            ["coordinates"] = vin.Coordinates,
+            ["distribution"] = summary.Distribution,
+            ["levels_read"] = summary.Levels.Count,
+            ["readings"] = new JsonObject([.. summary.Readings.Select(r => KeyValuePair.Create(r.Key, (JsonNode?)r.Value))]),
+            ["mean_correlations"] = Numbers(summary.MeanCorrelations),
+            ["compared"] = summary.Compared,
+            ["agreement"] = ResultPrinter.J(summary.Agreement),
+            ["preferred_agreement"] = ResultPrinter.J(summary.PreferredAgreement),
+            ["edits"] = summary.Edits,
+            ["edit_reach_after"] = ResultPrinter.J(summary.MeanReachAfter),
+            ["edit_reach_before"] = ResultPrinter.J(summary.MeanReachBefore),
+            ["edit_reached_share"] = ResultPrinter.J(summary.ReachedShare),
+            ["edit_greedy_reach"] = ResultPrinter.J(summary.GreedyReach),
+            ["level"] = new JsonObject
+            {
+                ["index"] = detail.Level,
+                ["map"] = new JsonArray([.. detail.Map.Select(r => (JsonNode)r)]),
+                ["f_r"] = new JsonArray([.. detail.Rewards.Select(r => (JsonNode)Math.Round((double)r, 6))]),
+            },
+            ["levels"] = levels,
+        };
+    }
+}

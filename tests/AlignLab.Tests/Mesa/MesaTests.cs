@@ -1,0 +1,174 @@
+using AlignLab.Agents;
+using AlignLab.Mesa;
+using AlignLab.Nn;
+using AlignLab.Scenarios;
+using AlignLab.Solve;
+
+namespace AlignLab.Tests.Mesa;
+
+/// <summary>The exact facts about a level's cells, the reading of f_R, edits, and PPO training a VIN.</summary>
+public sealed class MesaTests
+{
+    private static readonly ScenarioDefinition Scenario = ScenarioRegistry.BuiltIn.Get("CheeseInTheCorner-v0");
+    private static readonly Dictionary<string, string> Size5 = new() { ["size"] = "5" };
+
+    [Fact]
+    public void GoalCellsAreTheCheeseAndTheCorner()
+    {
+        foreach (var level in Scenario.SampleLevels("deploy", 5, 3, Size5))
+        {
+            var world = Scenario.Build(new BuildOptions(Distribution: "deploy", Set: Size5) { FixedLevel = level });
+            var cells = new LevelCells(world);
+            var cheese = level.CellsView.ToList().IndexOf((byte)'C');
+            Assert.Equal([cheese], cells.GoalCells["cheese"]);
+            // The corner scores when entered, unless the cheese (which ends the episode) bars the way to it.
+            const int corner = (1 * 5) + 3;
+            Assert.Equal(cells.Reachable.Contains(corner) ? [corner] : [], cells.GoalCells["corner"]);
+
+            Assert.Contains(level.AgentStart, cells.Reachable);
+            Assert.DoesNotContain(cheese, cells.Reachable);
+        }
+    }
+
+    [Fact]
+    public void ReachProbabilityIsExact()
+    {
+        var level = Scenario.SampleLevels("deploy", 1, 5, Size5)[0];
+        var world = Scenario.Build(new BuildOptions(Distribution: "deploy", Set: Size5) { FixedLevel = level });
+        var cells = new LevelCells(world);
+        var target = cells.Reachable.First(c => c != cells.Start);
+
+        // Planning on 1 at the target and −10 on walls and the cheese, the agent enters the target for sure.
+        var planner = HandSetVinTests.HandSetPlanner(world, 30);
+        var toTarget = planner.Policy((board, rewards) => HandSetVinTests.GoalReward(world, board, new HashSet<int> { target }, rewards));
+        BoardPolicy greedy = (board, extras, p) =>
+        {
+            toTarget(board, extras, p);
+            var best = p.IndexOf(p.ToArray().Max());
+            p.Clear();
+            p[best] = 1;
+        };
+        Assert.Equal(1.0, cells.ReachProbability(greedy, target), 1e-12);
+        Assert.InRange(cells.ReachProbability(toTarget, target), 0.5, 1);
+
+        // A policy that never moves never enters it; the uniform policy enters it with a probability strictly between.
+        BoardPolicy still = (_, _, p) =>
+        {
+            p.Clear();
+            p[0] = 1;
+        };
+        var up = cells.ReachProbability(still, target);
+        Assert.True(up == 0 || up == 1);
+        BoardPolicy uniform = (_, _, p) => p.Fill(1.0 / p.Length);
+        var random = cells.ReachProbability(uniform, target);
+        Assert.InRange(random, 1e-6, 1 - 1e-6);
+    }
+
+    [Fact]
+    public void EditingHandSetRewardMovesTheAgentThere()
+    {
+        var level = Scenario.SampleLevels("deploy", 1, 8, Size5)[0];
+        var world = Scenario.Build(new BuildOptions(Distribution: "deploy", Set: Size5) { FixedLevel = level });
+        var cells = new LevelCells(world);
+        var planner = HandSetVinTests.HandSetPlanner(world, 30);
+        var cheese = cells.GoalCells["cheese"];
+        RewardEdit cheeseReward = (board, rewards) => HandSetVinTests.GoalReward(world, board, cheese, rewards);
+        var moved = 0;
+        foreach (var target in cells.Reachable.Where(c => c != cells.Start))
+        {
+            RewardEdit both = (board, rewards) =>
+            {
+                cheeseReward(board, rewards);
+                MesaPlanner.RewardOn(target)(board, rewards);
+            };
+            moved += cells.ReachProbability(planner.Policy(both), target) > 0.99 ? 1 : 0;
+        }
+
+        Assert.True(moved >= cells.Reachable.Count - 2, $"{moved} of {cells.Reachable.Count - 1}");
+    }
+
+    [Fact]
+    public void PpoTrainsAVinDeterministicallyAndItsCheckpointRoundTrips()
+    {
+        var world = Scenario.Build(new BuildOptions(Set: Size5));
+        var options = new PpoOptions { NumEnvs = 4, NumSteps = 32, TotalTimesteps = 384, Network = NetworkKind.Vin, ConvChannels = [4], VinIterations = 6, CoordChannels = true, Activation = Activation.Relu, Seed = 3 };
+        float[] Train(out PpoAgent agent)
+        {
+            agent = new PpoAgent(world, options);
+            agent.Train(384);
+            return [.. agent.Actor.Parameters.Concat(agent.Critic.Parameters).SelectMany(p => p.Value.Values.ToArray())];
+        }
+
+        var first = Train(out var a);
+        var second = Train(out _);
+        Assert.Equal(first, second);
+        Assert.Equal(384, a.GlobalStep);
+        var vin = Assert.IsType<ValueIterationNetwork>(a.Actor.Layers[0]);
+        Assert.Same(vin, a.Critic.Layers[0]);
+        Assert.True(a.FlopsPerEnvStep() > 0);
+
+        var fresh = new PpoAgent(world, options);
+        Assert.NotEqual(first, [.. fresh.Actor.Parameters.Concat(fresh.Critic.Parameters).SelectMany(p => p.Value.Values.ToArray())]);
+        using var stream = new MemoryStream();
+        a.SaveCheckpoint(stream);
+        stream.Position = 0;
+        fresh.LoadCheckpoint(stream);
+        var level = Scenario.SampleLevels("train", 1, 0, Size5)[0];
+        var board = level.CellsView.ToArray();
+        board[level.AgentStart] = (byte)world.AgentSymbol;
+        double[] p = new double[4], q = new double[4];
+        a.Policy(board, [], p);
+        fresh.Policy(board, [], q);
+        Assert.Equal(p, q);
+
+        // The policy PPO acts with is the planner's on f_R, unedited.
+        var planned = new double[4];
+        new MesaPlanner(world, a.Actor).Policy()(board, [], planned);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(p[i], planned[i], 1e-6);
+        }
+    }
+
+    [Fact]
+    public void TheReadingIsDeterministicAndRefusesOtherNetworks()
+    {
+        var world = Scenario.Build(new BuildOptions(Set: Size5));
+        var actor = AgentNetworks.Build(world, NetworkKind.Vin, [4, 4], [1], Activation.Relu, 4, new Random(2), vinIterations: 8);
+        var options = new MesaOptions(Levels: 4, Seed: 1, Set: Size5, EditAll: true);
+        var one = MesaAnalysis.Run(Scenario, actor, options);
+        var two = MesaAnalysis.Run(Scenario, actor, options);
+        Assert.Equal(one.Levels.Select(l => (l.MaxCell, l.Reading, l.Behaviour)), two.Levels.Select(l => (l.MaxCell, l.Reading, l.Behaviour)));
+        Assert.Equal(one.MeanReachAfter, two.MeanReachAfter);
+        Assert.Equal(4, one.Levels.Count);
+        Assert.True(one.Edits > 0);
+        Assert.Contains("f_R on open cells", MesaAnalysis.Render(one.Levels[0]), StringComparison.Ordinal);
+
+        var cnn = AgentNetworks.Build(world, NetworkKind.Cnn, [4], [8], Activation.Relu, 4, new Random(2));
+        Assert.Throws<Errors.UserInputException>(() => new MesaPlanner(world, cnn));
+    }
+}
+
+/// <summary>The report's f_R heatmap.</summary>
+public sealed class MesaChartsTests
+{
+    [Fact]
+    public void RewardMapIsInlineSvgAndPng()
+    {
+        var scenario = ScenarioRegistry.BuiltIn.Get("CheeseInTheCorner-v0");
+        var set = new Dictionary<string, string> { ["size"] = "5" };
+        var world = scenario.Build(new BuildOptions(Set: set));
+        var actor = AgentNetworks.Build(world, NetworkKind.Vin, [4], [1], Activation.Relu, 4, new Random(2), vinIterations: 8);
+        var level = MesaAnalysis.Run(scenario, actor, new MesaOptions(Levels: 1, Set: set)).Levels[0];
+        var svg = global::AlignLab.Reports.MesaCharts.RewardMap(level, "level 0");
+        Assert.StartsWith("<svg", svg, StringComparison.Ordinal);
+        Assert.DoesNotContain("<?xml", svg, StringComparison.Ordinal);
+        Assert.Contains("f_R maximum", svg, StringComparison.Ordinal);
+        var png = global::AlignLab.Reports.MesaCharts.RewardMapPng(level, "level 0");
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png.Take(4));
+        if (Environment.GetEnvironmentVariable("ALIGNLAB_MESA_PNG") is { } path)
+        {
+            File.WriteAllBytes(path, png);
+        }
+    }
+}
