@@ -7,7 +7,7 @@ namespace AlignLab.Cli.Commands;
 /// The options that choose an agent's hyper-parameters, shared by <c>train</c> and <c>sweep</c>:
 /// <c>--preset NAME</c> (a row of the agent's preset table), <c>--agent-option name=value</c> (repeatable; any
 /// property of the agent's options record in kebab case, validated, with "did you mean"), and the aliases
-/// <c>--network cnn</c> (= the <c>cnn</c> preset of ppo and dqn), <c>--state cell</c> (= <c>state-key=agent-cell</c>
+/// <c>--network cnn|vin</c> (= the <c>cnn</c> preset of ppo and dqn, the <c>vin</c> preset of ppo), <c>--state cell</c> (= <c>state-key=agent-cell</c>
 /// of q and sarsa) and <c>--ppo name=value</c> (= <c>--agent-option</c> for the ppo agent).
 /// </summary>
 internal sealed class AgentOptions
@@ -15,7 +15,7 @@ internal sealed class AgentOptions
     private readonly Option<string?> _preset = new("--preset") { Description = "A named preset of the agent's options (see 'alignlab train --help' for the tables): e.g. ppo default, cnn, small; dqn default, cnn; q/sarsa default, cell." };
     private readonly Option<string[]> _overrides = new("--agent-option") { Description = "One of the agent's options, name=value in kebab case (e.g. learning-rate=1e-3, hidden=32, state-key=agent-cell); repeatable." };
     private readonly Option<string[]> _ppo = new("--ppo") { Description = "Alias of --agent-option for the ppo agent; repeatable." };
-    private readonly Option<string?> _network = new("--network") { Description = "Alias: cnn selects the cnn preset of ppo and dqn (3×3 convolutions on the one-hot channels, then an MLP head); mlp the default." };
+    private readonly Option<string?> _network = new("--network") { Description = "Alias: cnn selects the cnn preset of ppo and dqn (3×3 convolutions on the one-hot channels, then an MLP head); vin the vin preset of ppo (a value-iteration network that plans over a learned reward map); mlp the default." };
     private readonly Option<string?> _state = new("--state") { Description = "Alias for q and sarsa: board (the whole observed board, the default) or cell (the agent's cell only, an abstraction)." };
 
     /// <summary>Every option this set adds.</summary>
@@ -40,18 +40,19 @@ internal sealed class AgentOptions
         {
             case null or "mlp":
                 break;
-            case "cnn" when agent.PresetNames.Contains("cnn"):
-                if (preset is not null && preset != "cnn")
+            case "cnn" or "vin" when agent.PresetNames.Contains(parse.GetValue(_network)!):
+                var network = parse.GetValue(_network)!;
+                if (preset is not null && preset != network)
                 {
-                    throw new UsageException($"--network cnn selects the cnn preset; it contradicts --preset {preset}.");
+                    throw new UsageException($"--network {network} selects the {network} preset; it contradicts --preset {preset}.");
                 }
 
-                preset = "cnn";
+                preset = network;
                 break;
-            case "cnn":
-                throw new UsageException($"--network cnn applies to the neural agents (ppo, dqn), not to '{agent.Name}'.");
+            case "cnn" or "vin":
+                throw new UsageException($"--network {parse.GetValue(_network)} applies to {(parse.GetValue(_network) == "cnn" ? "the neural agents (ppo, dqn)" : "the ppo agent")}, not to '{agent.Name}'.");
             case var other:
-                throw new UsageException($"unknown network '{other}'{Scenarios.Suggest.DidYouMean(other, ["mlp", "cnn"])}; networks: mlp, cnn.");
+                throw new UsageException($"unknown network '{other}'{Scenarios.Suggest.DidYouMean(other, ["mlp", "cnn", "vin"])}; networks: mlp, cnn, vin.");
         }
 
         var overrides = new List<string>();

@@ -32,8 +32,11 @@ internal static class MesaCommand
         {
             run, level, distribution, levels, seed, edit, editAll, json, store,
         };
+        var threading = new ThreadingOptions();
+        threading.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            threading.Apply(parse);
             var count = parse.GetValue(levels);
             if (count < 1)
             {

@@ -14,10 +14,22 @@ public sealed class MesaCliTests : IDisposable
     public void AStoredVinRunIsReadAndEdited()
     {
         var store = Path.Combine(_dir, "runs.db");
-        var (code, _, error) = CliTests.Run("train", "CheeseInTheCorner-v0", "--agent", "ppo", "--preset", "vin", "--ppo", "vin-iterations=8", "--ppo", "conv-channels=4", "--set", "size=5", "--steps", "1024", "--curve-points", "1", "--store", store);
+        var (code, _, error) = CliTests.Run("train", "CheeseInTheCorner-v0", "--agent", "ppo", "--network", "vin", "--ppo", "vin-iterations=8", "--ppo", "conv-channels=4", "--set", "size=5", "--steps", "1024", "--curve-points", "1", "--store", store);
         Assert.True(code == 0, error);
         (code, _, error) = CliTests.Run("train", "CheeseInTheCorner-v0", "--agent", "ppo", "--preset", "cnn", "--set", "size=5", "--steps", "1024", "--curve-points", "1", "--store", store);
         Assert.True(code == 0, error);
+
+        // --network vin is the vin preset of ppo, and nothing else.
+        foreach (var (bad, message) in new[]
+        {
+            (new[] { "--agent", "dqn", "--network", "vin" }, "error: --network vin applies to the ppo agent, not to 'dqn'."),
+            (["--agent", "ppo", "--network", "vin", "--preset", "cnn"], "error: --network vin selects the vin preset; it contradicts --preset cnn."),
+        })
+        {
+            (code, _, error) = CliTests.Run(["train", "CheeseInTheCorner-v0", .. bad, "--steps", "10", "--store", store]);
+            Assert.Equal(2, code);
+            Assert.Equal(message, error.Trim());
+        }
 
         (code, var output, error) = CliTests.Run("mesa", "1", "--levels", "4", "--edit-all", "--json", "--store", store);
         Assert.True(code == 0, error);
