@@ -9,7 +9,8 @@ namespace AlignLab.Reports;
 /// <summary>The report's charts as inline SVG: ScottPlot 5 for curves and bars, hand-drawn SVG for heatmaps.</summary>
 internal static partial class Charts
 {
-    private static readonly object Gate = new();
+    /// <summary>ScottPlot renders one plot at a time: every chart class of the report takes this lock.</summary>
+    internal static readonly object Gate = new();
 
     /// <summary>Specified and intended return against steps, with optional optimum lines.</summary>
     public static string Curves(IReadOnlyList<CurvePoint> curve, double? rewardOptimal, double? intendedOptimal)
@@ -139,17 +140,17 @@ internal static partial class Charts
     }
 
     /// <summary>White → yellow → red for t in [0, 1].</summary>
-    private static string Heat(double t)
+    internal static string Heat(double t)
     {
         t = Math.Clamp(t, 0, 1);
         var (r, g, b) = t < .5 ? (255, 255, (int)(255 - (t * 2 * 200))) : (255, (int)(255 - ((t - .5) * 2 * 200)), 55);
         return FormattableString.Invariant($"#{r:x2}{g:x2}{b:x2}");
     }
 
-    private static double Finite(double value) => double.IsFinite(value) ? value : 0;
+    internal static double Finite(double value) => double.IsFinite(value) ? value : 0;
 
     /// <summary>ScottPlot's SVG made fit to inline in HTML: no XML declaration, no namespace URLs, text escaped.</summary>
-    private static string Svg(Plot plot, int width, int height)
+    internal static string Svg(Plot plot, int width, int height)
     {
         string svg;
         lock (Gate)

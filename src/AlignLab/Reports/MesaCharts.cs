@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Text.RegularExpressions;
 using AlignLab.Mesa;
 using ScottPlot;
 
@@ -10,9 +8,8 @@ namespace AlignLab.Reports;
 /// The report's pictures of a mesa-objective: f_R of a value-iteration-network policy over one level's map, as a
 /// ScottPlot heatmap (walls blank) with the map's characters on top and a colour bar, inline SVG.
 /// </summary>
-internal static partial class MesaCharts
+internal static class MesaCharts
 {
-    private static readonly object Gate = new();
 
     /// <summary>f_R over the level's open cells, with the map drawn on top and the maximum ringed.</summary>
     /// <param name="level">A level read by <see cref="MesaAnalysis.Run"/>.</param>
@@ -21,7 +18,7 @@ internal static partial class MesaCharts
     public static string RewardMap(MesaLevel level, string title)
     {
         ArgumentNullException.ThrowIfNull(level);
-        return Svg(Plot(level, title), 520, 420);
+        return Charts.Svg(Plot(level, title), 520, 420);
     }
 
     /// <summary>The same chart as PNG bytes (for files and checks by eye).</summary>
@@ -29,7 +26,7 @@ internal static partial class MesaCharts
     {
         ArgumentNullException.ThrowIfNull(level);
         var plot = Plot(level, title);
-        lock (Gate)
+        lock (Charts.Gate)
         {
             return plot.GetImageBytes(520, 420, ImageFormat.Png);
         }
@@ -82,28 +79,4 @@ internal static partial class MesaCharts
         plot.Axes.Bottom.TickLabelStyle.IsVisible = false;
         return plot;
     }
-
-    /// <summary>ScottPlot's SVG made fit to inline in HTML: no XML declaration, no namespace URLs, text escaped.</summary>
-    private static string Svg(Plot plot, int width, int height)
-    {
-        string svg;
-        lock (Gate)
-        {
-            svg = plot.GetSvgXml(width, height);
-        }
-
-        svg = XmlDeclaration().Replace(svg, string.Empty);
-        svg = Namespaces().Replace(svg, string.Empty);
-        svg = TextContent().Replace(svg, m => m.Groups[1].Value + WebUtility.HtmlEncode(WebUtility.HtmlDecode(m.Groups[2].Value)) + m.Groups[3].Value);
-        return svg.Trim();
-    }
-
-    [GeneratedRegex(@"<\?xml[^>]*\?>")]
-    private static partial Regex XmlDeclaration();
-
-    [GeneratedRegex(@"\s+xmlns(:\w+)?=""[^""]*""")]
-    private static partial Regex Namespaces();
-
-    [GeneratedRegex(@"(<text[^>]*>)(.*?)(</text>)", RegexOptions.Singleline)]
-    private static partial Regex TextContent();
 }

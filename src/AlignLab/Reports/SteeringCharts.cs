@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.RegularExpressions;
 using AlignLab.Interpretability.Steering;
 using ScottPlot;
 
@@ -12,10 +11,9 @@ namespace AlignLab.Reports;
 /// hand-drawn SVG for maps (where the agent goes with and without the goal vector; retargeting success per cell),
 /// ScottPlot 5 for the distance buckets.
 /// </summary>
-internal static partial class SteeringCharts
+internal static class SteeringCharts
 {
     private const int Cell = 26;
-    private static readonly object Gate = new();
 
     /// <summary>
     /// Where the agent goes on evaluated level <paramref name="index"/>: two maps side by side, each cell coloured by the
@@ -72,7 +70,7 @@ internal static partial class SteeringCharts
         var plot = new Plot();
         var buckets = result.Buckets.Where(b => b.DecisionLevels > 0).ToList();
         var positions = Enumerable.Range(0, buckets.Count).Select(i => (double)i).ToArray();
-        var before = plot.Add.Bars(positions.Select(p => p - 0.2).ToArray(), buckets.Select(b => Finite(b.MedianBefore)).ToArray());
+        var before = plot.Add.Bars(positions.Select(p => p - 0.2).ToArray(), buckets.Select(b => Charts.Finite(b.MedianBefore)).ToArray());
         before.LegendText = "unsteered";
         foreach (var bar in before.Bars)
         {
@@ -80,7 +78,7 @@ internal static partial class SteeringCharts
             bar.FillColor = Colors.C0.WithAlpha(.8);
         }
 
-        var after = plot.Add.Bars(positions.Select(p => p + 0.2).ToArray(), buckets.Select(b => Finite(b.MedianAfter)).ToArray());
+        var after = plot.Add.Bars(positions.Select(p => p + 0.2).ToArray(), buckets.Select(b => Charts.Finite(b.MedianAfter)).ToArray());
         after.LegendText = "with the goal vector";
         foreach (var bar in after.Bars)
         {
@@ -93,7 +91,7 @@ internal static partial class SteeringCharts
         plot.XLabel($"{result.Options.Goal}'s distance from the {result.Options.Landmark} (levels with a decision square)");
         plot.YLabel($"median P({result.Options.Goal} | decision square)");
         plot.ShowLegend(Alignment.UpperRight);
-        return Svg(plot, 640, 360);
+        return Charts.Svg(plot, 640, 360);
     }
 
     /// <summary>
@@ -133,7 +131,7 @@ internal static partial class SteeringCharts
             {
                 var ch = x < map[y].Length ? map[y][x] : ' ';
                 var v = values[(y * width) + x];
-                var fill = ch == '#' ? "#9a9a9a" : double.IsNaN(v) || v <= 0 ? "#ffffff" : Heat(v / max);
+                var fill = ch == '#' ? "#9a9a9a" : double.IsNaN(v) || v <= 0 ? "#ffffff" : Charts.Heat(v / max);
                 var tip = double.IsNaN(v) ? string.Empty : describe(v);
                 svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left + (x * Cell)}\" y=\"{y * Cell}\" width=\"{Cell}\" height=\"{Cell}\" fill=\"{fill}\" stroke=\"#ddd\"><title>row {y}, column {x}{(tip.Length > 0 ? ": " + WebUtility.HtmlEncode(tip) : string.Empty)}</title></rect>");
                 var text = label && !double.IsNaN(v) ? ((int)Math.Round(v * 10)).ToString(CultureInfo.InvariantCulture) : ch is ' ' or '#' ? string.Empty : ch.ToString();
@@ -144,38 +142,4 @@ internal static partial class SteeringCharts
             }
         }
     }
-
-    /// <summary>White → yellow → red for t in [0, 1].</summary>
-    private static string Heat(double t)
-    {
-        t = Math.Clamp(t, 0, 1);
-        var (r, g, b) = t < .5 ? (255, 255, (int)(255 - (t * 2 * 200))) : (255, (int)(255 - ((t - .5) * 2 * 200)), 55);
-        return FormattableString.Invariant($"#{r:x2}{g:x2}{b:x2}");
-    }
-
-    private static double Finite(double value) => double.IsFinite(value) ? value : 0;
-
-    /// <summary>ScottPlot's SVG made fit to inline in HTML: no XML declaration, no namespace URLs, text escaped.</summary>
-    private static string Svg(Plot plot, int width, int height)
-    {
-        string svg;
-        lock (Gate)
-        {
-            svg = plot.GetSvgXml(width, height);
-        }
-
-        svg = XmlDeclaration().Replace(svg, string.Empty);
-        svg = Namespaces().Replace(svg, string.Empty);
-        svg = TextContent().Replace(svg, m => m.Groups[1].Value + WebUtility.HtmlEncode(WebUtility.HtmlDecode(m.Groups[2].Value)) + m.Groups[3].Value);
-        return svg.Trim();
-    }
-
-    [GeneratedRegex(@"<\?xml[^>]*\?>")]
-    private static partial Regex XmlDeclaration();
-
-    [GeneratedRegex(@"\s+xmlns(:\w+)?=""[^""]*""")]
-    private static partial Regex Namespaces();
-
-    [GeneratedRegex(@"(<text[^>]*>)(.*?)(</text>)", RegexOptions.Singleline)]
-    private static partial Regex TextContent();
 }
