@@ -35,23 +35,49 @@ public sealed class ClusterSweepTests : IDisposable
         await cluster.DeployAsync(TestContext.Current.CancellationToken);
         try
         {
-            var specs = Sweeps.Six();
+            // Runs long enough to have many checkpoints: a run is killed between two of them.
+            var specs = Sweeps.Six(steps: 30_000).Select(s => s with { CurvePoints = 20 }).ToList();
             var requests = specs.Select((s, i) => JobRequest.For("six", i, s)).ToList();
             var killed = 0;
-            var kill = new TaskCompletionSource<string>();
-            var progress = new Progress(p =>
-            {
-                // The first worker seen past its first curve point is killed there, with its run half done.
-                if (p.State is { Phase: JobPhase.Running, Step: > 0 })
-                {
-                    kill.TrySetResult(p.State.Worker);
-                }
-            });
+            var states = new System.Collections.Concurrent.ConcurrentDictionary<int, JobState>();
+            var progress = new Progress(p => states[p.Index] = p.State);
             var sweep = ClusterSweep.RunAsync(cluster.Client, database, requests, progress, TestContext.Current.CancellationToken);
-            var victim = await kill.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
-            var silo = cluster.Silos.Single(s => victim.EndsWith($"/{s.SiloAddress.Endpoint.Port}", StringComparison.Ordinal));
-            await cluster.KillSiloAsync(silo, TestContext.Current.CancellationToken);
-            killed++;
+
+            // Tabular runs take milliseconds, so the kill is made to land mid-run: once a run has a checkpoint past
+            // step 0, the checkpoints table is locked, so no running job can write its next checkpoint (and none can
+            // finish, since a run's last curve point writes one). A job then reported running, past step 0 and short
+            // of its last step, is stuck mid-run: its worker is killed, then the lock is released.
+            var started = DateTime.UtcNow;
+            while (Postgres.Scalar(database, "SELECT to_regclass('checkpoints') IS NOT NULL AND EXISTS (SELECT 1 FROM checkpoints WHERE step > 0)") is not true)
+            {
+                Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(60), "no run wrote a checkpoint past step 0 within 60 s");
+                await Task.Delay(5, TestContext.Current.CancellationToken);
+            }
+
+            using var admin = new Npgsql.NpgsqlConnection(database);
+            await admin.OpenAsync(TestContext.Current.CancellationToken);
+            string victim;
+            await using (var tx = await admin.BeginTransactionAsync(TestContext.Current.CancellationToken))
+            {
+                await using (var lockTable = new Npgsql.NpgsqlCommand("LOCK TABLE checkpoints IN EXCLUSIVE MODE", admin, tx))
+                {
+                    await lockTable.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+                }
+
+                JobState? stuck;
+                while ((stuck = states.Values.FirstOrDefault(j => j is { Phase: JobPhase.Running, Step: > 0 } && j.Step < specs[0].Steps)) is null)
+                {
+                    Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(90), "no job was seen mid-run while the checkpoints were locked");
+                    await Task.Delay(20, TestContext.Current.CancellationToken);
+                }
+
+                victim = stuck.Worker;
+                var silo = cluster.Silos.Single(s => victim.EndsWith($"/{s.SiloAddress.Endpoint.Port}", StringComparison.Ordinal));
+                await cluster.KillSiloAsync(silo, TestContext.Current.CancellationToken);
+                killed++;
+                await tx.RollbackAsync(TestContext.Current.CancellationToken);
+            }
+
             var results = await sweep.WaitAsync(TimeSpan.FromSeconds(100), TestContext.Current.CancellationToken);
 
             Assert.Equal(1, killed);
