@@ -120,6 +120,54 @@ public static class RunMetrics
         .ToHashSet(StringComparer.Ordinal);
 }
 
+/// <summary>
+/// An analysis of a run kept in the store: the result of <c>probe</c>, <c>steer</c>, <c>audit</c>, <c>redteam</c> or
+/// <c>mesa</c> on the run's trained policy, as a JSON document, so that <c>alignlab report</c> draws it from the store alone.
+/// </summary>
+/// <param name="Id">The analysis's id in its store (1, 2, ..., across all runs), in the order they were saved.</param>
+/// <param name="RunId">The run analysed.</param>
+/// <param name="Kind">What produced it: one of <see cref="AnalysisKinds.Names"/>.</param>
+/// <param name="Json">The analysis as saved (a JSON object; its shape is the kind's record in <c>AlignLab.Reports</c>).</param>
+/// <param name="CodeVersion">AlignLab's informational version that saved it.</param>
+/// <param name="Created">When it was saved (UTC).</param>
+public sealed record AnalysisRecord(long Id, long RunId, string Kind, string Json, string CodeVersion, DateTimeOffset Created);
+
+/// <summary>
+/// The kinds of analysis a run store accepts (a fixed list, so a typo fails loudly instead of an analysis the report
+/// never shows): one per command that analyses a trained policy.
+/// </summary>
+public static class AnalysisKinds
+{
+    /// <summary>Linear probes of the network's layers, with their shuffled-label controls (<c>alignlab probe</c>).</summary>
+    public const string Probe = "probe";
+
+    /// <summary>A steering experiment: the goal vector's exact effect, retargeting (<c>alignlab steer</c>).</summary>
+    public const string Steer = "steer";
+
+    /// <summary>Behavioural goal inference: the goal posterior episode by episode (<c>alignlab audit</c>).</summary>
+    public const string Audit = "audit";
+
+    /// <summary>Designed tests and red-teaming against random deployment sampling (<c>alignlab redteam</c>).</summary>
+    public const string RedTeam = "redteam";
+
+    /// <summary>The mesa-objective f_R of a value-iteration-network policy, read and edited (<c>alignlab mesa</c>).</summary>
+    public const string Mesa = "mesa";
+
+    /// <summary>Every accepted kind.</summary>
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>([Probe, Steer, Audit, RedTeam, Mesa], StringComparer.Ordinal);
+
+    /// <summary>Throws for a kind not in <see cref="Names"/>.</summary>
+    /// <exception cref="ArgumentException">An unknown kind, with the known ones.</exception>
+    internal static void Check(string kind, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(kind, parameter);
+        if (!Names.Contains(kind))
+        {
+            throw new ArgumentException($"unknown analysis kind '{kind}'; known kinds: {string.Join(", ", Names.Order(StringComparer.Ordinal))}.", parameter);
+        }
+    }
+}
+
 /// <summary>The store could not be used: not an AlignLab store, corrupt, from a newer AlignLab, or no such run. The message says which, in one line.</summary>
 public sealed class RunStoreException : IOException
 {

@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace AlignLab.Runs;
 
 /// <summary>
-/// The store of runs, metrics, evaluation episodes, checkpoints and results (DESIGN.md, "Results and reports"), and
+/// The store of runs, metrics, evaluation episodes, checkpoints, results and analyses (DESIGN.md, "Results and reports"), and
 /// the contract every store keeps: an embedded SQLite file (a path) or a PostgreSQL database shared by several
 /// machines (<c>postgres://user:password@host:port/database</c> or an Npgsql connection string), chosen by
 /// <see cref="Open"/> from the text the user gave. Every call that writes does so in one transaction, so a process
@@ -21,7 +21,7 @@ public abstract class RunStore : IDisposable
     public const string DefaultPath = "alignlab.db";
 
     /// <summary>The schema version this code writes (SQLite <c>user_version</c>; the <c>alignlab_meta</c> table in PostgreSQL).</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     /// <summary>Checkpoints kept per run: older ones are deleted when a new one is saved.</summary>
     public const int CheckpointsKept = 3;
@@ -142,6 +142,23 @@ public abstract class RunStore : IDisposable
     /// <exception cref="ArgumentException"><paramref name="json"/> is not valid JSON.</exception>
     public abstract void SetResult(long runId, string json, RunStatus status = RunStatus.Finished);
 
+    /// <summary>
+    /// Keeps an analysis of run <paramref name="runId"/> (what <c>probe</c>, <c>steer</c>, <c>audit</c>, <c>redteam</c>
+    /// or <c>mesa</c> found about its trained policy) in one transaction, and returns its id. Analyses are never replaced:
+    /// each call adds one, so a run may hold several of a kind (other layers, targets, distributions).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="kind"/> is not one of <see cref="AnalysisKinds.Names"/>, or <paramref name="json"/> is not a JSON object.</exception>
+    /// <exception cref="RunStoreException">No such run, or the store was opened read-only.</exception>
+    public abstract long SaveAnalysis(long runId, string kind, string json);
+
+    /// <summary>
+    /// The analyses of run <paramref name="runId"/>, oldest first; only those of <paramref name="kind"/> when given. A
+    /// store of an older schema opened read-only has none.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="kind"/> is given and not one of <see cref="AnalysisKinds.Names"/>.</exception>
+    /// <exception cref="RunStoreException">No such run.</exception>
+    public abstract IReadOnlyList<AnalysisRecord> Analyses(long runId, string? kind = null);
+
     /// <summary>Every run, oldest first.</summary>
     public abstract IReadOnlyList<RunInfo> ListRuns();
 
@@ -243,6 +260,25 @@ public abstract class RunStore : IDisposable
         catch (JsonException e)
         {
             throw new ArgumentException($"the result is not valid JSON: {e.Message}", nameof(json), e);
+        }
+    }
+
+    /// <summary>Throws when <paramref name="kind"/> is unknown or <paramref name="json"/> is not a JSON object.</summary>
+    private protected static void CheckAnalysis(string kind, string json)
+    {
+        AnalysisKinds.Check(kind, nameof(kind));
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new ArgumentException($"the {kind} analysis must be a JSON object, not a {document.RootElement.ValueKind.ToString().ToLowerInvariant()}.", nameof(json));
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"the {kind} analysis is not valid JSON: {e.Message}", nameof(json), e);
         }
     }
 

@@ -70,6 +70,18 @@ internal sealed class SqliteRunStore : RunStore
             created TEXT NOT NULL,
             sha256 BLOB,
             PRIMARY KEY (run, step));
+        """ + AnalysesSchema;
+
+    /// <summary>The analyses table (schema 4), created with a new store and by the migration from schema 3.</summary>
+    private const string AnalysesSchema = """
+        CREATE TABLE analyses(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            json TEXT NOT NULL,
+            code_version TEXT NOT NULL,
+            created TEXT NOT NULL);
+        CREATE INDEX analyses_run_kind ON analyses(run, kind, id);
         """;
 
     /// <summary>The SQL that ends a run's lease when a status other than running is set (parameter <c>$st</c>).</summary>
@@ -432,6 +444,46 @@ internal sealed class SqliteRunStore : RunStore
         Write(tx => Execute(tx, $"UPDATE runs SET result = $j, status = $st, updated = $now{ReleaseUnlessRunning} WHERE id = $r", ("$j", json), ("$st", StatusName(status)), ("$now", Now()), ("$r", Require(tx, runId))));
     }
 
+    /// <inheritdoc/>
+    public override long SaveAnalysis(long runId, string kind, string json)
+    {
+        CheckAnalysis(kind, json);
+        return Write(tx =>
+        {
+            var now = Now();
+            Execute(tx, "UPDATE runs SET updated = $now WHERE id = $r", ("$now", now), ("$r", Require(tx, runId)));
+            return (long)Scalar(tx, "INSERT INTO analyses(run, kind, json, code_version, created) VALUES ($r, $k, $j, $v, $now) RETURNING id", ("$r", runId), ("$k", kind), ("$j", json), ("$v", CodeVersion), ("$now", now))!;
+        });
+    }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<AnalysisRecord> Analyses(long runId, string? kind = null)
+    {
+        if (kind is not null)
+        {
+            AnalysisKinds.Check(kind, nameof(kind));
+        }
+
+        return Read(() =>
+        {
+            Require(null, runId);
+            var result = new List<AnalysisRecord>();
+            if (_version < 4)
+            {
+                return result;
+            }
+
+            using var command = Command(null, "SELECT id, kind, json, code_version, created FROM analyses WHERE run = $r AND ($k IS NULL OR kind = $k) ORDER BY id", ("$r", runId), ("$k", (object?)kind ?? DBNull.Value));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                result.Add(new AnalysisRecord(reader.GetInt64(0), runId, reader.GetString(1), reader.GetString(2), reader.GetString(3), Time(reader.GetString(4))));
+            }
+
+            return result;
+        });
+    }
+
     /// <summary>Every run, oldest first.</summary>
     public override IReadOnlyList<RunInfo> ListRuns() => Read(() => Runs(null));
 
@@ -571,6 +623,12 @@ internal sealed class SqliteRunStore : RunStore
                 {
                     Execute(tx, "UPDATE checkpoints SET sha256 = $h WHERE rowid = $id", ("$h", hash), ("$id", rowId));
                 }
+            }
+
+            if (v <= 3)
+            {
+                // Schema 4 keeps the analyses of a run (probe, steer, audit, redteam, mesa) for the report.
+                Execute(tx, AnalysesSchema);
             }
 
             Execute(tx, $"PRAGMA user_version = {SchemaVersion}");
