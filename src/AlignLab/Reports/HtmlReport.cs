@@ -211,6 +211,7 @@ public static partial class HtmlReport
             html.Append("</div>\n");
         }
 
+        Analyses(html, s.Analyses, ids);
         foreach (var note in s.Notes)
         {
             html.Append("<p class=\"note\">").Append(H(note)).Append("</p>\n");

@@ -223,6 +223,9 @@ public sealed record ReportSection
     /// <summary>Remarks (e.g. why a replay is missing).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>The run's stored analyses (probes, steering, goal audits, designed tests, the mesa-objective); empty for none.</summary>
+    public RunAnalyses Analyses { get; init; } = new();
+
     /// <summary>Reward learned from preferences: the learned rewards' exact gaps against comparisons; null for a training run.</summary>
     public RlhfSummary? Rlhf { get; init; }
 }

@@ -9,8 +9,8 @@ namespace AlignLab.Reports;
 /// <summary>
 /// Rebuilds a report section from what a run store holds: the stored metrics as learning
 /// curves, the stored evaluation episodes (replayed through the scenario) as heatmaps and
-/// replays, and the stored result (<see cref="ReportResult"/> JSON) as verdict, optimum table
-/// and goal attribution.
+/// replays, the stored result (<see cref="ReportResult"/> JSON) as verdict, optimum table
+/// and goal attribution, and the stored analyses (<see cref="RunStore.Analyses"/>) as their sections.
 /// </summary>
 public static class RunReport
 {
@@ -38,6 +38,7 @@ public static class RunReport
             notes.Add("Stored result (not in the report format): " + run.ResultJson);
         }
 
+        var analyses = RunAnalyses.From(store.Analyses(runId), notes);
         var (heatmaps, replays) = scenario is null ? ([], []) : Episodes(scenario, config, store.Episodes(runId), maxEpisodes, notes);
         var facts = new List<KeyValuePair<string, string>>
         {
@@ -72,6 +73,7 @@ public static class RunReport
             Heatmaps = heatmaps,
             Replays = replays,
             Notes = notes,
+            Analyses = analyses,
         };
     }
 

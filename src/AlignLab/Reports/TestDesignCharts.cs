@@ -20,9 +20,18 @@ public static class TestDesignCharts
     public static string Section(RedTeamReport report, int levels = 3)
     {
         ArgumentNullException.ThrowIfNull(report);
+        return $"<section><h2>Designed tests and red-teaming: {E(report.Id)}</h2>{Body(report, levels, "h3")}</section>";
+    }
+
+    /// <summary>
+    /// The section's content without its heading: the summary table, and per strategy (headed with
+    /// <paramref name="heading"/>) the first seed's posterior path and its first <paramref name="levels"/> suite levels.
+    /// </summary>
+    internal static string Body(RedTeamReport report, int levels, string heading)
+    {
+        ArgumentNullException.ThrowIfNull(report);
         var html = new StringBuilder();
         var o = report.Options;
-        html.Append(CultureInfo.InvariantCulture, $"<section><h2>Designed tests and red-teaming: {E(report.Id)}</h2>");
         html.Append(CultureInfo.InvariantCulture, $"<p>On {E(o.Distribution)}, {o.Seeds} seed(s), budget {o.Budget} levels; a level fails when the exact normalised intended score is below {N(o.Threshold)}; posterior target {N(o.PosteriorTarget)} over {o.Suite} suite episodes.</p>");
         html.Append("<table><tr><th>strategy</th><th>policy evaluations to failure (median)</th><th>seeds failed</th><th>episodes to posterior (median)</th><th>speed-up vs random</th></tr>");
         foreach (var s in report.Summary)
@@ -34,7 +43,7 @@ public static class TestDesignCharts
         foreach (var strategy in report.Summary.Select(s => s.Strategy))
         {
             var run = report.Runs.First(r => r.Strategy == strategy);
-            html.Append(CultureInfo.InvariantCulture, $"<h3>{Name(strategy)} (seed {run.Seed})</h3>");
+            html.Append(CultureInfo.InvariantCulture, $"<{heading}>{Name(strategy)} (seed {run.Seed})</{heading}>");
             html.Append(Posterior(run.Path, report.Goals));
             html.Append("<div>");
             foreach (var level in run.Suite.Take(levels))
@@ -46,7 +55,6 @@ public static class TestDesignCharts
             html.Append("</div>");
         }
 
-        html.Append("</section>");
         return html.ToString();
     }
 

@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AlignLab.GoalInference;
+using AlignLab.Grid;
+using AlignLab.Interpretability;
+using AlignLab.Interpretability.Steering;
+using AlignLab.Mesa;
+using AlignLab.Runs;
+using AlignLab.TestDesign;
+
+namespace AlignLab.Reports;
+
+/// <summary>One layer's linear probe, as a probe analysis keeps it.</summary>
+/// <param name="Layer">The layer's name ("input" for the observation itself).</param>
+/// <param name="Shape">The layer's activation shape (channels, rows, columns for a convolutional layer).</param>
+/// <param name="Report">The probe's held-out result and its shuffled-label control (<see cref="LinearProbe.FitWithControl"/>).</param>
+/// <param name="Map">
+/// For a convolutional layer probed position by position: the held-out accuracy of the probe fitted on the channels
+/// at each spatial position, row-major over <paramref name="Shape"/>'s last two dimensions; null when not probed so.
+/// </param>
+public sealed record ProbeLayerRecord(string Layer, IReadOnlyList<int> Shape, ProbeReport Report, IReadOnlyList<double>? Map = null);
+
+/// <summary>A probe analysis of a run (<c>alignlab probe</c>): one target read from every probed layer.</summary>
+/// <param name="Command">The command line that produced it.</param>
+/// <param name="Scenario">The run's scenario id.</param>
+/// <param name="Distribution">The distribution the observations were drawn from.</param>
+/// <param name="Observations">How many observations were probed (training and held-out together).</param>
+/// <param name="Target">The target's name (e.g. cheese, corner-step).</param>
+/// <param name="TargetMeaning">What the target's label is, in words.</param>
+/// <param name="Kind">Logistic or ridge.</param>
+/// <param name="Layers">One probe per layer, input first.</param>
+/// <param name="Maze">The map the probe maps are drawn over (one level of the distribution, one string per row), or null.</param>
+public sealed record ProbeAnalysis(
+    string Command, string Scenario, string Distribution, int Observations, string Target, string TargetMeaning, ProbeKind Kind,
+    IReadOnlyList<ProbeLayerRecord> Layers, IReadOnlyList<string>? Maze = null);
+
+/// <summary>A steering analysis of a run (<c>alignlab steer</c>).</summary>
+/// <param name="Command">The command line that produced it.</param>
+/// <param name="Scenario">The run's scenario id.</param>
+/// <param name="Agent">The run's agent (ppo, dqn).</param>
+/// <param name="Result">The experiment's exact result.</param>
+public sealed record SteeringAnalysis(string Command, string Scenario, string Agent, SteeringResult Result);
+
+/// <summary>A goal audit of a run (<c>alignlab audit</c>).</summary>
+/// <param name="Command">The command line that produced it.</param>
+/// <param name="Audit">The posterior over the candidate goals, episode by episode.</param>
+public sealed record AuditAnalysis(string Command, GoalAudit Audit);
+
+/// <summary>Designed tests and red-teaming of a run (<c>alignlab redteam</c>).</summary>
+/// <param name="Command">The command line that produced it.</param>
+/// <param name="Report">Every strategy's runs and medians.</param>
+public sealed record RedTeamAnalysis(string Command, RedTeamReport Report);
+
+/// <summary>The mesa-objective of a value-iteration-network run, read and edited on one distribution (<c>alignlab mesa</c>).</summary>
+/// <param name="Command">The command line that produced it.</param>
+/// <param name="Scenario">The run's scenario id.</param>
+/// <param name="Iterations">K, the network's value-iteration steps.</param>
+/// <param name="Coordinates">Whether the network has coordinate channels (CoordConv).</param>
+/// <param name="Shown">The level (index in <see cref="MesaSummary.Levels"/>) the command drew.</param>
+/// <param name="Summary">Every level's reading, the agreement with behaviour and the edits.</param>
+public sealed record MesaAnalysisRecord(string Command, string Scenario, int Iterations, bool Coordinates, int Shown, MesaSummary Summary);
+
+/// <summary>An analysis read back from the store, with the store's id and time.</summary>
+/// <typeparam name="T">The kind's record.</typeparam>
+/// <param name="Id">The analysis's id in the store.</param>
+/// <param name="Created">When it was saved (UTC).</param>
+/// <param name="Analysis">The analysis.</param>
+public sealed record StoredAnalysis<T>(long Id, DateTimeOffset Created, T Analysis);
+
+/// <summary>The analyses of one run the report draws, by kind, each oldest first.</summary>
+public sealed record RunAnalyses
+{
+    /// <summary>Linear probes (<c>alignlab probe</c>).</summary>
+    public IReadOnlyList<StoredAnalysis<ProbeAnalysis>> Probes { get; init; } = [];
+
+    /// <summary>Steering experiments (<c>alignlab steer</c>).</summary>
+    public IReadOnlyList<StoredAnalysis<SteeringAnalysis>> Steering { get; init; } = [];
+
+    /// <summary>Goal audits (<c>alignlab audit</c>).</summary>
+    public IReadOnlyList<StoredAnalysis<AuditAnalysis>> Audits { get; init; } = [];
+
+    /// <summary>Designed tests and red-teaming (<c>alignlab redteam</c>).</summary>
+    public IReadOnlyList<StoredAnalysis<RedTeamAnalysis>> RedTeams { get; init; } = [];
+
+    /// <summary>Mesa-objective readings (<c>alignlab mesa</c>).</summary>
+    public IReadOnlyList<StoredAnalysis<MesaAnalysisRecord>> Mesa { get; init; } = [];
+
+    /// <summary>
+    /// Reads every analysis in <paramref name="records"/> as its kind's record; one that cannot be read is left out and
+    /// its reason added to <paramref name="problems"/> (one line each).
+    /// </summary>
+    public static RunAnalyses From(IEnumerable<AnalysisRecord> records, ICollection<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(problems);
+        List<StoredAnalysis<ProbeAnalysis>> probes = [];
+        List<StoredAnalysis<SteeringAnalysis>> steering = [];
+        List<StoredAnalysis<AuditAnalysis>> audits = [];
+        List<StoredAnalysis<RedTeamAnalysis>> redTeams = [];
+        List<StoredAnalysis<MesaAnalysisRecord>> mesa = [];
+        foreach (var record in records)
+        {
+            try
+            {
+                switch (record.Kind)
+                {
+                    case AnalysisKinds.Probe: probes.Add(AnalysisJson.Read<ProbeAnalysis>(record)); break;
+                    case AnalysisKinds.Steer: steering.Add(AnalysisJson.Read<SteeringAnalysis>(record)); break;
+                    case AnalysisKinds.Audit: audits.Add(AnalysisJson.Read<AuditAnalysis>(record)); break;
+                    case AnalysisKinds.RedTeam: redTeams.Add(AnalysisJson.Read<RedTeamAnalysis>(record)); break;
+                    case AnalysisKinds.Mesa: mesa.Add(AnalysisJson.Read<MesaAnalysisRecord>(record)); break;
+                    default: throw new RunStoreException(string.Create(CultureInfo.InvariantCulture, $"analysis {record.Id} of run {record.RunId} is of a kind this AlignLab does not know ('{record.Kind}')."));
+                }
+            }
+            catch (RunStoreException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+
+        return new RunAnalyses { Probes = probes, Steering = steering, Audits = audits, RedTeams = redTeams, Mesa = mesa };
+    }
+
+    /// <summary>Whether there is no analysis to draw.</summary>
+    [JsonIgnore]
+    public bool IsEmpty => Probes.Count + Steering.Count + Audits.Count + RedTeams.Count + Mesa.Count == 0;
+}
+
+/// <summary>
+/// The stored form of the analyses (<see cref="RunStore.SaveAnalysis"/>): each kind's record as JSON, snake_case names,
+/// NaN and infinities written as strings, enums by name, levels as their rows. What is written is read back equal.
+/// </summary>
+public static class AnalysisJson
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new GridLevelConverter() },
+    };
+
+    /// <summary>The kind (<see cref="AnalysisKinds"/>) an analysis record is stored as.</summary>
+    /// <exception cref="ArgumentException">Not an analysis record.</exception>
+    public static string KindOf(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return type == typeof(ProbeAnalysis) ? AnalysisKinds.Probe
+            : type == typeof(SteeringAnalysis) ? AnalysisKinds.Steer
+            : type == typeof(AuditAnalysis) ? AnalysisKinds.Audit
+            : type == typeof(RedTeamAnalysis) ? AnalysisKinds.RedTeam
+            : type == typeof(MesaAnalysisRecord) ? AnalysisKinds.Mesa
+            : throw new ArgumentException($"{type.Name} is not an analysis record.", nameof(type));
+    }
+
+    /// <summary>The analysis as the JSON the store keeps.</summary>
+    public static string ToJson<T>(T analysis)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        KindOf(typeof(T));
+        return JsonSerializer.Serialize(analysis, Options);
+    }
+
+    /// <summary>Saves <paramref name="analysis"/> as an analysis of run <paramref name="runId"/> and returns its id.</summary>
+    /// <exception cref="RunStoreException">No such run, or the store was opened read-only.</exception>
+    public static long Save<T>(RunStore store, long runId, T analysis)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.SaveAnalysis(runId, KindOf(typeof(T)), ToJson(analysis));
+    }
+
+    /// <summary>Reads a stored analysis as the record of its kind.</summary>
+    /// <exception cref="RunStoreException">The analysis is of another kind, or its JSON is not that kind's record.</exception>
+    public static StoredAnalysis<T> Read<T>(AnalysisRecord record)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var kind = KindOf(typeof(T));
+        var where = string.Create(CultureInfo.InvariantCulture, $"analysis {record.Id} of run {record.RunId}");
+        if (record.Kind != kind)
+        {
+            throw new RunStoreException($"{where} is a {record.Kind} analysis, not a {kind} analysis.");
+        }
+
+        try
+        {
+            var analysis = JsonSerializer.Deserialize<T>(record.Json, Options) ?? throw new JsonException("it is null");
+            return new StoredAnalysis<T>(record.Id, record.Created, analysis);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or NotSupportedException or OverflowException)
+        {
+            throw new RunStoreException($"{where} cannot be read as a {kind} analysis ({e.Message.ReplaceLineEndings(" ")}).", e);
+        }
+    }
+
+    /// <summary>A level as its height, width, rows (map characters, the tile under the agent at its start) and the agent's start cell.</summary>
+    private sealed class GridLevelConverter : JsonConverter<GridLevel>
+    {
+        public override GridLevel Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var shape = JsonSerializer.Deserialize<LevelShape>(ref reader, options) ?? throw new JsonException("a level is null");
+            if (shape.Rows.Count != shape.Height || shape.Rows.Any(r => r.Length != shape.Width))
+            {
+                throw new JsonException(string.Create(CultureInfo.InvariantCulture, $"a level's rows are not {shape.Height} rows of {shape.Width} cells"));
+            }
+
+            var cells = new byte[shape.Height * shape.Width];
+            for (var r = 0; r < shape.Height; r++)
+            {
+                for (var c = 0; c < shape.Width; c++)
+                {
+                    cells[(r * shape.Width) + c] = checked((byte)shape.Rows[r][c]);
+                }
+            }
+
+            return new GridLevel(shape.Height, shape.Width, cells, shape.AgentStart);
+        }
+
+        public override void Write(Utf8JsonWriter writer, GridLevel value, JsonSerializerOptions options)
+        {
+            var rows = Enumerable.Range(0, value.Height).Select(r => new string([.. value.CellsView.Skip(r * value.Width).Take(value.Width).Select(b => (char)b)])).ToList();
+            JsonSerializer.Serialize(writer, new LevelShape(value.Height, value.Width, rows, value.AgentStart), options);
+        }
+
+        private sealed record LevelShape(int Height, int Width, IReadOnlyList<string> Rows, int AgentStart);
+    }
+}
