@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AlignLab.GoalInference;
+using AlignLab.Reports;
 
 namespace AlignLab.Cli.Commands;
 
@@ -20,6 +21,7 @@ internal static class AuditCommand
         var scenarioOption = new Option<string?>("--scenario") { Description = "Scenario id, for a checkpoint file (a run knows its own)." };
         var set = new Option<string[]>("--set") { Description = "Scenario parameters, for a checkpoint file; repeatable." };
         var store = CommonOptions.Store();
+        var noStore = CommonOptions.NoStore();
         var distribution = new Option<string>("--distribution") { Description = "Distribution the episodes are sampled on.", DefaultValueFactory = _ => "deploy" };
         var episodes = new Option<int>("--episodes") { Description = "Episodes sampled (each on a newly drawn level of a generated distribution, solved exactly).", DefaultValueFactory = _ => 20 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the level draws and episodes.", DefaultValueFactory = _ => 0UL };
@@ -27,7 +29,7 @@ internal static class AuditCommand
         var temperatures = new Option<string?>("--temperatures") { Description = "Comma-separated temperature grid of the fit (default 10^-4 … 10^2, four a decade); one tiny value, e.g. 1e-6, is the optimal-set model: uniform over each goal's optimal actions, plus lapses." };
         var perEpisode = new Option<bool>("--per-episode-rationality") { Description = "Fit temperature and lapse rate per episode (marginalised over the grid) instead of once per goal over all episodes." };
         var json = new Option<bool>("--json") { Description = "Print the audit as one JSON object." };
-        var command = new Command("audit", "Infer the goal a trained policy pursues from its behaviour: the posterior over the scenario's candidate goals.") { target, scenarioOption, set, store, distribution, episodes, seed, discount, temperatures, perEpisode, json };
+        var command = new Command("audit", "Infer the goal a trained policy pursues from its behaviour: the posterior over the scenario's candidate goals.") { target, scenarioOption, set, store, noStore, distribution, episodes, seed, discount, temperatures, perEpisode, json };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
         var threading = new ThreadingOptions();
@@ -39,7 +41,13 @@ internal static class AuditCommand
             var loaded = TrainedPolicyTarget.Load(value, parse.GetResult(scenarioOption) is null ? null : parse.GetValue(scenarioOption), parse.GetResult(set) is null ? null : parse.GetValue(set) ?? [], parse.GetValue(store)!, "auditing");
             var (scenarioId, scenario, parameters, agent, label) = (loaded.ScenarioId, loaded.Scenario, loaded.Parameters, loaded.Agent, loaded.Label);
 
+            using var analyses = long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var runId) ? CommonOptions.AnalysisStore(parse, store, noStore, runId) : null;
             var audit = GoalAuditor.Audit(scenario, agent.Policy, new AuditOptions(parse.GetValue(distribution)!, parse.GetValue(episodes), parse.GetValue(seed), parse.GetValue(discount), parameters, limitOptions.Resolve(parse)) { Temperatures = ParseGrid(parse.GetValue(temperatures)), PerEpisodeRationality = parse.GetValue(perEpisode) });
+            if (analyses is not null)
+            {
+                AnalysisJson.Save(analyses, runId, new AuditAnalysis(CommonOptions.CommandLine(parse), audit));
+            }
+
             if (parse.GetValue(json))
             {
                 Console.WriteLine(Json(audit).ToJsonString());

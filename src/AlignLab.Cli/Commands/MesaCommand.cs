@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AlignLab.Interpretability;
 using AlignLab.Mesa;
 using AlignLab.Nn;
+using AlignLab.Reports;
 using AlignLab.Runs;
 using AlignLab.Scenarios;
 
@@ -28,9 +29,10 @@ internal static class MesaCommand
         var editAll = new Option<bool>("--edit-all") { Description = "Put reward on every reachable cell of every level, one edit at a time, and measure each exactly." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var store = CommonOptions.Store();
+        var noStore = CommonOptions.NoStore();
         var command = new Command("mesa", "Read and edit the mesa-objective (the learned reward map f_R) of a value-iteration-network policy, measured exactly.")
         {
-            run, level, distribution, levels, seed, edit, editAll, json, store,
+            run, level, distribution, levels, seed, edit, editAll, json, store, noStore,
         };
         var threading = new ThreadingOptions();
         threading.AddTo(command);
@@ -64,10 +66,16 @@ internal static class MesaCommand
 
             var world = trained.Scenario.Build(new BuildOptions(Set: trained.Parameters));
             var options = new MesaOptions(parse.GetValue(distribution)!, count, parse.GetValue(seed), trained.Parameters, ParseCell(editText, world.Height, world.Width), parse.GetValue(editAll));
+            using var analyses = CommonOptions.AnalysisStore(parse, store, noStore, id);
             var summary = MesaAnalysis.Run(trained.Scenario, trained.Network, options);
             if (shown < 0 || shown >= summary.Levels.Count)
             {
                 throw new UsageException($"--level {shown} is not one of the {summary.Levels.Count} levels read (0 to {summary.Levels.Count - 1}).");
+            }
+
+            if (analyses is not null)
+            {
+                AnalysisJson.Save(analyses, id, new MesaAnalysisRecord(CommonOptions.CommandLine(parse), trained.Scenario.Id, vin.Iterations, vin.Coordinates, shown, summary));
             }
 
             var detail = summary.Levels[shown];

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using AlignLab.Reports;
 using AlignLab.TestDesign;
 
 namespace AlignLab.Cli.Commands;
@@ -20,6 +21,7 @@ internal static class RedTeamCommand
         var set = new Option<string[]>("--set") { Description = "Scenario parameters, for a checkpoint file; repeatable." };
         var deploySet = new Option<string[]>("--deploy-set") { Description = "Parameter changes for the tested levels only (e.g. coin_random_fraction=0.05), on top of the policy's own; repeatable." };
         var store = CommonOptions.Store();
+        var noStore = CommonOptions.NoStore();
         var strategy = new Option<string>("--strategy") { Description = "divergence, policy, random or all.", DefaultValueFactory = _ => "all" };
         var distribution = new Option<string>("--distribution") { Description = "The deployment distribution (generated): random sampling draws from it; every level is played under its rules.", DefaultValueFactory = _ => "deploy" };
         var budget = new Option<int>("--budget") { Description = "The most levels a strategy scores (policy evaluations; solved levels for the divergence search).", DefaultValueFactory = _ => 200 };
@@ -31,7 +33,7 @@ internal static class RedTeamCommand
         var shared = new Option<bool>("--per-episode-rationality") { Description = "Fit the goal posterior's temperature and lapse rate per episode (marginalised) instead of once per goal over all suite episodes." };
         var temperatures = new Option<string?>("--temperatures") { Description = "Comma-separated temperature grid of the goal posterior (default 10^-4 … 10^2); 1e-6 alone is the optimal-set model." };
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
-        var command = new Command("redteam", "Design tests that separate the candidate goals and search levels against the policy; count the policy evaluations each needs against random deployment sampling.") { target, scenarioOption, set, deploySet, store, strategy, distribution, budget, seed, seeds, threshold, suite, show, shared, temperatures, json };
+        var command = new Command("redteam", "Design tests that separate the candidate goals and search levels against the policy; count the policy evaluations each needs against random deployment sampling.") { target, scenarioOption, set, deploySet, store, noStore, strategy, distribution, budget, seed, seeds, threshold, suite, show, shared, temperatures, json };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
         var threading = new ThreadingOptions();
@@ -60,7 +62,13 @@ internal static class RedTeamCommand
             }
 
             var options = new RedTeamOptions(parse.GetValue(distribution)!, parse.GetValue(budget), parse.GetValue(seed), parse.GetValue(seeds), parse.GetValue(threshold), Suite: parse.GetValue(suite), Set: parameters, Limits: limitOptions.Resolve(parse)) { Strategies = strategies, PerEpisodeRationality = parse.GetValue(shared), Temperatures = AuditCommand.ParseGrid(parse.GetValue(temperatures)) };
+            using var analyses = long.TryParse(parse.GetValue(target), NumberStyles.Integer, CultureInfo.InvariantCulture, out var runId) ? CommonOptions.AnalysisStore(parse, store, noStore, runId) : null;
             var report = RedTeam.Run(loaded.Scenario, loaded.Agent.Policy, options);
+            if (analyses is not null)
+            {
+                AnalysisJson.Save(analyses, runId, new RedTeamAnalysis(CommonOptions.CommandLine(parse), report));
+            }
+
             if (parse.GetValue(json))
             {
                 Console.WriteLine(Json(report).ToJsonString());

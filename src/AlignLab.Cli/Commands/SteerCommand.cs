@@ -36,9 +36,10 @@ internal static class SteerCommand
         var figures = new Option<string?>("--figures") { Description = "Write the figures (SVG: visits with and without the vector, medians by distance, retargeting heatmap) into this folder." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var store = CommonOptions.Store();
+        var noStore = CommonOptions.NoStore();
         var command = new Command("steer", "Steer a trained maze policy: subtract the goal (cheese) vector, or retarget it to a cell, and measure the effect exactly on every level.")
         {
-            run, layer, vector, coefficient, retarget, retargetAll, mode, channels, channelList, strength, distribution, levels, seed, figures, json, store,
+            run, layer, vector, coefficient, retarget, retargetAll, mode, channels, channelList, strength, distribution, levels, seed, figures, json, store, noStore,
         };
         var threading = new ThreadingOptions();
         threading.AddTo(command);
@@ -92,7 +93,13 @@ internal static class SteerCommand
                 RetargetChannelList = parse.GetValue(channelList) is { } text ? ParseChannels(text) : null,
                 RetargetStrength = parse.GetValue(strength),
             };
+            using var analyses = CommonOptions.AnalysisStore(parse, store, noStore, id);
             var result = SteeringExperiment.Run(trained, options);
+            if (analyses is not null)
+            {
+                AnalysisJson.Save(analyses, id, new SteeringAnalysis(CommonOptions.CommandLine(parse), trained.Scenario.Id, trained.Agent, result));
+            }
+
             var written = parse.GetValue(figures) is { } folder ? WriteFigures(result, folder) : [];
             if (parse.GetValue(json))
             {

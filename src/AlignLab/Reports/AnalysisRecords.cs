@@ -21,6 +21,68 @@ namespace AlignLab.Reports;
 /// </param>
 public sealed record ProbeLayerRecord(string Layer, IReadOnlyList<int> Shape, ProbeReport Report, IReadOnlyList<double>? Map = null);
 
+/// <summary>The pieces of a probe analysis that are drawn over the maze: per-position probes and the maze itself.</summary>
+public static class ProbeMaps
+{
+    /// <summary>
+    /// Fits the probe at each spatial position of a convolutional layer's activations, with the
+    /// channels at that position as the features, and returns the held-out accuracy per position, row-major: the map
+    /// <see cref="ProbeLayerRecord.Map"/> keeps. Deterministic given <paramref name="options"/>' seed.
+    /// </summary>
+    /// <exception cref="ArgumentException">The layer is not convolutional (its shape is not channels × rows × columns), or the labels do not match.</exception>
+    public static IReadOnlyList<double> PerPosition(ActivationSet activations, IReadOnlyList<int> labels, ProbeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(options);
+        if (activations.Shape.Count != 3)
+        {
+            throw new ArgumentException($"layer {activations.Layer} has shape {string.Join("×", activations.Shape)}, not channels × rows × columns: it has no positions to probe.", nameof(activations));
+        }
+
+        var (channels, positions) = (activations.Shape[0], activations.Shape[1] * activations.Shape[2]);
+        var size = activations.Size;
+        var features = new float[activations.Count * channels];
+        var map = new double[positions];
+        for (var p = 0; p < positions; p++)
+        {
+            for (var n = 0; n < activations.Count; n++)
+            {
+                for (var c = 0; c < channels; c++)
+                {
+                    features[(n * channels) + c] = activations.Values[(n * size) + (c * positions) + p];
+                }
+            }
+
+            map[p] = LinearProbe.Fit(features, activations.Count, labels, options).Accuracy.Mean;
+        }
+
+        return map;
+    }
+
+    /// <summary>The map of observation <paramref name="index"/> (one string per row, the agent drawn at its cell), to draw probe maps over.</summary>
+    public static IReadOnlyList<string> Maze(ObservationSet observations, int index = 0)
+    {
+        ArgumentNullException.ThrowIfNull(observations);
+        var world = observations.World;
+        var cells = observations.CellsOf(index);
+        var rows = new string[world.Height];
+        for (var r = 0; r < world.Height; r++)
+        {
+            var row = new char[world.Width];
+            for (var c = 0; c < world.Width; c++)
+            {
+                var cell = (r * world.Width) + c;
+                row[c] = cell == observations.AgentCells[index] ? world.AgentSymbol : (char)cells[cell];
+            }
+
+            rows[r] = new string(row);
+        }
+
+        return rows;
+    }
+}
+
 /// <summary>A probe analysis of a run (<c>alignlab probe</c>): one target read from every probed layer.</summary>
 /// <param name="Command">The command line that produced it.</param>
 /// <param name="Scenario">The run's scenario id.</param>
