@@ -245,7 +245,7 @@ public static class AnalysisJson
         var where = string.Create(CultureInfo.InvariantCulture, $"analysis {record.Id} of run {record.RunId}");
         if (record.Kind != kind)
         {
-            throw new RunStoreException($"{where} is a {record.Kind} analysis, not a {kind} analysis.");
+            throw new RunStoreException($"{where} is of kind {record.Kind}, not {kind}.");
         }
 
         try
@@ -255,7 +255,7 @@ public static class AnalysisJson
         }
         catch (Exception e) when (e is JsonException or ArgumentException or NotSupportedException or OverflowException)
         {
-            throw new RunStoreException($"{where} cannot be read as a {kind} analysis ({e.Message.ReplaceLineEndings(" ")}).", e);
+            throw new RunStoreException($"{where} ({kind}) cannot be read: {e.Message.ReplaceLineEndings(" ")}", e);
         }
     }
 
