@@ -70,12 +70,13 @@ public sealed class BadInputTests : IDisposable
             store.CreateRun(new RunConfig("BoatRace-v0", "q", 1));
         }
 
-        Postgres.Scalar(database, "UPDATE alignlab_meta SET value = '4' WHERE key = 'schema_version'");
+        var newer = (RunStore.SchemaVersion + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Postgres.Scalar(database, $"UPDATE alignlab_meta SET value = '{newer}' WHERE key = 'schema_version'");
         var before = Postgres.Scalar(database, "SELECT string_agg(id || status || updated, ',') FROM runs");
         foreach (var args in new[] { new[] { "train", "BoatRace-v0", "--steps", "100", "--store", database }, ["runs", "list", "--store", database], ["worker", "--cluster", Postgres.Url(database)] })
         {
             var (code, _, error) = Cli.Run(args);
-            OneLine(code, error, "was written by a newer AlignLab (store schema 4; this version reads up to 3)");
+            OneLine(code, error, $"was written by a newer AlignLab (store schema {newer}; this version reads up to {RunStore.SchemaVersion})");
         }
 
         Assert.Equal(before, Postgres.Scalar(database, "SELECT string_agg(id || status || updated, ',') FROM runs"));

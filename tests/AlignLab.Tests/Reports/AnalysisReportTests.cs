@@ -22,19 +22,15 @@ public sealed partial class AnalysisReportTests : IDisposable
     {
         var store = Path.Combine(_dir, "runs.db");
         Ok("train", "CheeseInTheCorner-v0", "--agent", "ppo", "--preset", "cnn", "--set", "size=5", "--steps", "1024", "--curve-points", "1", "--store", store);
-        Ok("train", "CheeseInTheCorner-v0", "--agent", "ppo", "--network", "vin", "--ppo", "vin-iterations=8", "--ppo", "conv-channels=4", "--set", "size=5", "--steps", "1024", "--curve-points", "1", "--store", store);
         Ok("steer", "1", "--levels", "4", "--store", store);
         var printed = Ok("audit", "1", "--episodes", "4", "--json", "--store", store);
         Ok("redteam", "1", "--budget", "10", "--seeds", "1", "--suite", "3", "--store", store);
-        Ok("mesa", "2", "--levels", "3", "--edit-all", "--level", "1", "--store", store);
-        Ok("mesa", "2", "--levels", "2", "--distribution", "train", "--store", store);
 
         // --no-store prints the same and keeps nothing.
         Assert.Equal(printed, Ok("audit", "1", "--episodes", "4", "--json", "--no-store", "--store", store));
         using (var s = RunStore.OpenReadOnly(store))
         {
             Assert.Equal([AnalysisKinds.Steer, AnalysisKinds.Audit, AnalysisKinds.RedTeam], s.Analyses(1).Select(a => a.Kind));
-            Assert.Equal([AnalysisKinds.Mesa, AnalysisKinds.Mesa], s.Analyses(2).Select(a => a.Kind));
             Assert.Equal("alignlab steer 1 --levels 4 --store " + store, AnalysisJson.Read<SteeringAnalysis>(s.Analyses(1, AnalysisKinds.Steer)[0]).Analysis.Command);
         }
 
@@ -46,11 +42,18 @@ public sealed partial class AnalysisReportTests : IDisposable
             AnalysisJson.Save(s, 1, probe);
         }
 
-        var html = Path.Combine(_dir, "report.html");
-        Ok("report", "1", "2", "--store", store, "--out", html);
+        var page = CheckReport(store, _dir, 1);
+        Assert.Contains("Reading the goal: linear probes for cheese", page, StringComparison.Ordinal);
+    }
+
+    /// <summary>Writes the report of <paramref name="runs"/> and checks that every stored analysis is drawn with its stored numbers; returns the page.</summary>
+    internal static string CheckReport(string store, string dir, params long[] runs)
+    {
+        var html = Path.Combine(dir, "report.html");
+        Ok(["report", .. runs.Select(r => r.ToString(CultureInfo.InvariantCulture)), "--store", store, "--out", html]);
         var page = File.ReadAllText(html);
         using var stored = RunStore.OpenReadOnly(store);
-        foreach (var record in stored.Analyses(1).Concat(stored.Analyses(2)))
+        foreach (var record in runs.SelectMany(r => stored.Analyses(r)))
         {
             var block = Block(page, record.Id);
             Assert.Contains("Produced by <code>alignlab ", block, StringComparison.Ordinal);
@@ -74,8 +77,7 @@ public sealed partial class AnalysisReportTests : IDisposable
             }
         }
 
-        Assert.Contains("The mesa-objective f_R on train levels", page, StringComparison.Ordinal);
-        Assert.Contains("The mesa-objective f_R on deploy levels", page, StringComparison.Ordinal);
+        return page;
     }
 
     [Fact]
@@ -193,7 +195,7 @@ public sealed partial class AnalysisReportTests : IDisposable
         return analysis;
     }
 
-    private static string Ok(params string[] args)
+    internal static string Ok(params string[] args)
     {
         var (code, output, error) = CliTests.Run(args);
         Assert.True(code == 0, $"{string.Join(' ', args)}: exit {code}, {error}");
@@ -219,4 +221,29 @@ public sealed partial class AnalysisReportTests : IDisposable
 
     [GeneratedRegex("<td class=\"n\">(.*?)</td>")]
     private static partial Regex NumberCells();
+}
+
+/// <summary>End to end for a value-iteration-network run: <c>mesa</c> on training and deployment levels, kept and reported.</summary>
+public sealed class MesaReportTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("alignlab-mesa-report-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void TheMesaObjectiveOnTrainingAndDeploymentLevelsIsReported()
+    {
+        var store = Path.Combine(_dir, "runs.db");
+        AnalysisReportTests.Ok("train", "CheeseInTheCorner-v0", "--agent", "ppo", "--network", "vin", "--ppo", "vin-iterations=8", "--ppo", "conv-channels=4", "--set", "size=5", "--steps", "1024", "--curve-points", "1", "--store", store);
+        AnalysisReportTests.Ok("mesa", "1", "--levels", "3", "--edit-all", "--level", "1", "--store", store);
+        AnalysisReportTests.Ok("mesa", "1", "--levels", "2", "--distribution", "train", "--store", store);
+        using (var s = RunStore.OpenReadOnly(store))
+        {
+            Assert.Equal([AnalysisKinds.Mesa, AnalysisKinds.Mesa], s.Analyses(1).Select(a => a.Kind));
+        }
+
+        var page = AnalysisReportTests.CheckReport(store, _dir, 1);
+        Assert.Contains("The mesa-objective f_R on train levels", page, StringComparison.Ordinal);
+        Assert.Contains("The mesa-objective f_R on deploy levels", page, StringComparison.Ordinal);
+    }
 }
