@@ -8,7 +8,8 @@ namespace AlignLab.Cli.Commands;
 
 /// <summary>
 /// <c>alignlab runs list|show ID|compare ID ID [--store PATH] [--json]</c>: what the run store
-/// holds. <c>show --csv</c> prints the run's metrics as CSV.
+/// holds. <c>show --csv</c> prints the run's metrics as CSV; <c>show</c> lists the run's stored analyses (probe, steer,
+/// audit, redteam, mesa), which <c>alignlab report</c> draws.
 /// </summary>
 internal static class RunsCommand
 {
@@ -62,7 +63,7 @@ internal static class RunsCommand
         var id = new Argument<long>("id") { Description = "Run id (see runs list)." };
         var json = new Option<bool>("--json") { Description = "Print the run as one JSON object." };
         var csv = new Option<bool>("--csv") { Description = "Print the run's metrics as CSV (step, then one column per metric)." };
-        var command = new Command("show", "Show a run: configuration, status, last metrics, checkpoint, result.") { id, store, json, csv };
+        var command = new Command("show", "Show a run: configuration, status, last metrics, checkpoint, result, stored analyses.") { id, store, json, csv };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             using var s = RunStore.OpenReadOnly(parse.GetValue(store));
@@ -96,6 +97,8 @@ internal static class RunsCommand
             }
 
             Console.WriteLine($"  result        {run.ResultJson ?? "none"}");
+            var analyses = s.Analyses(run.Id);
+            Console.WriteLine($"  analyses      {(analyses.Count == 0 ? "none" : string.Join(", ", analyses.Select(a => $"{a.Id} {a.Kind} ({a.Created:u})")))}");
             return 0;
         }));
         return command;
@@ -187,6 +190,7 @@ internal static class RunsCommand
         o["episodes"] = s.Episodes(r.Id).Count;
         o["last_metrics"] = new JsonObject([.. LastMetrics(s, r.Id).Select(m => KeyValuePair.Create(m.Name, double.IsFinite(m.Value) ? (JsonNode?)m.Value : null))]);
         o["result"] = r.ResultJson is null ? null : JsonNode.Parse(r.ResultJson);
+        o["analyses"] = new JsonArray([.. s.Analyses(r.Id).Select(a => (JsonNode)new JsonObject { ["id"] = a.Id, ["kind"] = a.Kind, ["created"] = a.Created.ToString("O", CultureInfo.InvariantCulture) })]);
         return o;
     }
 

@@ -34,6 +34,8 @@ public sealed partial class AnalysisReportTests : IDisposable
             Assert.Equal("alignlab steer 1 --levels 4 --store " + store, AnalysisJson.Read<SteeringAnalysis>(s.Analyses(1, AnalysisKinds.Steer)[0]).Analysis.Command);
         }
 
+        Assert.Matches(@"\n  analyses      1 steer \(.*\), 2 audit \(.*\), 3 redteam \(.*\)\n", Ok("runs", "show", "1", "--store", store).ReplaceLineEndings("\n"));
+
         // A probe fitted through the library, with a probe map at a convolutional layer.
         using (var s = RunStore.Open(store))
         {
