@@ -72,7 +72,7 @@ public static partial class HtmlReport
         var maps = p.Layers.Where(l => l.Map is { Count: > 0 } && l.Shape.Count == 3 && l.Map.Count == l.Shape[1] * l.Shape[2]).ToList();
         if (maps.Count > 0)
         {
-            html.Append("<p>Probe maps: the held-out accuracy of the probe fitted on the channels at each position of a convolutional layer, drawn over a maze of the distribution (darker: more accurate).</p>\n<div class=\"charts\">");
+            html.Append("<p>Probe maps: the held-out accuracy of the probe fitted on the channels at each position of a convolutional layer, drawn over a maze of the distribution (white 0, yellow 0.5, red 1).</p>\n<div class=\"charts\">");
             foreach (var layer in maps)
             {
                 var (rows, cols) = (layer.Shape[1], layer.Shape[2]);
