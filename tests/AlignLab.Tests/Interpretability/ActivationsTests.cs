@@ -20,6 +20,22 @@ public sealed class ActivationsTests
         Nets.Cnn(set.World.Channels, set.World.Height, set.World.Width, [8, 8], 3, [32], 4, Activation.Relu, new Random(2));
 
     [Fact]
+    public void Recording_a_layer_from_an_earlier_recording_gives_the_same_bits_as_from_the_observations()
+    {
+        var set = Draw(300, 4);
+        var network = Cnn(set);
+        var conv1 = Activations.Record(network, set.Observations, set.Count, Activations.Resolve(network, "conv1"));
+        var cact2 = Activations.Resolve(network, "cact2");
+
+        var chained = Activations.Record(network, conv1, cact2);
+        var direct = Activations.Record(network, set.Observations, set.Count, cact2);
+
+        Assert.Equal(direct.Shape, chained.Shape);
+        Assert.Equal("cact2", chained.Layer);
+        Assert.Equal(direct.Values, chained.Values);
+    }
+
+    [Fact]
     public void The_first_convolution_equals_a_manual_forward_pass()
     {
         var set = Draw(5, 1);
