@@ -109,6 +109,7 @@ public sealed class ActivationsTests
         var cheese = ProbeTargets.Compute(set, "cheese").Labels;
         var corner = ProbeTargets.Compute(set, "corner").Labels;
         var step = ProbeTargets.Compute(set, "corner-step").Labels;
+        var nextCell = ProbeTargets.Compute(set, "corner-next").Labels;
         var near = ProbeTargets.Compute(set, "cheese-within-3").Labels;
         var agent = ProbeTargets.Compute(set, "agent").Labels;
         var cornerCell = world.Width + world.Width - 2;
@@ -123,12 +124,14 @@ public sealed class ActivationsTests
             if (agent[i] == cornerCell)
             {
                 Assert.Equal(-1, step[i]);
+                Assert.Equal(-1, nextCell[i]);
             }
             else
             {
                 var letter = world.ActionLetters[step[i]];
                 var next = agent[i] + (Grid.Moves.RowDelta(letter) * world.Width) + Grid.Moves.ColDelta(letter);
                 Assert.Equal(distance[agent[i]] - 1, distance[next]);
+                Assert.Equal(next, nextCell[i]);
             }
 
             Assert.Equal(Bfs(cells, world.Width, cheese[i])[agent[i]] <= 3 ? 1 : 0, near[i]);
