@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using AlignLab.Errors;
 using AlignLab.Interpretability;
 using AlignLab.Runs;
 
@@ -61,6 +62,11 @@ internal static class ProbeCommand
                 RandomAgentCell = parse.GetValue(anywhere),
             });
             var probeTarget = ProbeTargets.Compute(observations, parse.GetValue(target)!);
+            if (shared && !probeTarget.IsCell)
+            {
+                throw new UserInputException($"the shared probe reads cell targets (agent, GOAL, GOAL-next); '{probeTarget.Name}' is {probeTarget.Description}: use --probe full.");
+            }
+
             var options = new ProbeOptions
             {
                 Kind = parse.GetValue(kind),

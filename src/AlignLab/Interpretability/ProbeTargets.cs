@@ -12,7 +12,14 @@ namespace AlignLab.Interpretability;
 /// <param name="Name">The target's name as the user wrote it.</param>
 /// <param name="Description">What the classes mean.</param>
 /// <param name="Labels">One class per observation, −1 for none.</param>
-public sealed record ProbeTarget(string Name, string Description, IReadOnlyList<int> Labels);
+public sealed record ProbeTarget(string Name, string Description, IReadOnlyList<int> Labels)
+{
+    /// <summary>
+    /// True when each class is a cell of the map (row · width + column): <c>agent</c>, <c>GOAL</c> and
+    /// <c>GOAL-next</c>, the targets <see cref="SharedProbe"/> reads; false for moves and yes/no targets.
+    /// </summary>
+    public bool IsCell { get; init; }
+}
 
 /// <summary>
 /// The targets a probe can read, computed from the true state:
@@ -56,7 +63,7 @@ public static class ProbeTargets
                 labels[i] = set.AgentCells[i];
             }
 
-            return new ProbeTarget(name, "the agent's cell", labels);
+            return new ProbeTarget(name, "the agent's cell", labels) { IsCell = true };
         }
 
         var (goalName, kind, k) = Parse(name);
@@ -90,7 +97,7 @@ public static class ProbeTargets
             Kind.Next => $"the cell the first move of a shortest path to goal '{goalName}' leads to",
             _ => $"goal '{goalName}' within {k} moves (1) or not (0)",
         };
-        return new ProbeTarget(name, description, labels);
+        return new ProbeTarget(name, description, labels) { IsCell = kind is Kind.Cell or Kind.Next };
     }
 
     private static int FirstStep(GridWorld world, int agent, ReadOnlySpan<int> distance)

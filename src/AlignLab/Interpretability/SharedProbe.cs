@@ -90,7 +90,7 @@ public static class SharedProbe
         {
             if (labels[i] >= cells)
             {
-                throw new UserInputException($"the shared probe reads a cell (0–{cells - 1}) of the {shape[1]}×{shape[2]} map, but the target takes the value {labels[i]}: it fits cell targets (agent, GOAL) only; use the full probe (--probe full).");
+                throw new UserInputException($"the shared probe reads a cell (0–{cells - 1}) of the {shape[1]}×{shape[2]} map, but the target takes the value {labels[i]}: it fits cell targets (agent, GOAL, GOAL-next) only; use the full probe (--probe full).");
             }
         }
 
@@ -174,7 +174,13 @@ public static class SharedProbe
         {
             steps = iteration + 1;
             var loss = problem.Evaluate(theta, gradient, hessian);
-            var norm = Math.Sqrt(gradient.Sum(g => g * g));
+            double squares = 0;
+            foreach (var g in gradient)
+            {
+                squares += g * g;
+            }
+
+            var norm = Math.Sqrt(squares);
             if (firstNorm < 0)
             {
                 firstNorm = norm;

@@ -138,6 +138,7 @@ public sealed class ActivationsTests
         }
 
         Assert.True(step.Distinct().Count() > 1 && cheese.Distinct().Count() > 5);
+        Assert.Equal([true, true, false, true, false], new[] { "cheese", "agent", "corner-step", "corner-next", "cheese-within-3" }.Select(t => ProbeTargets.Compute(set, t).IsCell));
     }
 
     [Fact]

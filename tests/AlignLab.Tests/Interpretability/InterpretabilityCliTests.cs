@@ -40,5 +40,10 @@ public sealed class InterpretabilityCliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Single(error.TrimEnd().Split('\n'));
         Assert.Contains("--probe full", error, StringComparison.Ordinal);
+
+        (code, _, error) = CliTests.Run("probe", "1", "--target", "corner-step", "--probe", "shared", "--levels", "80", "--store", store);
+        Assert.Equal(2, code);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Contains("--probe full", error, StringComparison.Ordinal);
     }
 }
