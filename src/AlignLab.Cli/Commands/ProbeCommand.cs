@@ -26,7 +26,7 @@ internal static class ProbeCommand
         var readout = new Option<ProbeReadout>("--probe") { Description = "shared: one weight vector over all positions of a C×H×W layer, a softmax over cells (cell targets, spatial layers; with --layer all the dense layers are skipped); full: weights over the whole flattened layer (any target, any layer).", DefaultValueFactory = _ => ProbeReadout.Full };
         var kind = new Option<ProbeKind>("--kind") { Description = "logistic (multinomial) or ridge (onto the one-hot class).", DefaultValueFactory = _ => ProbeKind.Logistic };
         var l2 = new Option<double>("--l2") { Description = "L2 penalty on the standardised weights.", DefaultValueFactory = _ => 1e-3 };
-        var iterations = new Option<int>("--iterations") { Description = "Full-batch accelerated gradient steps.", DefaultValueFactory = _ => 200 };
+        var iterations = new Option<int>("--iterations") { Description = "Most steps per fit: accelerated gradient steps (full probe), Newton steps (shared probe).", DefaultValueFactory = _ => 200 };
         var testFraction = new Option<double>("--test-fraction") { Description = "Fraction held out.", DefaultValueFactory = _ => 0.25 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var store = CommonOptions.Store();

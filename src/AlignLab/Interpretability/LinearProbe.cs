@@ -28,7 +28,7 @@ public sealed record ProbeOptions
     /// <summary>Fraction of the labelled observations held out for testing (drawn with <see cref="Seed"/>).</summary>
     public double TestFraction { get; init; } = 0.25;
 
-    /// <summary>Most full-batch accelerated gradient steps (step size 1/L from the exact Lipschitz bound).</summary>
+    /// <summary>Most full-batch accelerated gradient steps (step size 1/L from the exact Lipschitz bound); for <see cref="SharedProbe"/>, most Newton steps.</summary>
     public int Iterations { get; init; } = 200;
 
     /// <summary>The steps stop once the gradient's norm is below this fraction of its value at the start.</summary>
