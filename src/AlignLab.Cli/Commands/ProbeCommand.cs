@@ -1,14 +1,16 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using AlignLab.Errors;
 using AlignLab.Interpretability;
 using AlignLab.Runs;
 
 namespace AlignLab.Cli.Commands;
 
 /// <summary>
-/// <c>alignlab probe RUN --target NAME [--layer L|all]</c>: fits a linear probe for a target computed from the true state on
-/// a layer's activations (seeded held-out split), with the control on shuffled labels, and prints held-out accuracy with
-/// Wilson 95% intervals.
+/// <c>alignlab probe RUN --target NAME [--layer L|all] [--probe shared|full]</c>: fits a linear probe for a target computed
+/// from the true state on a layer's activations (seeded held-out split), with the control on shuffled labels, and prints
+/// held-out accuracy with Wilson 95% intervals. The shared probe (one weight vector over positions, a softmax over cells)
+/// reads cell targets from spatial layers; the full probe reads any target from any layer.
 /// </summary>
 internal static class ProbeCommand
 {
@@ -21,15 +23,16 @@ internal static class ProbeCommand
         var levels = new Option<int>("--levels") { Description = "Observations (one per drawn level).", DefaultValueFactory = _ => 2000 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the level draws, the held-out split and the control's shuffle.", DefaultValueFactory = _ => 0UL };
         var anywhere = new Option<bool>("--anywhere") { Description = "Put the agent on a uniformly drawn open cell instead of its start cell." };
+        var readout = new Option<ProbeReadout>("--probe") { Description = "shared: one weight vector over all positions of a C×H×W layer, a softmax over cells (cell targets, spatial layers; with --layer all the dense layers are skipped); full: weights over the whole flattened layer (any target, any layer).", DefaultValueFactory = _ => ProbeReadout.Full };
         var kind = new Option<ProbeKind>("--kind") { Description = "logistic (multinomial) or ridge (onto the one-hot class).", DefaultValueFactory = _ => ProbeKind.Logistic };
         var l2 = new Option<double>("--l2") { Description = "L2 penalty on the standardised weights.", DefaultValueFactory = _ => 1e-3 };
-        var iterations = new Option<int>("--iterations") { Description = "Full-batch accelerated gradient steps.", DefaultValueFactory = _ => 200 };
+        var iterations = new Option<int>("--iterations") { Description = "Most steps per fit: accelerated gradient steps (full probe), Newton steps (shared probe).", DefaultValueFactory = _ => 200 };
         var testFraction = new Option<double>("--test-fraction") { Description = "Fraction held out.", DefaultValueFactory = _ => 0.25 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var store = CommonOptions.Store();
         var command = new Command("probe", "Linear probes of a trained ppo or dqn network for a target computed from the true state, layer by layer, next to a shuffled-label control.")
         {
-            run, target, layer, distribution, levels, seed, anywhere, kind, l2, iterations, testFraction, json, store,
+            run, target, layer, distribution, levels, seed, anywhere, readout, kind, l2, iterations, testFraction, json, store,
         };
         var threading = new ThreadingOptions();
         threading.AddTo(command);
@@ -45,7 +48,11 @@ internal static class ProbeCommand
 
             var network = trained.Network;
             var layerText = parse.GetValue(layer)!;
-            var layers = layerText == "all" ? Activations.ProbeLayers(network) : [Activations.Resolve(network, layerText)];
+            var probeReadout = parse.GetValue(readout);
+            var shared = probeReadout == ProbeReadout.Shared;
+            int[] layers = layerText == "all"
+                ? [.. Activations.ProbeLayers(network).Where(i => !shared || Activations.ShapeOf(network, i).Count == 3)]
+                : new[] { Activations.Resolve(network, layerText) };
             var observations = ObservationSet.Draw(trained.Scenario, new ObservationSetOptions
             {
                 Distribution = parse.GetValue(distribution)!,
@@ -55,6 +62,11 @@ internal static class ProbeCommand
                 RandomAgentCell = parse.GetValue(anywhere),
             });
             var probeTarget = ProbeTargets.Compute(observations, parse.GetValue(target)!);
+            if (shared && !probeTarget.IsCell)
+            {
+                throw new UserInputException($"the shared probe reads cell targets (agent, GOAL, GOAL-next); '{probeTarget.Name}' is {probeTarget.Description}: use --probe full.");
+            }
+
             var options = new ProbeOptions
             {
                 Kind = parse.GetValue(kind),
@@ -64,12 +76,24 @@ internal static class ProbeCommand
                 Seed = parse.GetValue(seed),
             };
             var rows = new List<(string Layer, IReadOnlyList<int> Shape, ProbeReport Report)>();
-            var input = LinearProbe.FitWithControl(observations.Observations, observations.Count, probeTarget.Labels, options);
-            rows.Add(("input", [.. network.InputShape], input));
+            var world = observations.World;
+            IReadOnlyList<int> inputShape = shared ? [world.Channels, world.Height, world.Width] : [.. network.InputShape];
+            var input = shared
+                ? SharedProbe.FitWithControl(observations.Observations, observations.Count, inputShape, probeTarget.Labels, options, "the input")
+                : LinearProbe.FitWithControl(observations.Observations, observations.Count, probeTarget.Labels, options);
+            rows.Add(("input", inputShape, input));
+            ActivationSet? previous = null;
             foreach (var index in layers)
             {
-                var activations = Activations.Record(network, observations.Observations, observations.Count, index);
-                rows.Add((activations.Layer, activations.Shape, LinearProbe.FitWithControl(activations.Values, activations.Count, probeTarget.Labels, options)));
+                // Each layer continues from the one recorded before it, so every layer runs once.
+                var activations = previous is { } p && p.LayerIndex < index
+                    ? Activations.Record(network, p, index)
+                    : Activations.Record(network, observations.Observations, observations.Count, index);
+                previous = activations;
+                var report = shared
+                    ? SharedProbe.FitWithControl(activations, probeTarget.Labels, options)
+                    : LinearProbe.FitWithControl(activations.Values, activations.Count, probeTarget.Labels, options);
+                rows.Add((activations.Layer, activations.Shape, report));
             }
 
             if (parse.GetValue(json))
@@ -91,6 +115,8 @@ internal static class ProbeCommand
                         ["control"] = ResultPrinter.J(report.Control.Accuracy.Mean),
                         ["control_low"] = ResultPrinter.J(report.Control.Accuracy.Low),
                         ["control_high"] = ResultPrinter.J(report.Control.Accuracy.High),
+                        ["steps"] = report.Probe.Steps,
+                        ["control_steps"] = report.Control.Steps,
                     });
                 }
 
@@ -103,16 +129,22 @@ internal static class ProbeCommand
                     ["target"] = probeTarget.Name,
                     ["target_meaning"] = probeTarget.Description,
                     ["kind"] = options.Kind.ToString().ToLowerInvariant(),
+                    ["probe"] = probeReadout.ToString().ToLowerInvariant(),
                     ["layers"] = array,
                 }.ToJsonString());
                 return 0;
             }
 
-            Console.WriteLine($"run {id} ({trained.Agent}, {trained.Scenario.Id}): {options.Kind.ToString().ToLowerInvariant()} probe for '{probeTarget.Name}' ({probeTarget.Description}) on {observations.Count} {observations.Distribution} observations; held-out accuracy [Wilson 95%] next to the shuffled-label control");
-            Console.WriteLine($"  {"layer",-8} {"shape",-12} {"probe",-28} {"control",-28} chance");
+            Console.WriteLine($"run {id} ({trained.Agent}, {trained.Scenario.Id}): {probeReadout.ToString().ToLowerInvariant()} {options.Kind.ToString().ToLowerInvariant()} probe for '{probeTarget.Name}' ({probeTarget.Description}) on {observations.Count} {observations.Distribution} observations; held-out accuracy [Wilson 95%] next to the shuffled-label control");
+            Console.WriteLine($"  {"layer",-8} {"shape",-12} {"probe",-28} {"control",-28} {"chance",-8} steps");
             foreach (var (name, shape, report) in rows)
             {
-                Console.WriteLine($"  {name,-8} {string.Join("×", shape),-12} {report.Probe.Accuracy,-28} {report.Control.Accuracy,-28} {ResultPrinter.N(report.Probe.Chance)}");
+                Console.WriteLine($"  {name,-8} {string.Join("×", shape),-12} {report.Probe.Accuracy,-28} {report.Control.Accuracy,-28} {ResultPrinter.N(report.Probe.Chance),-8} {report.Probe.Steps}/{report.Control.Steps}");
+            }
+
+            if (shared && layerText == "all" && layers.Length < Activations.ProbeLayers(network).Count)
+            {
+                Console.WriteLine("  (the dense layers are not spatial: --probe full reads them)");
             }
 
             return 0;

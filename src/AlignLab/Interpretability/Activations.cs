@@ -106,4 +106,35 @@ public static class Activations
 
         return new ActivationSet(network.LayerNames[layerIndex], layerIndex, ShapeOf(network, layerIndex), count, values);
     }
+
+    /// <summary>
+    /// Records layer <paramref name="layerIndex"/> by running only the layers after <paramref name="earlier"/> on its values:
+    /// recording layer after layer this way runs each layer once instead of once per later layer.
+    /// </summary>
+    /// <param name="network">The network <paramref name="earlier"/> was recorded from.</param>
+    /// <param name="earlier">An earlier layer's recording.</param>
+    /// <param name="layerIndex">A later layer's 0-based index.</param>
+    public static ActivationSet Record(Sequential network, ActivationSet earlier, int layerIndex)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(earlier);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(layerIndex, earlier.LayerIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layerIndex, network.Layers.Count);
+        var inSize = network.SizeAfter(earlier.LayerIndex + 1);
+        if (earlier.Values.Length != (long)earlier.Count * inSize)
+        {
+            throw new ArgumentException($"The earlier recording does not fit layer {earlier.LayerIndex} of this network.", nameof(earlier));
+        }
+
+        var count = earlier.Count;
+        var outSize = network.SizeAfter(layerIndex + 1);
+        var values = new float[(long)count * outSize];
+        for (var start = 0; start < count; start += Batch)
+        {
+            var batch = Math.Min(Batch, count - start);
+            network.Predict(earlier.Values.AsSpan(start * inSize, batch * inSize), batch, values.AsSpan(start * outSize, batch * outSize), earlier.LayerIndex + 1, layerIndex - earlier.LayerIndex);
+        }
+
+        return new ActivationSet(network.LayerNames[layerIndex], layerIndex, ShapeOf(network, layerIndex), count, values);
+    }
 }

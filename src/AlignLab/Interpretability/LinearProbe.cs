@@ -28,7 +28,7 @@ public sealed record ProbeOptions
     /// <summary>Fraction of the labelled observations held out for testing (drawn with <see cref="Seed"/>).</summary>
     public double TestFraction { get; init; } = 0.25;
 
-    /// <summary>Most full-batch accelerated gradient steps (step size 1/L from the exact Lipschitz bound).</summary>
+    /// <summary>Most full-batch accelerated gradient steps (step size 1/L from the exact Lipschitz bound); for <see cref="SharedProbe"/>, most Newton steps.</summary>
     public int Iterations { get; init; } = 200;
 
     /// <summary>The steps stop once the gradient's norm is below this fraction of its value at the start.</summary>
@@ -43,7 +43,11 @@ public sealed record ProbeOptions
 /// <param name="Chance">The accuracy of always predicting the training set's most frequent class, on the test set.</param>
 /// <param name="Classes">The number of distinct classes among the labelled observations.</param>
 /// <param name="Train">Training observations.</param>
-public sealed record ProbeResult(Estimate Accuracy, double Chance, int Classes, int Train);
+public sealed record ProbeResult(Estimate Accuracy, double Chance, int Classes, int Train)
+{
+    /// <summary>The gradient steps the fit took before it met its tolerance or ran out of <see cref="ProbeOptions.Iterations"/>.</summary>
+    public int Steps { get; init; }
+}
 
 /// <summary>A probe and its control: the same probe fitted to the labels shuffled across observations.</summary>
 /// <param name="Probe">The probe on the true labels.</param>
@@ -67,17 +71,23 @@ public static class LinearProbe
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(options);
         var probe = Fit(features, count, labels, options);
+        return new ProbeReport(probe, Fit(features, count, ShuffledLabels(labels, options.Seed), options));
+    }
+
+    /// <summary>The control's labels: the labelled observations' classes permuted among them (seeded), the unlabelled left as they are.</summary>
+    internal static int[] ShuffledLabels(IReadOnlyList<int> labels, ulong seed)
+    {
         var shuffled = labels.ToArray();
-        var labelled = Enumerable.Range(0, count).Where(i => shuffled[i] >= 0).ToArray();
+        var labelled = Enumerable.Range(0, shuffled.Length).Where(i => shuffled[i] >= 0).ToArray();
         var values = labelled.Select(i => shuffled[i]).ToArray();
-        var rng = new Rng(options.Seed ^ 0x5EED_C0DE_0000_0001UL);
+        var rng = new Rng(seed ^ 0x5EED_C0DE_0000_0001UL);
         Shuffle(values, ref rng);
         for (var j = 0; j < labelled.Length; j++)
         {
             shuffled[labelled[j]] = values[j];
         }
 
-        return new ProbeReport(probe, Fit(features, count, shuffled, options));
+        return shuffled;
     }
 
     /// <summary>Fits one probe on a seeded split and scores it on the held-out part.</summary>
@@ -92,28 +102,9 @@ public static class LinearProbe
             throw new ArgumentException($"Expected {count} labels and count × dimension features.", nameof(labels));
         }
 
-        if (options.TestFraction is <= 0 or >= 1 || options.L2 < 0 || options.Iterations < 1 || options.Tolerance is < 0 or >= 1)
-        {
-            throw new UserInputException($"probe settings: the test fraction must lie in (0, 1), L2 ≥ 0, iterations ≥ 1 and the tolerance in [0, 1) (got {options.TestFraction}, {options.L2}, {options.Iterations}, {options.Tolerance}).");
-        }
-
         var d = features.Length / count;
-        var labelled = Enumerable.Range(0, count).Where(i => labels[i] >= 0).ToArray();
-        var classes = labelled.Select(i => labels[i]).Distinct().Order().ToArray();
-        if (classes.Length < 2)
-        {
-            throw new UserInputException($"the target takes {(classes.Length == 0 ? "no value" : $"the one value {classes[0]}")} on all {labelled.Length} labelled observations; a probe needs at least two classes.");
-        }
-
-        var rng = new Rng(options.Seed);
-        Shuffle(labelled, ref rng);
-        var test = Math.Max(1, (int)Math.Round(labelled.Length * options.TestFraction));
+        var (labelled, test, classes) = Split(count, labels, options);
         var train = labelled.Length - test;
-        if (train < 2)
-        {
-            throw new UserInputException($"only {labelled.Length} labelled observations; a probe needs more (draw more levels).");
-        }
-
         var index = new Dictionary<int, int>();
         for (var c = 0; c < classes.Length; c++)
         {
@@ -124,7 +115,7 @@ public static class LinearProbe
         var dim = d + 1; // the last column is the constant 1 (the bias)
         var xTrain = Standardised(features, d, labelled.AsSpan(test), out var mean, out var scale);
         var yTrain = labelled.AsSpan(test).ToArray().Select(i => index[labels[i]]).ToArray();
-        var weights = Solve(xTrain, train, dim, yTrain, k, options);
+        var weights = Solve(xTrain, train, dim, yTrain, k, options, out var steps);
 
         var row = new float[dim];
         var scores = new float[k];
@@ -147,7 +138,37 @@ public static class LinearProbe
             majorityHits += truth == majority ? 1 : 0;
         }
 
-        return new ProbeResult(Estimate.Proportion(correct, test), (double)majorityHits / test, k, train);
+        return new ProbeResult(Estimate.Proportion(correct, test), (double)majorityHits / test, k, train) { Steps = steps };
+    }
+
+    /// <summary>
+    /// Checks the settings and draws the held-out split shared by every probe kind: the labelled observations in a
+    /// seeded order, of which the first <c>Test</c> are held out; <c>Classes</c> are the distinct labels, ascending.
+    /// </summary>
+    /// <exception cref="UserInputException">Bad settings, one class only, or too few labelled observations.</exception>
+    internal static (int[] Labelled, int Test, int[] Classes) Split(int count, IReadOnlyList<int> labels, ProbeOptions options)
+    {
+        if (options.TestFraction is <= 0 or >= 1 || options.L2 < 0 || options.Iterations < 1 || options.Tolerance is < 0 or >= 1)
+        {
+            throw new UserInputException($"probe settings: the test fraction must lie in (0, 1), L2 ≥ 0, iterations ≥ 1 and the tolerance in [0, 1) (got {options.TestFraction}, {options.L2}, {options.Iterations}, {options.Tolerance}).");
+        }
+
+        var labelled = Enumerable.Range(0, count).Where(i => labels[i] >= 0).ToArray();
+        var classes = labelled.Select(i => labels[i]).Distinct().Order().ToArray();
+        if (classes.Length < 2)
+        {
+            throw new UserInputException($"the target takes {(classes.Length == 0 ? "no value" : $"the one value {classes[0]}")} on all {labelled.Length} labelled observations; a probe needs at least two classes.");
+        }
+
+        var rng = new Rng(options.Seed);
+        Shuffle(labelled, ref rng);
+        var test = Math.Max(1, (int)Math.Round(labelled.Length * options.TestFraction));
+        if (labelled.Length - test < 2)
+        {
+            throw new UserInputException($"only {labelled.Length} labelled observations; a probe needs more (draw more levels).");
+        }
+
+        return (labelled, test, classes);
     }
 
     private static float[] Standardised(ReadOnlySpan<float> features, int d, ReadOnlySpan<int> rows, out float[] mean, out float[] scale)
@@ -213,8 +234,9 @@ public static class LinearProbe
     /// matrix products (scores S = X·Wᵀ for all training rows, gradient G = (S − Y)ᵀ·X / n); the steps stop early
     /// once the gradient's norm falls below <see cref="ProbeOptions.Tolerance"/> times its first value.
     /// </summary>
-    private static float[] Solve(float[] x, int n, int dim, int[] y, int k, ProbeOptions options)
+    private static float[] Solve(float[] x, int n, int dim, int[] y, int k, ProbeOptions options, out int steps)
     {
+        steps = 0;
         var lambda = LargestEigenvalue(x, n, dim);
         var curvature = options.Kind == ProbeKind.Logistic ? 0.5 : 1.0;
         var step = (float)(1 / ((curvature * lambda) + options.L2));
@@ -229,6 +251,7 @@ public static class LinearProbe
         double firstNorm = -1;
         for (var iteration = 0; iteration < options.Iterations; iteration++)
         {
+            steps = iteration + 1;
             MatrixProduct.Multiply(n, k, dim, x, transposeA: false, look, transposeB: true, scores);
             for (var i = 0; i < n; i++)
             {
@@ -356,7 +379,7 @@ public static class LinearProbe
         return best;
     }
 
-    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    internal static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         var acc = Vector<float>.Zero;
         var j = 0;
@@ -374,7 +397,7 @@ public static class LinearProbe
         return sum;
     }
 
-    private static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
+    internal static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
     {
         if (alpha == 0)
         {

@@ -12,7 +12,14 @@ namespace AlignLab.Interpretability;
 /// <param name="Name">The target's name as the user wrote it.</param>
 /// <param name="Description">What the classes mean.</param>
 /// <param name="Labels">One class per observation, −1 for none.</param>
-public sealed record ProbeTarget(string Name, string Description, IReadOnlyList<int> Labels);
+public sealed record ProbeTarget(string Name, string Description, IReadOnlyList<int> Labels)
+{
+    /// <summary>
+    /// True when each class is a cell of the map (row · width + column): <c>agent</c>, <c>GOAL</c> and
+    /// <c>GOAL-next</c>, the targets <see cref="SharedProbe"/> reads; false for moves and yes/no targets.
+    /// </summary>
+    public bool IsCell { get; init; }
+}
 
 /// <summary>
 /// The targets a probe can read, computed from the true state:
@@ -22,6 +29,7 @@ public sealed record ProbeTarget(string Name, string Description, IReadOnlyList<
 /// scores it) or of the cell a reach-cell component watches;</item>
 /// <item><c>GOAL-step</c>: the first move (an action index) of a shortest path from the agent to that cell, the lowest action
 /// index among ties (e.g. <c>corner-step</c>: which way the corner lies);</item>
+/// <item><c>GOAL-next</c>: the cell that first move leads to (the same fact as a cell, so the shared probe can read it);</item>
 /// <item><c>GOAL-within-K</c>: 1 when that cell is at most K moves away, else 0.</item>
 /// </list>
 /// </summary>
@@ -34,7 +42,7 @@ public static class ProbeTargets
         var names = new List<string> { "agent" };
         foreach (var goal in world.Goals)
         {
-            names.AddRange([goal.Name, goal.Name + "-step", goal.Name + "-within-5"]);
+            names.AddRange([goal.Name, goal.Name + "-step", goal.Name + "-next", goal.Name + "-within-5"]);
         }
 
         return names;
@@ -55,7 +63,7 @@ public static class ProbeTargets
                 labels[i] = set.AgentCells[i];
             }
 
-            return new ProbeTarget(name, "the agent's cell", labels);
+            return new ProbeTarget(name, "the agent's cell", labels) { IsCell = true };
         }
 
         var (goalName, kind, k) = Parse(name);
@@ -74,18 +82,22 @@ public static class ProbeTargets
 
             set.DistancesTo(i, cell, distance, queue);
             var agent = set.AgentCells[i];
-            labels[i] = kind == Kind.Within
-                ? (distance[agent] >= 0 ? (distance[agent] <= k ? 1 : 0) : -1)
-                : FirstStep(world, agent, distance);
+            labels[i] = kind switch
+            {
+                Kind.Within => distance[agent] >= 0 ? (distance[agent] <= k ? 1 : 0) : -1,
+                Kind.Next => NextCell(world, agent, FirstStep(world, agent, distance)),
+                _ => FirstStep(world, agent, distance),
+            };
         }
 
         var description = kind switch
         {
             Kind.Cell => $"the cell of goal '{goalName}'",
             Kind.Step => $"the first move of a shortest path to goal '{goalName}' (action index, {world.ActionLetters})",
+            Kind.Next => $"the cell the first move of a shortest path to goal '{goalName}' leads to",
             _ => $"goal '{goalName}' within {k} moves (1) or not (0)",
         };
-        return new ProbeTarget(name, description, labels);
+        return new ProbeTarget(name, description, labels) { IsCell = kind is Kind.Cell or Kind.Next };
     }
 
     private static int FirstStep(GridWorld world, int agent, ReadOnlySpan<int> distance)
@@ -113,8 +125,24 @@ public static class ProbeTargets
         return -1;
     }
 
+    private static int NextCell(GridWorld world, int agent, int action)
+    {
+        if (action < 0)
+        {
+            return -1;
+        }
+
+        var letter = world.ActionLetters[action];
+        return ((agent / world.Width) + Moves.RowDelta(letter)) * world.Width + (agent % world.Width) + Moves.ColDelta(letter);
+    }
+
     private static (string Goal, Kind Kind, int K) Parse(string name)
     {
+        if (name.EndsWith("-next", StringComparison.Ordinal))
+        {
+            return (name[..^"-next".Length], Kind.Next, 0);
+        }
+
         if (name.EndsWith("-step", StringComparison.Ordinal))
         {
             return (name[..^"-step".Length], Kind.Step, 0);
@@ -139,6 +167,7 @@ public static class ProbeTargets
     {
         Cell,
         Step,
+        Next,
         Within,
     }
 }

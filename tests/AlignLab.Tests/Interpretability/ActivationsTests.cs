@@ -20,6 +20,22 @@ public sealed class ActivationsTests
         Nets.Cnn(set.World.Channels, set.World.Height, set.World.Width, [8, 8], 3, [32], 4, Activation.Relu, new Random(2));
 
     [Fact]
+    public void Recording_a_layer_from_an_earlier_recording_gives_the_same_bits_as_from_the_observations()
+    {
+        var set = Draw(300, 4);
+        var network = Cnn(set);
+        var conv1 = Activations.Record(network, set.Observations, set.Count, Activations.Resolve(network, "conv1"));
+        var cact2 = Activations.Resolve(network, "cact2");
+
+        var chained = Activations.Record(network, conv1, cact2);
+        var direct = Activations.Record(network, set.Observations, set.Count, cact2);
+
+        Assert.Equal(direct.Shape, chained.Shape);
+        Assert.Equal("cact2", chained.Layer);
+        Assert.Equal(direct.Values, chained.Values);
+    }
+
+    [Fact]
     public void The_first_convolution_equals_a_manual_forward_pass()
     {
         var set = Draw(5, 1);
@@ -93,6 +109,7 @@ public sealed class ActivationsTests
         var cheese = ProbeTargets.Compute(set, "cheese").Labels;
         var corner = ProbeTargets.Compute(set, "corner").Labels;
         var step = ProbeTargets.Compute(set, "corner-step").Labels;
+        var nextCell = ProbeTargets.Compute(set, "corner-next").Labels;
         var near = ProbeTargets.Compute(set, "cheese-within-3").Labels;
         var agent = ProbeTargets.Compute(set, "agent").Labels;
         var cornerCell = world.Width + world.Width - 2;
@@ -107,18 +124,21 @@ public sealed class ActivationsTests
             if (agent[i] == cornerCell)
             {
                 Assert.Equal(-1, step[i]);
+                Assert.Equal(-1, nextCell[i]);
             }
             else
             {
                 var letter = world.ActionLetters[step[i]];
                 var next = agent[i] + (Grid.Moves.RowDelta(letter) * world.Width) + Grid.Moves.ColDelta(letter);
                 Assert.Equal(distance[agent[i]] - 1, distance[next]);
+                Assert.Equal(next, nextCell[i]);
             }
 
             Assert.Equal(Bfs(cells, world.Width, cheese[i])[agent[i]] <= 3 ? 1 : 0, near[i]);
         }
 
         Assert.True(step.Distinct().Count() > 1 && cheese.Distinct().Count() > 5);
+        Assert.Equal([true, true, false, true, false], new[] { "cheese", "agent", "corner-step", "corner-next", "cheese-within-3" }.Select(t => ProbeTargets.Compute(set, t).IsCell));
     }
 
     [Fact]

@@ -29,5 +29,21 @@ public sealed class InterpretabilityCliTests : IDisposable
         (code, _, error) = CliTests.Run("probe", "1", "--target", "chese", "--levels", "80", "--store", store);
         Assert.Equal(2, code);
         Assert.Single(error.TrimEnd().Split('\n'));
+
+        (code, output, error) = CliTests.Run("probe", "1", "--target", "cheese", "--probe", "shared", "--levels", "80", "--store", store, "--json");
+        Assert.True(code == 0, error);
+        var layers = JsonNode.Parse(output)!["layers"]!.AsArray();
+        Assert.Equal(["input", "conv1", "cact1", "conv2", "cact2"], layers.Select(l => (string)l!["layer"]!));
+        Assert.All(layers, l => Assert.Equal(3, l!["shape"]!.AsArray().Count));
+
+        (code, _, error) = CliTests.Run("probe", "1", "--target", "cheese", "--probe", "shared", "--layer", "fc1", "--levels", "80", "--store", store);
+        Assert.Equal(2, code);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Contains("--probe full", error, StringComparison.Ordinal);
+
+        (code, _, error) = CliTests.Run("probe", "1", "--target", "corner-step", "--probe", "shared", "--levels", "80", "--store", store);
+        Assert.Equal(2, code);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Contains("--probe full", error, StringComparison.Ordinal);
     }
 }
