@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using AlignLab.Errors;
 using AlignLab.Interpretability;
+using AlignLab.Reports;
 using AlignLab.Runs;
 
 namespace AlignLab.Cli.Commands;
@@ -30,9 +31,11 @@ internal static class ProbeCommand
         var testFraction = new Option<double>("--test-fraction") { Description = "Fraction held out.", DefaultValueFactory = _ => 0.25 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var store = CommonOptions.Store();
+        var noStore = CommonOptions.NoStore();
+        var maps = new Option<bool>("--maps") { Description = "Also fit a probe at each position of every convolutional layer (the probe maps the report draws over the maze)." };
         var command = new Command("probe", "Linear probes of a trained ppo or dqn network for a target computed from the true state, layer by layer, next to a shuffled-label control.")
         {
-            run, target, layer, distribution, levels, seed, anywhere, readout, kind, l2, iterations, testFraction, json, store,
+            run, target, layer, distribution, levels, seed, anywhere, readout, kind, l2, iterations, testFraction, json, store, noStore, maps,
         };
         var threading = new ThreadingOptions();
         threading.AddTo(command);
@@ -45,6 +48,8 @@ internal static class ProbeCommand
             {
                 trained = TrainedNetwork.Load(runs, id);
             }
+
+            using var analyses = CommonOptions.AnalysisStore(parse, store, noStore, id);
 
             var network = trained.Network;
             var layerText = parse.GetValue(layer)!;
@@ -75,13 +80,13 @@ internal static class ProbeCommand
                 TestFraction = parse.GetValue(testFraction),
                 Seed = parse.GetValue(seed),
             };
-            var rows = new List<(string Layer, IReadOnlyList<int> Shape, ProbeReport Report)>();
+            var rows = new List<(string Layer, IReadOnlyList<int> Shape, ProbeReport Report, IReadOnlyList<double>? Map)>();
             var world = observations.World;
             IReadOnlyList<int> inputShape = shared ? [world.Channels, world.Height, world.Width] : [.. network.InputShape];
             var input = shared
                 ? SharedProbe.FitWithControl(observations.Observations, observations.Count, inputShape, probeTarget.Labels, options, "the input")
                 : LinearProbe.FitWithControl(observations.Observations, observations.Count, probeTarget.Labels, options);
-            rows.Add(("input", inputShape, input));
+            rows.Add(("input", inputShape, input, null));
             ActivationSet? previous = null;
             foreach (var index in layers)
             {
@@ -93,13 +98,21 @@ internal static class ProbeCommand
                 var report = shared
                     ? SharedProbe.FitWithControl(activations, probeTarget.Labels, options)
                     : LinearProbe.FitWithControl(activations.Values, activations.Count, probeTarget.Labels, options);
-                rows.Add((activations.Layer, activations.Shape, report));
+                var map = parse.GetValue(maps) && activations.Shape.Count == 3 ? ProbeMaps.PerPosition(activations, probeTarget.Labels, options) : null;
+                rows.Add((activations.Layer, activations.Shape, report, map));
+            }
+
+            if (analyses is not null)
+            {
+                AnalysisJson.Save(analyses, id, new ProbeAnalysis(
+                    CommonOptions.CommandLine(parse), trained.Scenario.Id, observations.Distribution, observations.Count, probeTarget.Name, probeTarget.Description, options.Kind,
+                    [.. rows.Select(r => new ProbeLayerRecord(r.Layer, r.Shape, r.Report, r.Map))], ProbeMaps.Maze(observations), probeReadout));
             }
 
             if (parse.GetValue(json))
             {
                 var array = new JsonArray();
-                foreach (var (name, shape, report) in rows)
+                foreach (var (name, shape, report, _) in rows)
                 {
                     array.Add(new JsonObject
                     {
@@ -137,7 +150,7 @@ internal static class ProbeCommand
 
             Console.WriteLine($"run {id} ({trained.Agent}, {trained.Scenario.Id}): {probeReadout.ToString().ToLowerInvariant()} {options.Kind.ToString().ToLowerInvariant()} probe for '{probeTarget.Name}' ({probeTarget.Description}) on {observations.Count} {observations.Distribution} observations; held-out accuracy [Wilson 95%] next to the shuffled-label control");
             Console.WriteLine($"  {"layer",-8} {"shape",-12} {"probe",-28} {"control",-28} {"chance",-8} steps");
-            foreach (var (name, shape, report) in rows)
+            foreach (var (name, shape, report, _) in rows)
             {
                 Console.WriteLine($"  {name,-8} {string.Join("×", shape),-12} {report.Probe.Accuracy,-28} {report.Control.Accuracy,-28} {ResultPrinter.N(report.Probe.Chance),-8} {report.Probe.Steps}/{report.Control.Steps}");
             }

@@ -93,9 +93,10 @@ public static class ProbeMaps
 /// <param name="Kind">Logistic or ridge.</param>
 /// <param name="Layers">One probe per layer, input first.</param>
 /// <param name="Maze">The map the probe maps are drawn over (one level of the distribution, one string per row), or null.</param>
+/// <param name="Readout">Full (weights over the whole flattened layer) or shared (one weight vector over all positions, a softmax over cells).</param>
 public sealed record ProbeAnalysis(
     string Command, string Scenario, string Distribution, int Observations, string Target, string TargetMeaning, ProbeKind Kind,
-    IReadOnlyList<ProbeLayerRecord> Layers, IReadOnlyList<string>? Maze = null);
+    IReadOnlyList<ProbeLayerRecord> Layers, IReadOnlyList<string>? Maze = null, ProbeReadout Readout = ProbeReadout.Full);
 
 /// <summary>A steering analysis of a run (<c>alignlab steer</c>).</summary>
 /// <param name="Command">The command line that produced it.</param>

@@ -51,7 +51,7 @@ public static partial class HtmlReport
     {
         var p = stored.Analysis;
         html.Append("<div class=\"analysis probe\" data-analysis=\"").Append(stored.Id.ToString(CultureInfo.InvariantCulture)).Append("\">\n<h3>Reading the goal: linear probes for ").Append(H(p.Target)).Append("</h3>\n");
-        html.Append("<p>Held-out accuracy of a ").Append(H(p.Kind.ToString().ToLowerInvariant())).Append(" probe reading <b>").Append(H(p.Target)).Append("</b> (").Append(H(p.TargetMeaning)).Append(") from each layer's activations, with its Wilson 95% interval, beside the control: the same probe fitted to the labels shuffled (near chance when the probe does not merely memorise); ")
+        html.Append("<p>Held-out accuracy of a ").Append(H(p.Readout.ToString().ToLowerInvariant())).Append(' ').Append(H(p.Kind.ToString().ToLowerInvariant())).Append(" probe reading <b>").Append(H(p.Target)).Append("</b> (").Append(H(p.TargetMeaning)).Append(") from each layer's activations, with its Wilson 95% interval, beside the control: the same probe fitted to the labels shuffled (near chance when the probe does not merely memorise); ")
             .Append(p.Observations.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(H(p.Distribution)).Append(" observations of ").Append(H(p.Scenario)).Append('.');
         Produced(html, p.Command, stored.Id, stored.Created);
         if (p.Layers.Count > 0)

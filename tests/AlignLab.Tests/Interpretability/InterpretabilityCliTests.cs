@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using AlignLab.Interpretability;
+using AlignLab.Reports;
+using AlignLab.Runs;
 using AlignLab.Tests.Cli;
 
 namespace AlignLab.Tests.Interpretability;
@@ -35,6 +38,19 @@ public sealed class InterpretabilityCliTests : IDisposable
         var layers = JsonNode.Parse(output)!["layers"]!.AsArray();
         Assert.Equal(["input", "conv1", "cact1", "conv2", "cact2"], layers.Select(l => (string)l!["layer"]!));
         Assert.All(layers, l => Assert.Equal(3, l!["shape"]!.AsArray().Count));
+
+        // Both probes were kept as analyses of run 1, with the accuracies they printed; --no-store keeps nothing.
+        (code, _, error) = CliTests.Run("probe", "1", "--target", "cheese", "--layer", "conv1", "--levels", "80", "--iterations", "5", "--store", store, "--no-store");
+        Assert.True(code == 0, error);
+        using (var runs = RunStore.OpenReadOnly(store))
+        {
+            var stored = runs.Analyses(1, AnalysisKinds.Probe).Select(a => AnalysisJson.Read<ProbeAnalysis>(a).Analysis).ToList();
+            Assert.Equal([ProbeReadout.Full, ProbeReadout.Shared], stored.Select(a => a.Readout));
+            var shared = stored[1];
+            Assert.Equal("cheese", shared.Target);
+            Assert.Equal(layers.Select(l => (string)l!["layer"]!), shared.Layers.Select(l => l.Layer));
+            Assert.All(layers.Zip(shared.Layers), pair => Assert.Equal((double)pair.First!["accuracy"]!, pair.Second.Report.Probe.Accuracy.Mean, 1e-6));
+        }
 
         (code, _, error) = CliTests.Run("probe", "1", "--target", "cheese", "--probe", "shared", "--layer", "fc1", "--levels", "80", "--store", store);
         Assert.Equal(2, code);
