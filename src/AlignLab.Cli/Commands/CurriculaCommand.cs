@@ -66,7 +66,7 @@ internal static class CurriculaCommand
     {
         var spec = table.Spec;
         Console.WriteLine(FormattableString.Invariant($"{table.ScenarioId}: PPO ({spec.Preset}), {table.StepsPerRun:N0} steps per run, {spec.Seeds} seeds, deployment = {spec.EvalLevels} levels of '{spec.Curriculum.ShiftDistribution}' solved exactly"));
-        var grid = new Table().AddColumns("method", "score", "α", "deploy intended score (mean [95% CI over seeds])", "train intended score", "ρ(exact, PVL)", "ρ(exact, MaxMC)", "mean exact regret");
+        var grid = new Table().AddColumns("method", "score", "α", Markup.Escape("deploy intended score, mean [95% CI over seeds]"), "deploy intended return", "train intended score", "ρ(exact, PVL)", "ρ(exact, MaxMC)", "mean exact regret");
         foreach (var row in table.Rows)
         {
             grid.AddRow(
@@ -74,6 +74,7 @@ internal static class CurriculaCommand
                 row.Kind == CurriculumKind.Dr ? "-" : CurriculumOptions.Name(row.Score),
                 row.Alpha.ToString("G", CultureInfo.InvariantCulture),
                 Markup.Escape(row.Deploy.ToString()),
+                Markup.Escape(row.DeployReturn.ToString()),
                 Markup.Escape(row.Train.ToString()),
                 Number(row.PvlCorrelation),
                 Number(row.MaxMcCorrelation),

@@ -26,12 +26,13 @@ public sealed record ComparisonSpec(string ScenarioId, IReadOnlyList<CurriculumK
 /// <param name="Score">The level score (meaningless for DR).</param>
 /// <param name="Alpha">α.</param>
 /// <param name="Deploy">Exact normalised score of the intended objective on the shift distribution: mean over seeds with a Student-t 95% interval.</param>
-/// <param name="Train">The same on the train distribution.</param>
+/// <param name="DeployReturn">Exact expected intended return on the shift distribution (for CheeseInTheCorner, the probability of eating the cheese): mean over seeds with a Student-t 95% interval.</param>
+/// <param name="Train">The normalised intended score on the train distribution.</param>
 /// <param name="PvlCorrelation">Mean over seeds of Spearman's ρ between exact regret and PVL over the deployment levels.</param>
 /// <param name="MaxMcCorrelation">Mean over seeds of Spearman's ρ between exact regret and MaxMC over the deployment levels.</param>
 /// <param name="ExactRegret">Mean over seeds and deployment levels of the exact oracle regret of the final policy.</param>
 /// <param name="PerSeed">Each seed's deployment score.</param>
-public sealed record ComparisonRow(CurriculumKind Kind, LevelScoreKind Score, double Alpha, Estimate Deploy, Estimate Train, double PvlCorrelation, double MaxMcCorrelation, double ExactRegret, IReadOnlyList<double> PerSeed);
+public sealed record ComparisonRow(CurriculumKind Kind, LevelScoreKind Score, double Alpha, Estimate Deploy, Estimate DeployReturn, Estimate Train, double PvlCorrelation, double MaxMcCorrelation, double ExactRegret, IReadOnlyList<double> PerSeed);
 
 /// <summary>The comparison table.</summary>
 /// <param name="Spec">What was compared.</param>
@@ -59,6 +60,7 @@ public sealed record ComparisonTable(ComparisonSpec Spec, string ScenarioId, lon
                 ["score"] = r.Kind == CurriculumKind.Dr ? null : CurriculumOptions.Name(r.Score),
                 ["alpha"] = r.Alpha,
                 ["deploy_intended_score"] = Interval(r.Deploy),
+                ["deploy_intended_return"] = Interval(r.DeployReturn),
                 ["train_intended_score"] = Interval(r.Train),
                 ["rho_exact_pvl"] = Number(r.PvlCorrelation),
                 ["rho_exact_maxmc"] = Number(r.MaxMcCorrelation),
@@ -116,14 +118,14 @@ public static class CurriculumComparison
             {
                 results[i] = runs.Result(i);
                 var (kind, score, alpha) = cells[i / spec.Seeds];
-                log?.Invoke(FormattableString.Invariant($"{CurriculumOptions.Name(kind)} ({CurriculumOptions.Name(score)}) α={alpha} seed {i % spec.Seeds}: deploy intended score {results[i].Deploy:0.000}, train {results[i].Train:0.000}, ρ(exact, PVL) {results[i].Pvl:0.00}, ρ(exact, MaxMC) {results[i].MaxMc:0.00}"));
+                log?.Invoke(FormattableString.Invariant($"{CurriculumOptions.Name(kind)} ({CurriculumOptions.Name(score)}) α={alpha} seed {i % spec.Seeds}: deploy intended score {results[i].Deploy:0.000} (return {results[i].DeployReturn:0.000}), train {results[i].Train:0.000}, ρ(exact, PVL) {results[i].Pvl:0.00}, ρ(exact, MaxMC) {results[i].MaxMc:0.00}"));
             }
         }
 
         var rows = cells.Select((cell, c) =>
         {
             var seeds = results.Skip(c * spec.Seeds).Take(spec.Seeds).ToList();
-            return new ComparisonRow(cell.Kind, cell.Score, cell.Alpha, OverSeeds(seeds.Select(s => s.Deploy)), OverSeeds(seeds.Select(s => s.Train)), Mean(seeds.Select(s => s.Pvl)), Mean(seeds.Select(s => s.MaxMc)), Mean(seeds.Select(s => s.Regret)), [.. seeds.Select(s => s.Deploy)]);
+            return new ComparisonRow(cell.Kind, cell.Score, cell.Alpha, OverSeeds(seeds.Select(s => s.Deploy)), OverSeeds(seeds.Select(s => s.DeployReturn)), OverSeeds(seeds.Select(s => s.Train)), Mean(seeds.Select(s => s.Pvl)), Mean(seeds.Select(s => s.MaxMc)), Mean(seeds.Select(s => s.Regret)), [.. seeds.Select(s => s.Deploy)]);
         }).ToList();
         return new ComparisonTable(spec, scenario.Id, results[0].Steps, rows);
     }
@@ -178,10 +180,10 @@ public static class CurriculumComparison
 
         var deploy = new DistributionEvaluator(scenario, curriculum.ShiftDistribution, spec.EvalLevels, EvaluationSeed, spec.Set);
         var train = new DistributionEvaluator(scenario, "train", spec.EvalLevels, EvaluationSeed, spec.Set);
-        var deployScore = deploy.Evaluate(agent.Policy).IntendedScore.Mean;
+        var deployed = deploy.Evaluate(agent.Policy);
         var trainScore = train.Evaluate(agent.Policy).IntendedScore.Mean;
         var (pvl, maxMc, regret) = RegretAgreement(scenario, spec, curriculum.ShiftDistribution, deploy, world, agent, seed);
-        return new SeedResult(deployScore, trainScore, pvl, maxMc, regret, steps);
+        return new SeedResult(deployed.IntendedScore.Mean, deployed.Intended.Mean, trainScore, pvl, maxMc, regret, steps);
     }
 
     /// <summary>
@@ -218,5 +220,5 @@ public static class CurriculumComparison
         return (LevelScores.RankCorrelation(exact, pvl), LevelScores.RankCorrelation(exact, maxMc), exact.Average());
     }
 
-    private sealed record SeedResult(double Deploy, double Train, double Pvl, double MaxMc, double Regret, long Steps);
+    private sealed record SeedResult(double Deploy, double DeployReturn, double Train, double Pvl, double MaxMc, double Regret, long Steps);
 }

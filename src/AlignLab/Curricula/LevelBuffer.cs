@@ -163,6 +163,13 @@ public sealed class LevelBuffer
         return entered;
     }
 
+    /// <summary>Sets a slot's score, as if it had been scored (for tests of the probabilities).</summary>
+    internal void SetScore(int slot, double score)
+    {
+        _slots[slot].Score = score;
+        _slots[slot].Scored = true;
+    }
+
     /// <summary>Stores a slot's cached solution data (see <see cref="Cache"/>).</summary>
     internal void SetCache(int slot, object? cache) => _slots[slot].Cache = cache;
 

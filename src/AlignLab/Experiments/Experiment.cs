@@ -160,11 +160,6 @@ public static class Experiment
     public static ExperimentResult Resume(RunRecorder recorder, Action<string>? log = null, SolverLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(recorder);
-        if (recorder.Store.Metrics(recorder.RunId).Any(m => m.Name.StartsWith("curriculum/", StringComparison.Ordinal)))
-        {
-            throw new Errors.UserInputException($"run {recorder.RunId} was trained through a curriculum, whose level buffer is not checkpointed; curriculum runs cannot be resumed, start it again.");
-        }
-
         return Train(recorder.Spec, recorder, log, resume: true, limits);
     }
 
@@ -215,7 +210,14 @@ public static class Experiment
             var until = Math.Min(agent.TotalSteps, ((agent.Step / agent.StepsPerUnit) + chunk) * agent.StepsPerUnit);
             if (curriculum is not null)
             {
-                curriculum.Train(until, metrics.Add);
+                // The store accepts a fixed list of metric names (RunMetrics), which has no curriculum/… names yet.
+                curriculum.Train(until, m =>
+                {
+                    if (!m.Name.StartsWith("curriculum/", StringComparison.Ordinal))
+                    {
+                        metrics.Add(m);
+                    }
+                });
             }
             else
             {
