@@ -23,10 +23,11 @@ internal static class CurriculaCommand
         var evalLevels = new Option<int>("--eval-levels") { Description = "Deployment levels solved exactly for the score and the regret correlation.", DefaultValueFactory = _ => 32 };
         var set = new Option<string[]>("--set") { Description = "Scenario parameter, key=value; repeatable." };
         var preset = new Option<string>("--preset") { Description = "PPO preset (default, cnn, vin, small).", DefaultValueFactory = _ => "default" };
+        var ppo = new Option<string[]>("--ppo") { Description = "PPO option over the preset, name=value (as train's --ppo); repeatable." };
         var jobs = new Option<int>("--jobs") { Description = "Runs trained at once (results are the same for any value).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print the table as one JSON object." };
         var curriculum = new CurriculumCliOptions(withKind: false);
-        var command = new Command("curricula", "Compare DR, PLR⊥ and ACCEL across α: exact deployment score of the intended objective, and exact against estimated regret.") { id, alphas, methods, scores, seeds, steps, evalLevels, set, preset, jobs, json };
+        var command = new Command("curricula", "Compare DR, PLR⊥ and ACCEL across α: exact deployment score of the intended objective, and exact against estimated regret.") { id, alphas, methods, scores, seeds, steps, evalLevels, set, preset, ppo, jobs, json };
         curriculum.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -35,7 +36,7 @@ internal static class CurriculaCommand
             var alphaValues = List(parse.GetValue(alphas)!, "--alphas").Select(a => double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v is >= 0 and <= 1
                 ? v
                 : throw new UsageException($"--alphas: '{a}' is not a number in [0, 1].")).Distinct().ToList();
-            var spec = new ComparisonSpec(parse.GetValue(id)!, kinds, scoreKinds, alphaValues, parse.GetValue(seeds), parse.GetValue(steps), parse.GetValue(evalLevels), CliErrors.ParseSet(parse.GetValue(set)), parse.GetValue(preset)!, curriculum.Resolve(parse, CurriculumKind.Dr));
+            var spec = new ComparisonSpec(parse.GetValue(id)!, kinds, scoreKinds, alphaValues, parse.GetValue(seeds), parse.GetValue(steps), parse.GetValue(evalLevels), CliErrors.ParseSet(parse.GetValue(set)), parse.GetValue(preset)!, parse.GetValue(ppo) ?? [], curriculum.Resolve(parse, CurriculumKind.Dr));
             var jobCount = parse.GetValue(jobs);
             if (jobCount < 1)
             {
@@ -65,7 +66,7 @@ internal static class CurriculaCommand
     private static void Print(ComparisonTable table)
     {
         var spec = table.Spec;
-        Console.WriteLine(FormattableString.Invariant($"{table.ScenarioId}: PPO ({spec.Preset}), {table.StepsPerRun:N0} steps per run, {spec.Seeds} seeds, deployment = {spec.EvalLevels} levels of '{spec.Curriculum.ShiftDistribution}' solved exactly"));
+        Console.WriteLine(FormattableString.Invariant($"{table.ScenarioId}: PPO ({spec.Preset}{string.Concat(spec.PpoOverrides.Select(o => ", " + o))}), {table.StepsPerRun:N0} steps per run, {spec.Seeds} seeds, deployment = {spec.EvalLevels} levels of '{spec.Curriculum.ShiftDistribution}' solved exactly"));
         var grid = new Table().AddColumns("method", "score", "α", Markup.Escape("deploy intended score, mean [95% CI over seeds]"), "deploy intended return", "train intended score", "ρ(exact, PVL)", "ρ(exact, MaxMC)", "mean exact regret");
         foreach (var row in table.Rows)
         {

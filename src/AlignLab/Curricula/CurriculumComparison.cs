@@ -18,8 +18,9 @@ namespace AlignLab.Curricula;
 /// <param name="EvalLevels">Levels of the shift distribution solved for the deployment score and the regret correlation.</param>
 /// <param name="Set">Scenario parameters.</param>
 /// <param name="Preset">The PPO preset.</param>
+/// <param name="PpoOverrides">PPO options over the preset, <c>name=value</c> (as <c>--ppo</c>).</param>
 /// <param name="Curriculum">The other curriculum settings (buffer, replay probability, temperature, staleness, edits, shift distribution); its kind, α and score are replaced per row.</param>
-public sealed record ComparisonSpec(string ScenarioId, IReadOnlyList<CurriculumKind> Kinds, IReadOnlyList<LevelScoreKind> Scores, IReadOnlyList<double> Alphas, int Seeds, long Steps, int EvalLevels, IReadOnlyDictionary<string, string>? Set, string Preset, CurriculumOptions Curriculum);
+public sealed record ComparisonSpec(string ScenarioId, IReadOnlyList<CurriculumKind> Kinds, IReadOnlyList<LevelScoreKind> Scores, IReadOnlyList<double> Alphas, int Seeds, long Steps, int EvalLevels, IReadOnlyDictionary<string, string>? Set, string Preset, IReadOnlyList<string> PpoOverrides, CurriculumOptions Curriculum);
 
 /// <summary>One method × score × α cell, over seeds.</summary>
 /// <param name="Kind">The curriculum.</param>
@@ -50,6 +51,7 @@ public sealed record ComparisonTable(ComparisonSpec Spec, string ScenarioId, lon
         {
             ["scenario"] = ScenarioId,
             ["preset"] = Spec.Preset,
+            ["ppo"] = new JsonArray([.. Spec.PpoOverrides.Select(o => (JsonNode?)JsonValue.Create(o))]),
             ["steps"] = StepsPerRun,
             ["seeds"] = Spec.Seeds,
             ["eval_levels"] = Spec.EvalLevels,
@@ -104,7 +106,7 @@ public static class CurriculumComparison
 
         // Check everything user input decides before any training.
         var first = Options(spec, cells[0]);
-        Experiment.Validate(new ExperimentSpec(spec.ScenarioId, PpoAgent.Definition.Name, spec.Steps, 0, spec.Set) { AgentOptions = PpoAgent.Definition.Preset(spec.Preset), Curriculum = first });
+        Experiment.Validate(new ExperimentSpec(spec.ScenarioId, PpoAgent.Definition.Name, spec.Steps, 0, spec.Set) { AgentOptions = AgentOptions(spec), Curriculum = first });
         foreach (var cell in cells)
         {
             Options(spec, cell).Validate();
@@ -165,13 +167,16 @@ public static class CurriculumComparison
         return list.Count == 0 ? double.NaN : list.Average();
     }
 
+    private static object AgentOptions(ComparisonSpec spec) =>
+        spec.PpoOverrides.Count == 0 ? PpoAgent.Definition.Preset(spec.Preset) : PpoAgent.Definition.Override(PpoAgent.Definition.Preset(spec.Preset), spec.PpoOverrides);
+
     private static CurriculumOptions Options(ComparisonSpec spec, (CurriculumKind Kind, LevelScoreKind Score, double Alpha) cell) =>
         spec.Curriculum with { Kind = cell.Kind, Score = cell.Score, Alpha = cell.Alpha };
 
     private static SeedResult RunOne(ComparisonSpec spec, ScenarioDefinition scenario, (CurriculumKind Kind, LevelScoreKind Score, double Alpha) cell, ulong seed)
     {
         var world = scenario.Build(new BuildOptions(Set: spec.Set));
-        var options = (PpoOptions)PpoAgent.Definition.Configure(PpoAgent.Definition.Preset(spec.Preset), spec.Steps, seed);
+        var options = (PpoOptions)PpoAgent.Definition.Configure(AgentOptions(spec), spec.Steps, seed);
         var agent = new PpoAgent(world, options);
         var curriculum = Options(spec, cell);
         var trainer = new CurriculumTrainer(scenario, spec.Set, world, agent, curriculum, seed);
