@@ -23,6 +23,21 @@ public sealed class CurriculaCliTests : IDisposable
         Assert.Contains("finished", output, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public void TheComparisonTableIsTheSameForAnyNumberOfJobs()
+    {
+        string[] args = ["curricula", "CheeseInTheCorner-v0", "--set", "size=5", "--preset", "small", "--ppo", "num-envs=4", "--methods", "dr,plr,accel", "--alphas", "0,0.5", "--seeds", "2", "--steps", "1024", "--buffer-size", "16", "--eval-levels", "6", "--json"];
+        var (code, one, error) = CliTests.Run([.. args, "--jobs", "1"]);
+        Assert.True(code == 0, error);
+        (code, var two, error) = CliTests.Run([.. args, "--jobs", "2"]);
+        Assert.True(code == 0, error);
+        Assert.Equal(one, two);
+
+        var rows = JsonNode.Parse(one)!["rows"]!.AsArray();
+        Assert.Equal(6, rows.Count);
+        Assert.All(rows, row => Assert.Equal(2, row!["per_seed_deploy"]!.AsArray().Count));
+    }
+
     [Theory]
     [InlineData("train", "CheeseInTheCorner-v0", "--agent", "q", "--curriculum", "plr")]
     [InlineData("train", "DistributionalShift-v0", "--agent", "ppo", "--curriculum", "dr", "--alpha", "0.1")]
