@@ -74,6 +74,7 @@ public sealed class CurriculumTrainer
         _returns = new double[n];
         _solutions = new ExactSolution?[n];
 
+        // Edits need the wall and floor characters: the legend's blocking tile, and the tile a drawn level's agent starts on.
         var wall = world.Legend.Values.FirstOrDefault(t => t.Blocks)?.Symbol ?? '#';
         var probe = _mixture.Sample(ref _rng);
         var floor = (char)probe.Cells[probe.AgentStart];
@@ -288,29 +289,4 @@ public sealed class CurriculumTrainer
         Replay,
         Edit,
     }
-}
-
-/// <summary>The metrics a <see cref="CurriculumTrainer"/> reports once per cycle (a run records the latest at each curve point).</summary>
-public static class CurriculumMetrics
-{
-    /// <summary>The curriculum: 0 DR, 1 PLR⊥, 2 ACCEL.</summary>
-    public const string Kind = "curriculum/kind";
-
-    /// <summary>α, the probability of a shift-distribution level.</summary>
-    public const string Alpha = "curriculum/alpha";
-
-    /// <summary>New-level cycles so far.</summary>
-    public const string NewCycles = "curriculum/new_cycles";
-
-    /// <summary>Replay cycles so far.</summary>
-    public const string ReplayCycles = "curriculum/replay_cycles";
-
-    /// <summary>Edit cycles so far (ACCEL).</summary>
-    public const string EditCycles = "curriculum/edit_cycles";
-
-    /// <summary>Buffer slots holding a scored level.</summary>
-    public const string ScoredLevels = "curriculum/scored_levels";
-
-    /// <summary>Mean score of the scored buffer levels.</summary>
-    public const string MeanScore = "curriculum/mean_score";
 }
