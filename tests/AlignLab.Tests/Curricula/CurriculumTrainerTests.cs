@@ -11,15 +11,15 @@ public sealed class CurriculumTrainerTests
 {
     private static readonly Dictionary<string, string> Size5 = new() { ["size"] = "5" };
 
-    // 4 environments × 16 steps: 64 steps a cycle, 40 cycles.
+    // 4 environments × 16 steps: 64 steps a cycle, 40 cycles unless a test says otherwise.
     private static readonly PpoOptions Tiny = (PpoOptions)PpoAgent.Definition.Preset("small") with { NumEnvs = 4, NumSteps = 16, NumMinibatches = 2, UpdateEpochs = 2 };
 
-    private static (PpoAgent Agent, CurriculumTrainer Trainer) Train(CurriculumKind kind, LevelScoreKind score, ulong seed, double alpha = 0.1, string scenarioId = "CheeseInTheCorner-v0", Dictionary<string, string>? set = null)
+    private static (PpoAgent Agent, CurriculumTrainer Trainer) Train(CurriculumKind kind, LevelScoreKind score, ulong seed, double alpha = 0.1, string scenarioId = "CheeseInTheCorner-v0", Dictionary<string, string>? set = null, int cycles = 40)
     {
         set ??= Size5;
         var scenario = ScenarioRegistry.BuiltIn.Get(scenarioId);
         var world = scenario.Build(new BuildOptions(Set: set));
-        var agent = new PpoAgent(world, Tiny with { TotalTimesteps = 64 * 40, Seed = seed });
+        var agent = new PpoAgent(world, Tiny with { TotalTimesteps = 64 * cycles, Seed = seed });
         var trainer = new CurriculumTrainer(scenario, set, world, agent, new CurriculumOptions { Kind = kind, Alpha = alpha, Score = score, BufferSize = 32, EditsPerChild = 3 }, seed);
         trainer.Train(long.MaxValue);
         return (agent, trainer);
@@ -117,8 +117,8 @@ public sealed class CurriculumTrainerTests
     {
         foreach (var kind in new[] { CurriculumKind.Dr, CurriculumKind.Plr, CurriculumKind.Accel })
         {
-            var (agent, _) = Train(kind, LevelScoreKind.Exact, 5, 0.5, "CoinAtTheEnd-v0", []);
-            Assert.Equal(40 * 64, agent.GlobalStep);
+            var (agent, _) = Train(kind, LevelScoreKind.Exact, 5, 0.5, "CoinAtTheEnd-v0", [], cycles: 12);
+            Assert.Equal(12 * 64, agent.GlobalStep);
         }
     }
 
