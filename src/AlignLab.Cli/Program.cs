@@ -43,6 +43,7 @@ internal static class Program
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(SteerCommand.Create());
+        root.Subcommands.Add(CurriculaCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -9,7 +9,8 @@ namespace AlignLab.Cli.Commands;
 /// <c>alignlab train ID --agent NAME</c>: trains any registered agent on the training distribution, then
 /// measures it exactly: learning curves, specification gap, observed outer gap, goal attribution on every
 /// distribution and the 2×2 verdict. The run, its checkpoints and its result go to the store;
-/// <c>train --resume RUN</c> continues a killed run from its last checkpoint.
+/// <c>train --resume RUN</c> continues a killed run from its last checkpoint. With <c>--agent ppo --curriculum dr|plr|accel
+/// --alpha A</c>, PPO trains through a curriculum (see <see cref="Curricula.CurriculumTrainer"/>).
 /// </summary>
 internal static class TrainCommand
 {
@@ -32,6 +33,8 @@ internal static class TrainCommand
         limitOptions.AddTo(command);
         var threading = new ThreadingOptions();
         threading.AddTo(command);
+        var curriculum = new CurriculumCliOptions(withKind: true);
+        curriculum.AddTo(command);
         id.Arity = ArgumentArity.ZeroOrOne;
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -39,7 +42,7 @@ internal static class TrainCommand
             var asJson = parse.GetValue(json);
             if (parse.GetValue(resume) is { } runId)
             {
-                Option[] training = [agent, steps, seed, set, curvePoints, stopAt, .. agentOptions.All];
+                Option[] training = [agent, steps, seed, set, curvePoints, stopAt, .. agentOptions.All, .. curriculum.All];
                 if (parse.GetValue(id) is not null || training.Any(o => parse.GetResult(o) is { Implicit: false }))
                 {
                     throw new UsageException($"--resume continues run {runId} with the scenario, agent and settings it was started with; give no scenario id or training options with it.");
@@ -61,6 +64,9 @@ internal static class TrainCommand
             {
                 AgentOptions = agentOptions.Resolve(parse, definition),
                 StopAtScore = parse.GetValue(stopAt),
+                Curriculum = parse.GetValue(curriculum.Kind!) is { } kind
+                    ? curriculum.Resolve(parse, Curricula.CurriculumOptions.ParseKind(kind))
+                    : curriculum.AnyGiven(parse) ? throw new UsageException("--alpha, --score and the other curriculum options need --curriculum dr|plr|accel.") : null,
             };
             Experiment.Validate(spec);
 

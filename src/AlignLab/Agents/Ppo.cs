@@ -618,6 +618,41 @@ public sealed class PpoAgent : IAgent
     /// <summary>The last rollout's rewards as learned from (scaled, bootstrapped on truncation), step-major, for tests.</summary>
     internal ReadOnlySpan<float> RolloutRewards => _rewards;
 
+    /// <summary>The last rollout's GAE advantages (learning-scale rewards), step-major, for curricula's level scores.</summary>
+    internal ReadOnlySpan<float> RolloutAdvantages => _advantages;
+
+    /// <summary>The last rollout's critic values V(s_t), step-major, for curricula's level scores.</summary>
+    internal ReadOnlySpan<float> RolloutValues => _values;
+
+    /// <summary>Whether environment <paramref name="i"/>'s episode ended at step <paramref name="t"/> of the last rollout.</summary>
+    internal bool RolloutEpisodeEnded(int t, int i) =>
+        (t < Options.NumSteps - 1 ? _dones[((t + 1) * Options.NumEnvs) + i] : _nextDone[i]) != 0f;
+
+    /// <summary>
+    /// A curriculum cycle's rollout (jaxgmg): resets <paramref name="env"/> (so each environment starts its assigned
+    /// level), plays <see cref="PpoOptions.NumSteps"/> steps and computes the advantages, without updating. The
+    /// learning rate for a following <see cref="CurriculumUpdate"/> anneals with the steps taken, 1 − step/total, as
+    /// scoring-only cycles use the budget too.
+    /// </summary>
+    internal void CurriculumRollout(VectorEnv env, Action<AgentMetric>? progress)
+    {
+        NeuralAgentSupport.CheckEnv(env, _world, Options.NumEnvs);
+        env.Reset();
+        Array.Clear(_nextDone);
+        _lastEnv = env;
+        var fraction = Options.AnnealLearningRate ? Math.Max(0.0, 1.0 - ((double)GlobalStep / Math.Max(1, TotalSteps))) : 1.0;
+        _optimizer.LearningRate = (float)(fraction * Options.LearningRate);
+        Rollout(env, progress);
+        ComputeAdvantages(env);
+    }
+
+    /// <summary>The update of a curriculum cycle on the rollout <see cref="CurriculumRollout"/> just collected.</summary>
+    internal void CurriculumUpdate(Action<AgentMetric>? progress)
+    {
+        Update(progress);
+        Iteration++;
+    }
+
     /// <summary>Plays <see cref="PpoOptions.NumSteps"/> steps in every environment, storing the transitions.</summary>
     private void Rollout(VectorEnv env, Action<AgentMetric>? progress)
     {

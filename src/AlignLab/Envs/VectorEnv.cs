@@ -50,6 +50,7 @@ public sealed class VectorEnv
     private readonly int _extraCount;
     private readonly IStepReward? _stepReward;
     private readonly byte[] _before;
+    private GridLevel?[]? _assigned;
     private bool _started;
 
     internal VectorEnv(GridWorld world, int count, ulong seed)
@@ -342,10 +343,33 @@ public sealed class VectorEnv
         }
     }
 
+    /// <summary>
+    /// Makes environment <paramref name="i"/> start every episode from its next reset on in <paramref name="level"/>
+    /// (a curriculum's assignment), until it is assigned another; null returns it to the world's own levels or generator.
+    /// The level takes effect at the environment's next reset (<see cref="Reset"/>, or the end of its episode), and an
+    /// assigned reset draws nothing from the environment's generator. Assignments are not part of <see cref="SaveState"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The level's size is not the world's.</exception>
+    internal void AssignLevel(int i, GridLevel? level)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(i);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(i, Count);
+        if (level is not null && (level.Height != _world.Height || level.Width != _world.Width))
+        {
+            throw new ArgumentException($"A {level.Height}×{level.Width} level cannot be played in {_world.Id}'s {_world.Height}×{_world.Width} environments.", nameof(level));
+        }
+
+        _assigned ??= new GridLevel?[Count];
+        _assigned[i] = level;
+    }
+
+    /// <summary>The level environment <paramref name="i"/> is assigned (<see cref="AssignLevel"/>), or null.</summary>
+    internal GridLevel? AssignedLevel(int i) => _assigned?[i];
+
     private void ResetOne(int i)
     {
         var varCount = _world.VarCount;
-        _world.ResetState(_cells.AsSpan(i * _cellCount, _cellCount), ref _agents[i], _vars.AsSpan(i * varCount, varCount), _events.AsSpan(i * _eventCount, _eventCount), ref _rngs[i], null);
+        _world.ResetState(_cells.AsSpan(i * _cellCount, _cellCount), ref _agents[i], _vars.AsSpan(i * varCount, varCount), _events.AsSpan(i * _eventCount, _eventCount), ref _rngs[i], null, assigned: _assigned?[i]);
         _times[i] = 0;
         Render(i);
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AlignLab.Agents;
+using AlignLab.Curricula;
 using AlignLab.Diagnostics;
 using AlignLab.Reports;
 using AlignLab.Scenarios;
@@ -35,6 +36,12 @@ public sealed record ExperimentSpec(string ScenarioId, string Agent, long Steps,
     /// this value (time-to-threshold runs); null to train for the whole budget.
     /// </summary>
     public double? StopAtScore { get; init; }
+
+    /// <summary>
+    /// Train through this curriculum (DR with α, PLR⊥ or ACCEL; PPO only) instead of on the training distribution's
+    /// own episodes; null for ordinary training. The learning curve still measures the <c>train</c> distribution.
+    /// </summary>
+    public CurriculumOptions? Curriculum { get; init; }
 }
 
 /// <summary>One point of the exact learning curves on the training distribution.</summary>
@@ -117,9 +124,32 @@ public static class Experiment
         var definition = AgentRegistry.Get(spec.Agent);
         definition.CheckSizes(world, definition.Configure(spec.AgentOptions, spec.Steps, spec.Seed));
 
+        if (spec.Curriculum is { } curriculum)
+        {
+            ValidateCurriculum(spec, curriculum);
+        }
+
         if (spec.StopAtScore is { } stop && !double.IsFinite(stop))
         {
             throw new Errors.UserInputException("the stop score must be a finite number.");
+        }
+    }
+
+    /// <summary>A curriculum needs PPO, a scenario whose train and shift distributions are generated, and a buffer that holds a batch.</summary>
+    private static void ValidateCurriculum(ExperimentSpec spec, CurriculumOptions curriculum)
+    {
+        if (spec.Agent != PpoAgent.Definition.Name)
+        {
+            throw new Errors.UserInputException($"--curriculum trains PPO's rollout cycles; it does not apply to agent '{spec.Agent}' (use --agent ppo).");
+        }
+
+        curriculum.Validate();
+        var scenario = ScenarioRegistry.BuiltIn.Get(spec.ScenarioId, spec.ScenarioText);
+        _ = new LevelMixture(scenario, curriculum.Alpha, curriculum.ShiftDistribution, spec.Set);
+        var options = (PpoOptions)PpoAgent.Definition.Configure(spec.AgentOptions, spec.Steps, spec.Seed);
+        if (curriculum.Kind != CurriculumKind.Dr && curriculum.BufferSize < options.NumEnvs)
+        {
+            throw new Errors.UserInputException($"--buffer-size ({curriculum.BufferSize}) must be at least the number of environments ({options.NumEnvs}).");
         }
     }
 
@@ -169,12 +199,31 @@ public static class Experiment
 
         // Curve points every `chunk` units of work (whole PPO updates, whole DQN batch steps, single tabular
         // steps); training time excludes their exact evaluations and the recording.
+        var curriculum = spec.Curriculum is { } curriculumOptions
+            ? new CurriculumTrainer(scenario, spec.Set, world, (PpoAgent)agent, curriculumOptions, spec.Seed, limits)
+            : null;
         var units = (agent.TotalSteps + agent.StepsPerUnit - 1) / agent.StepsPerUnit;
         var chunk = Math.Max(1, units / Math.Max(1, spec.CurvePoints));
         while (agent.Step < agent.TotalSteps)
         {
             clock.Start();
-            agent.Train(Math.Min(agent.TotalSteps, ((agent.Step / agent.StepsPerUnit) + chunk) * agent.StepsPerUnit), metrics.Add);
+            var until = Math.Min(agent.TotalSteps, ((agent.Step / agent.StepsPerUnit) + chunk) * agent.StepsPerUnit);
+            if (curriculum is not null)
+            {
+                // The store accepts a fixed list of metric names (RunMetrics), which has no curriculum/… names yet.
+                curriculum.Train(until, m =>
+                {
+                    if (!m.Name.StartsWith("curriculum/", StringComparison.Ordinal))
+                    {
+                        metrics.Add(m);
+                    }
+                });
+            }
+            else
+            {
+                agent.Train(until, metrics.Add);
+            }
+
             clock.Stop();
             var summary = trainEvaluator.Evaluate(policy);
             var point = new CurveSample(agent.Step, summary.Reward.Mean, summary.Intended.Mean);

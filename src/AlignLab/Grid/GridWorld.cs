@@ -198,12 +198,19 @@ public sealed class GridWorld
     /// Starts an episode in the given arrays: draws a map from the generator, or picks a level
     /// (uniformly when there are several) and copies its cells; places the agent, clears the
     /// episode variables and lets components set up. Returns the index in <see cref="Levels"/>
-    /// of the level chosen, or −1 for a generated map.
+    /// of the level chosen, or −1 for a generated map. With <paramref name="assigned"/>, the episode starts in that
+    /// level instead (a curriculum's choice; it draws nothing from <paramref name="rng"/>) and −1 is returned.
     /// </summary>
-    internal int ResetState(Span<byte> cells, ref int agent, Span<int> vars, Span<double> scratchEvents, ref Rng rng, ChanceScript? chance, int forcedLevel = -1)
+    internal int ResetState(Span<byte> cells, ref int agent, Span<int> vars, Span<double> scratchEvents, ref Rng rng, ChanceScript? chance, int forcedLevel = -1, GridLevel? assigned = null)
     {
         int levelIndex;
-        if (Generator is not null)
+        if (assigned is not null)
+        {
+            levelIndex = -1;
+            assigned.Cells.CopyTo(cells);
+            agent = assigned.AgentStart;
+        }
+        else if (Generator is not null)
         {
             if (chance is not null)
             {
