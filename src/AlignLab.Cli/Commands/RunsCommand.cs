@@ -186,6 +186,7 @@ internal static class RunsCommand
         o["code_version"] = r.CodeVersion;
         o["parameters"] = new JsonObject([.. (r.Config.Parameters ?? new Dictionary<string, string>()).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))]);
         o["hyperparameters"] = r.Config.HyperParameters?.DeepClone() ?? new JsonObject();
+        o["settings"] = r.Config.Settings?.DeepClone() ?? new JsonObject();
         o["checkpoint_step"] = s.LatestCheckpointStep(r.Id);
         o["episodes"] = s.Episodes(r.Id).Count;
         o["last_metrics"] = new JsonObject([.. LastMetrics(s, r.Id).Select(m => KeyValuePair.Create(m.Name, double.IsFinite(m.Value) ? (JsonNode?)m.Value : null))]);

@@ -210,14 +210,7 @@ public static class Experiment
             var until = Math.Min(agent.TotalSteps, ((agent.Step / agent.StepsPerUnit) + chunk) * agent.StepsPerUnit);
             if (curriculum is not null)
             {
-                // The store accepts a fixed list of metric names (RunMetrics), which has no curriculum/… names yet.
-                curriculum.Train(until, m =>
-                {
-                    if (!m.Name.StartsWith("curriculum/", StringComparison.Ordinal))
-                    {
-                        metrics.Add(m);
-                    }
-                });
+                curriculum.Train(until, metrics.Add);
             }
             else
             {

@@ -25,6 +25,7 @@ public sealed class RunRecorder
     private const string EpisodesKey = "episodes";
     private const string StopAtKey = "stop_at";
     private const string GeneratorKey = "generator";
+    private const string CurriculumKey = "curriculum";
 
     /// <summary>
     /// The size of the last checkpoint written, so the next one's buffer is allocated once at its size: a DQN
@@ -72,6 +73,7 @@ public sealed class RunRecorder
             [EpisodesKey] = spec.Episodes,
             [StopAtKey] = spec.StopAtScore,
             [GeneratorKey] = "xoshiro256** from the run's seed; the agent's generator state is stored with every checkpoint, the first at step 0",
+            [CurriculumKey] = spec.Curriculum?.ToJson(),
         };
         var id = store.CreateRun(new RunConfig(spec.ScenarioId, spec.Agent, spec.Seed, "train", spec.Set, definition.ToJson(options), settings, spec.ScenarioText));
         store.ClaimRun(id);
@@ -94,6 +96,12 @@ public sealed class RunRecorder
         if (settings is null || !settings.ContainsKey(StepsKey))
         {
             throw new UserInputException($"run {runId} was recorded by an earlier AlignLab that did not store its settings; start it again.");
+        }
+
+        if (settings[CurriculumKey] is JsonObject curriculum)
+        {
+            // A checkpoint holds the agent and its environments, not the curriculum's level buffer and generators.
+            throw new UserInputException($"run {runId} trained through a curriculum ({curriculum["kind"]}), whose level buffer is not checkpointed, so it cannot be resumed; start it again.");
         }
 
         if (store.LatestCheckpointStep(runId) is null)

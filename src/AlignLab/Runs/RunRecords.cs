@@ -115,6 +115,7 @@ public static class RunMetrics
     /// <summary>Every accepted name.</summary>
     public static IReadOnlySet<string> Names { get; } = typeof(RunMetrics).GetFields()
         .Concat(typeof(Agents.MetricNames).GetFields())
+        .Concat(typeof(Curricula.CurriculumMetrics).GetFields())
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))
         .Select(f => (string)f.GetRawConstantValue()!)
         .ToHashSet(StringComparer.Ordinal);

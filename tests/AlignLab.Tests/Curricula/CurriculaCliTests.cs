@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using AlignLab.Curricula;
+using AlignLab.Runs;
 using AlignLab.Tests.Cli;
 
 namespace AlignLab.Tests.Curricula;
@@ -21,6 +23,21 @@ public sealed class CurriculaCliTests : IDisposable
         (code, output, error) = CliTests.Run("runs", "show", "1", "--store", store, "--json");
         Assert.True(code == 0, error);
         Assert.Contains("finished", output, StringComparison.OrdinalIgnoreCase);
+        var run = JsonNode.Parse(output)!;
+        Assert.Equal("plr", (string)run["settings"]!["curriculum"]!["kind"]!);
+        Assert.Equal(0.1, (double)run["settings"]!["curriculum"]!["alpha"]!, 1e-12);
+        Assert.Equal(1.0, (double)run["last_metrics"]![CurriculumMetrics.Kind]!, 1e-12);
+
+        // The level buffer is not in the checkpoints: a killed curriculum run is refused, not resumed without it.
+        using (var runs = RunStore.Open(store))
+        {
+            runs.SetStatus(1, RunStatus.Running);
+        }
+
+        (code, _, error) = CliTests.Run("train", "--resume", "1", "--store", store);
+        Assert.Equal(2, code);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Contains("curriculum", error, StringComparison.Ordinal);
     }
 
     [Fact]
