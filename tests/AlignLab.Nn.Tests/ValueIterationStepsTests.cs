@@ -8,26 +8,32 @@ public class ValueIterationStepsTests
 {
     /// <summary>
     /// Values and all three gradients equal those of Conv2d, MaxChannels and Add recorded step by step, to float
-    /// rounding. Batches of 1, 5 and 19 fill a block of 8 lanes partly, and 19 spans three blocks.
+    /// rounding. Batches of 1, 5 and 19 fill a block of lanes partly, and 37 spans three blocks; with 17 actions
+    /// (more than a vector's lanes) the backward pass takes its dense path; with constant kernels (the moves kernel's
+    /// case) it skips w_V's gradient.
     /// </summary>
     [Theory]
-    [InlineData(1, 3, 4, 4, 1)]
-    [InlineData(5, 7, 7, 4, 20)]
-    [InlineData(19, 5, 6, 5, 6)]
-    [InlineData(3, 1, 1, 2, 3)]
-    public void FusedStepsEqualTheUnfusedOps(int batch, int h, int w, int actions, int iterations)
+    [InlineData(1, 3, 4, 4, 1, true)]
+    [InlineData(5, 7, 7, 4, 20, true)]
+    [InlineData(5, 7, 7, 4, 20, false)]
+    [InlineData(37, 5, 6, 5, 6, true)]
+    [InlineData(3, 1, 1, 2, 3, true)]
+    [InlineData(2, 3, 3, 17, 3, true)]
+    [InlineData(2, 3, 3, 17, 3, false)]
+    public void FusedStepsEqualTheUnfusedOps(int batch, int h, int w, int actions, int iterations, bool learnedKernels)
     {
         var rewards = TestData.Uniform(1, -1, 1, batch, 1, h, w);
         var wr = TestData.Uniform(2, -0.5f, 0.5f, actions, 1, 3, 3);
         var wv = TestData.Uniform(3, -0.3f, 0.3f, actions, 1, 3, 3);
         var weights = TestData.Uniform(4, -1, 1, batch, actions, h, w);
-        var (fused, fusedGrads) = Run((g, r, a, b) => g.ValueIterationSteps(r, a, b, iterations), rewards, wr, wv, weights);
-        var (reference, referenceGrads) = Run((g, r, a, b) => Unfused(g, r, a, b, iterations), rewards, wr, wv, weights);
+        var (fused, fusedGrads) = Run((g, r, a, b) => g.ValueIterationSteps(r, a, b, iterations), rewards, wr, wv, weights, learnedKernels);
+        var (reference, referenceGrads) = Run((g, r, a, b) => Unfused(g, r, a, b, iterations), rewards, wr, wv, weights, learnedKernels);
         for (var i = 0; i < reference.Length; i++)
         {
             Assert.Equal(reference[i], fused[i], 1e-5 * (1 + Math.Abs(reference[i])));
         }
 
+        Assert.Equal(learnedKernels ? 3 : 1, fusedGrads.Count(grad => grad.Length > 0));
         for (var k = 0; k < 3; k++)
         {
             for (var i = 0; i < referenceGrads[k].Length; i++)
@@ -108,14 +114,17 @@ public class ValueIterationStepsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => g.ValueIterationSteps(g.Input(new Tensor(2, 1, 3, 3)), k, k, 0));
     }
 
-    /// <summary>Runs <paramref name="build"/> and returns Q and the gradients of Σ weights·Q with respect to the rewards, w_R and w_V.</summary>
-    internal static (float[] Values, float[][] Grads) Run(Func<Graph, Var, Var, Var, Var> build, Tensor rewards, Tensor wr, Tensor wv, Tensor weights)
+    /// <summary>
+    /// Runs <paramref name="build"/> and returns Q and the gradients of Σ weights·Q with respect to the rewards, w_R
+    /// and w_V (empty for a kernel that is a constant, when not <paramref name="learnedKernels"/>).
+    /// </summary>
+    internal static (float[] Values, float[][] Grads) Run(Func<Graph, Var, Var, Var, Var> build, Tensor rewards, Tensor wr, Tensor wv, Tensor weights, bool learnedKernels = true)
     {
         var g = new Graph();
-        var inputs = new[] { g.Input(rewards, requiresGrad: true), g.Input(wr, requiresGrad: true), g.Input(wv, requiresGrad: true) };
+        var inputs = new[] { g.Input(rewards, requiresGrad: true), g.Input(wr, requiresGrad: learnedKernels), g.Input(wv, requiresGrad: learnedKernels) };
         var y = build(g, inputs[0], inputs[1], inputs[2]);
         g.Backward(g.Sum(g.Mul(y, g.Input(weights))));
-        return (y.Value.Values.ToArray(), [.. inputs.Select(v => v.Grad!.Values.ToArray())]);
+        return (y.Value.Values.ToArray(), [.. inputs.Select(v => v.Grad?.Values.ToArray() ?? [])]);
     }
 
     /// <summary>The planning loop as ValueIterationNetwork recorded it before the fused op: one node per convolution, maximum and sum.</summary>
@@ -183,7 +192,7 @@ public sealed class ValueIterationStepsThreadTests : IDisposable
     [Fact]
     public void SameBitsOnOneThreadAndOnSeveral()
     {
-        // 43 samples: six blocks of 8 lanes, the last one part full.
+        // 43 samples: three blocks of 16 lanes (six of 8), the last one part full.
         var rewards = TestData.Uniform(11, -1, 1, 43, 1, 6, 5);
         var wr = TestData.Uniform(12, -0.5f, 0.5f, 4, 1, 3, 3);
         var wv = TestData.Uniform(13, -0.3f, 0.3f, 4, 1, 3, 3);

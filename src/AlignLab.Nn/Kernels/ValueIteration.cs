@@ -72,18 +72,22 @@ internal static class ValueIteration
         }
     }
 
-    /// <summary>Samples one SIMD vector holds: the planner's lane width (samples are the innermost axis of its layout).</summary>
-    internal const int Lanes = 8;
+    /// <summary>
+    /// Samples one SIMD vector holds: the planner's lane width (samples are the innermost axis of its layout), one
+    /// <see cref="Vector512{T}"/> of floats. Where AVX-512 is missing, .NET runs Vector512 as two Vector256 halves:
+    /// the same results, more slowly.
+    /// </summary>
+    internal const int Lanes = 16;
 
     /// <summary>Blocks of <see cref="Lanes"/> samples a batch splits into: the planner's pieces of work.</summary>
     internal static int Blocks(int batch) => (batch + Lanes - 1) / Lanes;
 
     /// <summary>
     /// Floats <see cref="Plan"/> keeps for <see cref="PlanBackward"/>: per block of <see cref="Lanes"/> samples and per
-    /// step k &lt; K, V_k on the zero-bordered (H + 2) × (W + 2) map and the argmax action of Q_k per cell.
+    /// step k &lt; K, V_k and the argmax action of Q_k (as the bits of an int) on the zero-bordered (H + 2) × (W + 2) map.
     /// </summary>
     internal static int SavedLength(int batch, int height, int width, int iterations) =>
-        Blocks(batch) * iterations * (((height + 2) * (width + 2)) + (height * width)) * Lanes;
+        Blocks(batch) * iterations * 2 * (height + 2) * (width + 2) * Lanes;
 
     /// <summary>
     /// All K steps of value iteration in one pass: Q_R = conv3×3(r; w_R), Q_0 = Q_R, and K times V = max_a Q,
@@ -198,8 +202,8 @@ internal static class ValueIteration
         /// <summary>Positions of the map with a zero border of one cell all round.</summary>
         public int Padded => (Height + 2) * (Width + 2);
 
-        /// <summary>Floats one block saves: K × (bordered V + argmax per cell) × lanes.</summary>
-        public int SavedPerBlock => Iterations * (Padded + Cells) * Lanes;
+        /// <summary>Floats one block saves: K × (bordered V + bordered argmax) × lanes.</summary>
+        public int SavedPerBlock => Iterations * 2 * Padded * Lanes;
 
         /// <summary>The bordered position of cell <paramref name="cell"/>.</summary>
         public int Pad(int cell) => ((cell / Width) + 1) * (Width + 2) + (cell % Width) + 1;
@@ -213,8 +217,8 @@ internal static class ValueIteration
         new Span<float>(map + ((l.Height + 1) * stride * Lanes), stride * Lanes).Clear();
         for (var r = 1; r <= l.Height; r++)
         {
-            Vector256<float>.Zero.Store(map + (r * stride * Lanes));
-            Vector256<float>.Zero.Store(map + (((r * stride) + l.Width + 1) * Lanes));
+            Vector512<float>.Zero.Store(map + (r * stride * Lanes));
+            Vector512<float>.Zero.Store(map + (((r * stride) + l.Width + 1) * Lanes));
         }
     }
 
@@ -222,7 +226,7 @@ internal static class ValueIteration
     /// One convolution of a bordered one-channel map into A action channels, then the maximum over actions: for every
     /// cell, Q_a = add_a + Σ_t w[a, t]·src[cell + tap t] (add_a = 0 when <paramref name="add"/> is null), stored to
     /// <paramref name="qOut"/> [A, cells] when given; V = max_a Q_a to the bordered <paramref name="vOut"/> and the
-    /// first action attaining it (as a float) to <paramref name="argmax"/> [cells] when given.
+    /// first action attaining it (an int's bits) to the bordered <paramref name="argmax"/> when given.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ConvMax(float* src, float* w, float* add, in Layout l, float* qOut, float* vOut, float* argmax)
@@ -231,32 +235,33 @@ internal static class ValueIteration
         for (var cell = 0; cell < cells; cell++)
         {
             var p = src + ((l.Pad(cell) - stride - 1) * Lanes);
-            var s0 = Vector256.Load(p);
-            var s1 = Vector256.Load(p + Lanes);
-            var s2 = Vector256.Load(p + (2 * Lanes));
+            var s0 = Vector512.Load(p);
+            var s1 = Vector512.Load(p + Lanes);
+            var s2 = Vector512.Load(p + (2 * Lanes));
             p += stride * Lanes;
-            var s3 = Vector256.Load(p);
-            var s4 = Vector256.Load(p + Lanes);
-            var s5 = Vector256.Load(p + (2 * Lanes));
+            var s3 = Vector512.Load(p);
+            var s4 = Vector512.Load(p + Lanes);
+            var s5 = Vector512.Load(p + (2 * Lanes));
             p += stride * Lanes;
-            var s6 = Vector256.Load(p);
-            var s7 = Vector256.Load(p + Lanes);
-            var s8 = Vector256.Load(p + (2 * Lanes));
-            var best = Vector256<float>.Zero;
-            var index = Vector256<float>.Zero;
+            var s6 = Vector512.Load(p);
+            var s7 = Vector512.Load(p + Lanes);
+            var s8 = Vector512.Load(p + (2 * Lanes));
+            var best = Vector512<float>.Zero;
+            var index = Vector512<float>.Zero;
             for (var a = 0; a < actions; a++)
             {
                 var wa = w + (a * 9);
-                var acc = add is null ? Vector256<float>.Zero : Vector256.Load(add + (((a * cells) + cell) * Lanes));
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[0]), s0, acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[1]), s1, acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[2]), s2, acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[3]), s3, acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[4]), s4, acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[5]), s5, acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[6]), s6, acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[7]), s7, acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[8]), s8, acc);
+                var acc0 = add is null ? Vector512<float>.Zero : Vector512.Load(add + (((a * cells) + cell) * Lanes));
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[0]), s0, acc0);
+                var acc1 = Vector512.Create(wa[3]) * s3;
+                var acc2 = Vector512.Create(wa[6]) * s6;
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[1]), s1, acc0);
+                acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[4]), s4, acc1);
+                acc2 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[7]), s7, acc2);
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[2]), s2, acc0);
+                acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[5]), s5, acc1);
+                acc2 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[8]), s8, acc2);
+                var acc = acc0 + (acc1 + acc2);
                 if (qOut is not null)
                 {
                     acc.Store(qOut + (((a * cells) + cell) * Lanes));
@@ -268,9 +273,9 @@ internal static class ValueIteration
                 }
                 else
                 {
-                    var greater = Vector256.GreaterThan(acc, best);
-                    best = Vector256.ConditionalSelect(greater, acc, best);
-                    index = Vector256.ConditionalSelect(greater, Vector256.Create((float)a), index);
+                    var greater = Vector512.GreaterThan(acc, best);
+                    best = Vector512.ConditionalSelect(greater, acc, best);
+                    index = Vector512.ConditionalSelect(greater, Vector512.Create(a).AsSingle(), index);
                 }
             }
 
@@ -281,14 +286,14 @@ internal static class ValueIteration
 
             if (argmax is not null)
             {
-                index.Store(argmax + (cell * Lanes));
+                index.Store(argmax + (l.Pad(cell) * Lanes));
             }
         }
     }
 
     /// <summary>
     /// The transposed convolution of a bordered A-channel map g [A, padded] (zero off the map): for every cell,
-    /// Σ_a Σ_t w[a, t]·g[a, cell − tap t], into <paramref name="dst"/> [cells].
+    /// Σ_a Σ_t w[a, t]·g[a, cell − tap t], into the interior of the bordered <paramref name="dst"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ConvTransposed(float* g, float* w, in Layout l, float* dst)
@@ -296,32 +301,37 @@ internal static class ValueIteration
         int stride = l.Width + 2, cells = l.Cells, actions = l.Actions, planeStride = l.Padded * Lanes;
         for (var cell = 0; cell < cells; cell++)
         {
-            var acc = Vector256<float>.Zero;
+            // Three sums, one per row of taps, so that the FMAs do not wait on each other.
+            var acc0 = Vector512<float>.Zero;
+            var acc1 = Vector512<float>.Zero;
+            var acc2 = Vector512<float>.Zero;
             var centre = g + (l.Pad(cell) * Lanes);
             for (var a = 0; a < actions; a++)
             {
                 var wa = w + (a * 9);
                 var p = centre + (a * planeStride) + ((stride + 1) * Lanes); // tap 0 reads g at cell + (1, 1)
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[0]), Vector256.Load(p), acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[1]), Vector256.Load(p - Lanes), acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[2]), Vector256.Load(p - (2 * Lanes)), acc);
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[0]), Vector512.Load(p), acc0);
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[1]), Vector512.Load(p - Lanes), acc0);
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[2]), Vector512.Load(p - (2 * Lanes)), acc0);
                 p -= stride * Lanes;
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[3]), Vector256.Load(p), acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[4]), Vector256.Load(p - Lanes), acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[5]), Vector256.Load(p - (2 * Lanes)), acc);
+                acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[3]), Vector512.Load(p), acc1);
+                acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[4]), Vector512.Load(p - Lanes), acc1);
+                acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[5]), Vector512.Load(p - (2 * Lanes)), acc1);
                 p -= stride * Lanes;
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[6]), Vector256.Load(p), acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[7]), Vector256.Load(p - Lanes), acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(wa[8]), Vector256.Load(p - (2 * Lanes)), acc);
+                acc2 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[6]), Vector512.Load(p), acc2);
+                acc2 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[7]), Vector512.Load(p - Lanes), acc2);
+                acc2 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[8]), Vector512.Load(p - (2 * Lanes)), acc2);
             }
 
-            acc.Store(dst + (cell * Lanes));
+            var acc = acc0 + acc1 + acc2;
+            acc.Store(dst + (l.Pad(cell) * Lanes));
         }
     }
 
     /// <summary>
     /// The weight gradient of one such convolution: acc[a, t] += Σ_cell src[cell + tap t]·g[a, cell] per lane, for a
-    /// bordered source map and a bordered A-channel gradient g.
+    /// bordered source map and a bordered A-channel gradient g. Nine independent sums per action, one per tap, so
+    /// the FMAs do not wait on each other.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void KernelGradient(float* src, float* g, in Layout l, float* acc)
@@ -329,23 +339,48 @@ internal static class ValueIteration
         int stride = l.Width + 2, planeStride = l.Padded * Lanes;
         for (var a = 0; a < l.Actions; a++)
         {
-            for (var t = 0; t < 9; t++)
+            var sums = acc + (a * 9 * Lanes);
+            var t0 = Vector512.Load(sums);
+            var t1 = Vector512.Load(sums + Lanes);
+            var t2 = Vector512.Load(sums + (2 * Lanes));
+            var t3 = Vector512.Load(sums + (3 * Lanes));
+            var t4 = Vector512.Load(sums + (4 * Lanes));
+            var t5 = Vector512.Load(sums + (5 * Lanes));
+            var t6 = Vector512.Load(sums + (6 * Lanes));
+            var t7 = Vector512.Load(sums + (7 * Lanes));
+            var t8 = Vector512.Load(sums + (8 * Lanes));
+            for (var r = 1; r <= l.Height; r++)
             {
-                var shift = (((t / 3) - 1) * stride) + (t % 3) - 1;
-                var sum = Vector256.Load(acc + (((a * 9) + t) * Lanes));
-                for (var r = 1; r <= l.Height; r++)
+                var row = (r * stride) + 1;
+                var gs = g + (a * planeStride) + (row * Lanes);
+                var xs = src + ((row - stride - 1) * Lanes);
+                for (var c = 0; c < l.Width; c++)
                 {
-                    var row = (r * stride) + 1;
-                    var gs = g + (a * planeStride) + (row * Lanes);
-                    var xs = src + ((row + shift) * Lanes);
-                    for (var c = 0; c < l.Width; c++)
-                    {
-                        sum = Vector256.FusedMultiplyAdd(Vector256.Load(xs + (c * Lanes)), Vector256.Load(gs + (c * Lanes)), sum);
-                    }
+                    var gv = Vector512.Load(gs + (c * Lanes));
+                    var p = xs + (c * Lanes);
+                    t0 = Vector512.FusedMultiplyAdd(Vector512.Load(p), gv, t0);
+                    t1 = Vector512.FusedMultiplyAdd(Vector512.Load(p + Lanes), gv, t1);
+                    t2 = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * Lanes)), gv, t2);
+                    p += stride * Lanes;
+                    t3 = Vector512.FusedMultiplyAdd(Vector512.Load(p), gv, t3);
+                    t4 = Vector512.FusedMultiplyAdd(Vector512.Load(p + Lanes), gv, t4);
+                    t5 = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * Lanes)), gv, t5);
+                    p += stride * Lanes;
+                    t6 = Vector512.FusedMultiplyAdd(Vector512.Load(p), gv, t6);
+                    t7 = Vector512.FusedMultiplyAdd(Vector512.Load(p + Lanes), gv, t7);
+                    t8 = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * Lanes)), gv, t8);
                 }
-
-                sum.Store(acc + (((a * 9) + t) * Lanes));
             }
+
+            t0.Store(sums);
+            t1.Store(sums + Lanes);
+            t2.Store(sums + (2 * Lanes));
+            t3.Store(sums + (3 * Lanes));
+            t4.Store(sums + (4 * Lanes));
+            t5.Store(sums + (5 * Lanes));
+            t6.Store(sums + (6 * Lanes));
+            t7.Store(sums + (7 * Lanes));
+            t8.Store(sums + (8 * Lanes));
         }
     }
 
@@ -399,7 +434,7 @@ internal static class ValueIteration
             var savedIndex = savedV is null ? null : savedV + ((long)k * padded * Lanes);
             var v = Map(savedV, ping, pong, 0, padded);
             ClearBorder(v, l);
-            ConvMax(rp, _wr, null, l, qr, v, Step(savedIndex, 0, cells));
+            ConvMax(rp, _wr, null, l, qr, v, Step(savedIndex, 0, padded, l));
             for (var step = 0; step < k; step++)
             {
                 v = Map(savedV, ping, pong, step, padded);
@@ -407,7 +442,7 @@ internal static class ValueIteration
                 {
                     var next = Map(savedV, ping, pong, step + 1, padded);
                     ClearBorder(next, l);
-                    ConvMax(v, _wv, qr, l, null, next, Step(savedIndex, step + 1, cells));
+                    ConvMax(v, _wv, qr, l, null, next, Step(savedIndex, step + 1, padded, l));
                 }
                 else
                 {
@@ -430,8 +465,18 @@ internal static class ValueIteration
         private static float* Map(float* saved, float* ping, float* pong, int step, int padded) =>
             saved is not null ? saved + ((long)step * padded * Lanes) : (step % 2 == 0 ? ping : pong);
 
-        /// <summary>The saved argmax of step <paramref name="step"/>, or null when nothing is kept.</summary>
-        private static float* Step(float* saved, int step, int cells) => saved is null ? null : saved + ((long)step * cells * Lanes);
+        /// <summary>The saved argmax map of step <paramref name="step"/> with its border cleared, or null when nothing is kept.</summary>
+        private static float* Step(float* saved, int step, int padded, in Layout l)
+        {
+            if (saved is null)
+            {
+                return null;
+            }
+
+            var map = saved + ((long)step * padded * Lanes);
+            ClearBorder(map, l);
+            return map;
+        }
     }
 
     /// <summary>The backward pass of the planner's blocks of samples, as pieces on the worker pool (one instance per calling thread).</summary>
@@ -467,15 +512,28 @@ internal static class ValueIteration
             var b0 = piece * Lanes;
             var n = Math.Min(Lanes, _batch - b0);
 
-            // Bordered rewards, gradient of Q_R and of the current Q (both [A, padded]), gradient of V, weight sums.
-            var rp = Scratch(((padded * ((2 * actions) + 1)) + cells + (2 * taps)) * Lanes);
+            // Bordered rewards, gradients of Q_R and of a dense Q (both [A, padded]), two bordered gradients of V,
+            // the weight sums, and w_V by tap (w_V[·, t] for every action t's vector, for the gather below).
+            var length = ((padded * ((2 * actions) + 3)) + (2 * taps) + 9) * Lanes;
+            var rp = Scratch(length);
             var gqr = rp + (padded * Lanes);
             var gq = gqr + (actions * padded * Lanes);
             var gv = gq + (actions * padded * Lanes);
-            var accR = gv + (cells * Lanes);
+            var gvNext = gv + (padded * Lanes);
+            var accR = gvNext + (padded * Lanes);
             var accV = accR + (taps * Lanes);
-            new Span<float>(rp, ((padded * ((2 * actions) + 1)) + cells + (2 * taps)) * Lanes).Clear();
+            var byTap = accV + (taps * Lanes);
+            new Span<float>(rp, length).Clear();
             Gather(_r, b0, n, l, rp);
+            var sparse = actions <= Lanes;
+            for (var t = 0; t < 9 && sparse; t++)
+            {
+                for (var a = 0; a < actions; a++)
+                {
+                    byTap[(t * Lanes) + a] = _wv[(a * 9) + t];
+                }
+            }
+
             for (var a = 0; a < actions; a++)
             {
                 for (var lane = 0; lane < n; lane++)
@@ -489,36 +547,51 @@ internal static class ValueIteration
                 }
             }
 
+            // Q_K = Q_R + conv(V_{K−1}; w_V), with a dense gradient.
             var savedV = _saved + ((long)piece * l.SavedPerBlock);
             var savedIndex = savedV + ((long)k * padded * Lanes);
-            for (var step = k; step >= 1; step--)
+            Accumulate(gqr, gq, l);
+            if (_dwv)
             {
-                // gq holds dL/dQ_step; Q_step = Q_R + conv(V_{step−1}; w_V).
-                Accumulate(gqr, gq, l);
-                var v = savedV + ((long)(step - 1) * padded * Lanes);
-                if (_dwv)
-                {
-                    KernelGradient(v, gq, l, accV);
-                }
-
-                ConvTransposed(gq, _wv, l, gv);
-
-                // dL/dQ_{step−1}: dL/dV_{step−1} at the action that attained the maximum, zero at the others.
-                var index = savedIndex + ((long)(step - 1) * cells * Lanes);
-                for (var a = 0; a < actions; a++)
-                {
-                    var action = Vector256.Create((float)a);
-                    var plane = gq + (a * padded * Lanes);
-                    for (var cell = 0; cell < cells; cell++)
-                    {
-                        var hit = Vector256.Equals(Vector256.Load(index + (cell * Lanes)), action);
-                        Vector256.ConditionalSelect(hit, Vector256.Load(gv + (cell * Lanes)), Vector256<float>.Zero).Store(plane + (l.Pad(cell) * Lanes));
-                    }
-                }
+                KernelGradient(savedV + ((long)(k - 1) * padded * Lanes), gq, l, accV);
             }
 
-            // Q_0 = Q_R.
-            Accumulate(gqr, gq, l);
+            ConvTransposed(gq, _wv, l, gv);
+
+            // Every earlier Q_step reaches the loss only through V_step = max_a Q_step, so its gradient is dL/dV_step
+            // at the action that attained the maximum and zero at the others.
+            for (var step = k - 1; step >= 0; step--)
+            {
+                var index = savedIndex + ((long)step * padded * Lanes);
+                AccumulateAtArgmax(gqr, gv, index, l);
+                if (step == 0)
+                {
+                    break;
+                }
+
+                if (_dwv || !sparse)
+                {
+                    Scatter(gv, index, l, gq);
+                    if (_dwv)
+                    {
+                        KernelGradient(savedV + ((long)(step - 1) * padded * Lanes), gq, l, accV);
+                    }
+                }
+
+                if (sparse)
+                {
+                    GatherTransposed(gv, index, byTap, l, gvNext);
+                }
+                else
+                {
+                    ConvTransposed(gq, _wv, l, gvNext);
+                }
+
+                var swap = gv;
+                gv = gvNext;
+                gvNext = swap;
+            }
+
             if (_dr is not null)
             {
                 ConvTransposed(gqr, _wr, l, gv);
@@ -527,7 +600,7 @@ internal static class ValueIteration
                     var dst = _dr + ((long)(b0 + lane) * cells);
                     for (var cell = 0; cell < cells; cell++)
                     {
-                        dst[cell] += gv[(cell * Lanes) + lane];
+                        dst[cell] += gv[(l.Pad(cell) * Lanes) + lane];
                     }
                 }
             }
@@ -542,13 +615,77 @@ internal static class ValueIteration
             for (var i = 0; i < 2 * taps; i++)
             {
                 var lanes = accR + (i * Lanes);
-                var s = 0f;
+                var sum = 0f;
                 for (var lane = 0; lane < Lanes; lane++)
                 {
-                    s += lanes[lane];
+                    sum += lanes[lane];
                 }
 
-                part[i] = s;
+                part[i] = sum;
+            }
+        }
+
+        /// <summary>total[a] += g where a is the cell's argmax, for every action plane [A, padded] of <paramref name="total"/>.</summary>
+        private static void AccumulateAtArgmax(float* total, float* g, float* index, in Layout l)
+        {
+            for (var cell = 0; cell < l.Cells; cell++)
+            {
+                var at = l.Pad(cell) * Lanes;
+                var gc = Vector512.Load(g + at);
+                var ic = Vector512.Load(index + at).AsInt32();
+                for (var a = 0; a < l.Actions; a++)
+                {
+                    var p = total + (a * l.Padded * Lanes) + at;
+                    var hit = Vector512.Equals(ic, Vector512.Create(a)).AsSingle();
+                    (Vector512.Load(p) + Vector512.ConditionalSelect(hit, gc, Vector512<float>.Zero)).Store(p);
+                }
+            }
+        }
+
+        /// <summary>The dense gradient [A, padded] that is g at each cell's argmax action and zero elsewhere.</summary>
+        private static void Scatter(float* g, float* index, in Layout l, float* dense)
+        {
+            for (var cell = 0; cell < l.Cells; cell++)
+            {
+                var at = l.Pad(cell) * Lanes;
+                var gc = Vector512.Load(g + at);
+                var ic = Vector512.Load(index + at).AsInt32();
+                for (var a = 0; a < l.Actions; a++)
+                {
+                    var hit = Vector512.Equals(ic, Vector512.Create(a)).AsSingle();
+                    Vector512.ConditionalSelect(hit, gc, Vector512<float>.Zero).Store(dense + (a * l.Padded * Lanes) + at);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The transposed convolution of a gradient that is g at each cell's argmax action and zero at the others:
+        /// dst[cell] = Σ_t w_V[argmax(cell − tap t), t]·g[cell − tap t], nine multiply-adds a cell instead of 9·A (the
+        /// weight is picked per lane from w_V by tap, <paramref name="byTap"/>, by the saved argmax).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void GatherTransposed(float* g, float* index, float* byTap, in Layout l, float* dst)
+        {
+            var stride = l.Width + 2;
+            for (var cell = 0; cell < l.Cells; cell++)
+            {
+                var at = l.Pad(cell);
+                var acc0 = Vector512<float>.Zero;
+                var acc1 = Vector512<float>.Zero;
+                var acc2 = Vector512<float>.Zero;
+                for (var t = 0; t < 9; t += 3)
+                {
+                    // Taps t, t + 1, t + 2 (one row) read the cells at −(row offset, −1 … +1).
+                    var q = (at - ((((t / 3) - 1) * stride) - 1)) * Lanes;
+                    var w0 = Vector512.Load(byTap + (t * Lanes));
+                    var w1 = Vector512.Load(byTap + ((t + 1) * Lanes));
+                    var w2 = Vector512.Load(byTap + ((t + 2) * Lanes));
+                    acc0 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w0, Vector512.Load(index + q).AsInt32()), Vector512.Load(g + q), acc0);
+                    acc1 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w1, Vector512.Load(index + q - Lanes).AsInt32()), Vector512.Load(g + q - Lanes), acc1);
+                    acc2 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w2, Vector512.Load(index + q - (2 * Lanes)).AsInt32()), Vector512.Load(g + q - (2 * Lanes)), acc2);
+                }
+
+                (acc0 + acc1 + acc2).Store(dst + (at * Lanes));
             }
         }
 
