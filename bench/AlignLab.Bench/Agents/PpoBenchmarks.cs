@@ -70,3 +70,60 @@ public class PpoBenchmarks
         return _agent.GlobalStep;
     }
 }
+
+/// <summary>
+/// The VIN row of <see cref="PpoBenchmarks"/>: the same update (8 environments × 128 steps, then 4 epochs × 4
+/// minibatches of 256), timed and counted the same way, with the "vin" preset's network (f_R from 3×3 convolutions
+/// 16, 16 with ReLU and a 1×1 convolution, K = 20 value-iteration steps, shared by actor and critic) on
+/// CheeseInTheCorner-v0 at <see cref="Size"/> (7: the size of the VIN results in docs/mesa-optimisers.md; 13: the
+/// size of PpoBenchmarks' CNN row), with the grid's moves or a learned transition kernel.
+/// </summary>
+/// <remarks>
+/// <see cref="PpoAgent.FlopsPerEnvStep"/> counts the VIN by <see cref="AlignLab.Nn.ValueIterationNetwork.ForwardFlops"/>
+/// (every 3×3 convolution of f_R and of the planner at 2·O·C·9·H·W, also where the moves kernel is mostly zeros);
+/// <see cref="Setup"/> prints the count.
+/// </remarks>
+[MemoryDiagnoser]
+public class PpoVinBenchmarks
+{
+    private PpoAgent _agent = null!;
+    private VectorEnv _env = null!;
+
+    /// <summary>The side of the CheeseInTheCorner-v0 map.</summary>
+    [Params(7, 13)]
+    public int Size { get; set; } = 7;
+
+    /// <summary>The VIN's transition kernel: fixed to the moves (the preset) or learned.</summary>
+    [Params(VinTransitions.Moves, VinTransitions.Learned)]
+    public VinTransitions Transitions { get; set; } = VinTransitions.Moves;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var set = new Dictionary<string, string> { ["size"] = Size.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        GridWorld world = ScenarioRegistry.BuiltIn.Get("CheeseInTheCorner-v0").Build(new BuildOptions(Set: set));
+        var options = new PpoOptions
+        {
+            NumEnvs = PpoBenchmarks.NumEnvs,
+            NumSteps = PpoBenchmarks.NumSteps,
+            TotalTimesteps = 1_000_000_000,
+            Seed = 1,
+            Network = NetworkKind.Vin,
+            ConvChannels = [16, 16],
+            Activation = AlignLab.Nn.Activation.Relu,
+            VinTransitions = Transitions,
+        };
+        _agent = new PpoAgent(world, options);
+        (_env, _) = EnvironmentFactory.MakeVector(world, PpoBenchmarks.NumEnvs, 1);
+        _agent.Train(_env, maxUpdates: 2);
+        Console.WriteLine($"// CheeseInTheCorner-v0 {Size}×{Size} vin {Transitions}: {world.Channels}×{world.Height}×{world.Width} observation, {_agent.FlopsPerEnvStep():N0} network FLOP per env step");
+    }
+
+    /// <summary>One PPO update: rollout plus optimisation.</summary>
+    [Benchmark(OperationsPerInvoke = PpoBenchmarks.StepsPerInvoke)]
+    public long RolloutAndUpdate()
+    {
+        _agent.Train(_env, maxUpdates: 1);
+        return _agent.GlobalStep;
+    }
+}
