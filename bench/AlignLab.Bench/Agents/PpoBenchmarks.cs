@@ -89,6 +89,9 @@ public class PpoBenchmarks
 [MemoryDiagnoser]
 public class PpoVinBenchmarks
 {
+    private readonly float[] _c = new float[256 * 256];
+    private float[] _a = [];
+    private float[] _b = [];
     private PpoAgent _agent = null!;
     private VectorEnv _env = null!;
 
@@ -119,6 +122,9 @@ public class PpoVinBenchmarks
         _agent = new PpoAgent(world, options);
         (_env, _) = EnvironmentFactory.MakeVector(world, PpoBenchmarks.NumEnvs, 1);
         _agent.Train(_env, maxUpdates: 2);
+        var rng = new Random(3);
+        _a = [.. Enumerable.Range(0, 256 * 256).Select(_ => (float)((rng.NextDouble() * 2) - 1))];
+        _b = [.. Enumerable.Range(0, 256 * 256).Select(_ => (float)((rng.NextDouble() * 2) - 1))];
         var vin = (AlignLab.Nn.ValueIterationNetwork)_agent.Actor.Layers[0];
         var first = vin.RewardHidden[0];
         var firstFlops = 2.0 * first.OutChannels * first.InChannels * 9 * world.CellCount;
@@ -132,5 +138,16 @@ public class PpoVinBenchmarks
     {
         _agent.Train(_env, maxUpdates: 1);
         return _agent.GlobalStep;
+    }
+
+    /// <summary>
+    /// The limit, measured in the same run beside each row (the machine is shared, so a limit from another run
+    /// may see another load): the 256³ SGEMM of <c>GemmBenchmarks</c> through <see cref="AlignLab.Nn.MatrixProduct"/>.
+    /// </summary>
+    [Benchmark(Description = "SGEMM 256x256x256 (the limit)")]
+    public float Sgemm()
+    {
+        AlignLab.Nn.MatrixProduct.Multiply(256, 256, 256, _a, false, _b, false, _c);
+        return _c[0];
     }
 }
