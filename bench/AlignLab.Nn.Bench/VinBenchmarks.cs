@@ -6,7 +6,8 @@ namespace AlignLab.Nn.Bench;
 /// The PPO preset's value-iteration network on 4×7×7 one-hot grids (CheeseInTheCorner at size 7): f_R from 3×3
 /// convolutions 4→16→16 (ReLU) and a 1×1 convolution, K = 20 steps on the fixed moves kernel, Q read at the agent's
 /// cell: inference at batch 16 (one rollout step of the preset's 16 environments) and one Adam step at batch 256
-/// (one of its minibatches). <see cref="ValueIterationNetwork.ForwardFlops"/> gives the FLOPs per sample (printed by the set-up).
+/// (one of its minibatches). <see cref="ValueIterationNetwork.ForwardFlops"/> gives the FLOPs per sample forward; a
+/// training step is counted as PPO's are, 3× forward less the first convolution's input gradient (both printed by the set-up).
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
@@ -32,7 +33,11 @@ public class VinBenchmarks
         _x16 = OneHot(rng, 16).Values.ToArray();
         _y16 = new float[16 * 4];
         _labels = [.. Enumerable.Range(0, 256).Select(_ => rng.Next(4))];
-        Console.WriteLine($"// VIN 4×7×7, K = 20: {vin.ForwardFlops():N0} FLOP per sample forward");
+        // A training step counted as PPO's are: forward and backward (2× forward) less the input gradient of the
+        // first layer, here f_R's first convolution (the observation's gradient is never computed).
+        var first = vin.RewardHidden[0];
+        var firstFlops = 2.0 * first.OutChannels * first.InChannels * 9 * 49;
+        Console.WriteLine($"// VIN 4×7×7, K = 20: {vin.ForwardFlops():N0} FLOP per sample forward, {(3 * vin.ForwardFlops()) - firstFlops:N0} per sample per training step");
     }
 
     [Benchmark(Description = "VIN forward, batch 16 (Predict)")]

@@ -4,11 +4,60 @@ namespace AlignLab.Nn;
 
 /// <content>
 /// The ops a value-iteration network (Tamar et al. 2016) adds to convolutions: the maximum over action channels
-/// (<see cref="MaxChannels"/>, V = max_a Q) and the sum of each action channel under a one-hot cell mask
-/// (<see cref="MaskedCellSum"/>, Q at the agent's cell).
+/// (<see cref="MaxChannels"/>, V = max_a Q), the sum of each action channel under a one-hot cell mask
+/// (<see cref="MaskedCellSum"/>, Q at the agent's cell), and all K steps of the planning loop as one node
+/// (<see cref="ValueIterationSteps"/>).
 /// </content>
 public sealed unsafe partial class Graph
 {
+    /// <summary>
+    /// K steps of value iteration as one node: Q_R = conv3×3(rewards; w_R), Q_0 = Q_R, then K times
+    /// V = max_a Q and Q = Q_R + conv3×3(V; w_V) (zero padding), returning Q_K. The same values, to float rounding,
+    /// as <see cref="Conv2d(Var, Var, Var?)"/>, <see cref="MaxChannels"/> and <see cref="Add"/> recorded step by
+    /// step, and the same gradients (each maximum's to the first action attaining it), in one fused pass that keeps
+    /// every V and argmax for the backward pass. All three operands may get gradients.
+    /// </summary>
+    /// <param name="rewards">The reward maps, [batch, 1, H, W].</param>
+    /// <param name="rewardKernel">w_R, [A, 1, 3, 3].</param>
+    /// <param name="valueKernel">w_V, [A, 1, 3, 3].</param>
+    /// <param name="iterations">The number of steps K, at least 1.</param>
+    /// <returns>Q after the last step, [batch, A, H, W].</returns>
+    public Var ValueIterationSteps(Var rewards, Var rewardKernel, Var valueKernel, int iterations)
+    {
+        Check(rewards, nameof(rewards));
+        Check(rewardKernel, nameof(rewardKernel));
+        Check(valueKernel, nameof(valueKernel));
+        ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
+        var kernel = rewardKernel.Shape;
+        if (rewards.Value.Rank != 4 || rewards.Shape[1] != 1 || rewardKernel.Value.Rank != 4 || kernel[1] != 1 || kernel[2] != 3 || kernel[3] != 3
+            || !valueKernel.Shape.SequenceEqual(kernel))
+        {
+            throw ShapeError("ValueIterationSteps", $"needs rewards [batch,1,H,W] and two kernels [A,1,3,3], got {Fmt(rewards)}, {Fmt(rewardKernel)} and {Fmt(valueKernel)}");
+        }
+
+        int batch = rewards.Shape[0], h = rewards.Shape[2], w = rewards.Shape[3], a = kernel[0];
+        var requiresGrad = rewards.RequiresGrad || rewardKernel.RequiresGrad || valueKernel.RequiresGrad;
+        var v = NewNode("ValueIterationSteps", &ValueIterationStepsBackward, requiresGrad);
+        v.Input = rewards;
+        v.Weight = rewardKernel;
+        v.Other = valueKernel;
+        v.Axis = iterations;
+        var y = Output(v, [batch, a, h, w]);
+        var savedLength = ValueIteration.SavedLength(batch, h, w, iterations);
+        var saved = requiresGrad ? Var.Ensure(ref v.PlanSaved, savedLength).AsSpan(0, savedLength) : Span<float>.Empty;
+        ValueIteration.Plan(rewards.Value.Values, batch, h, w, rewardKernel.Value.Values, valueKernel.Value.Values, a, iterations, W(y), saved);
+        return v;
+    }
+
+    /// <summary>The fused backward pass of all K steps (see Kernels/ValueIteration.cs).</summary>
+    private static void ValueIterationStepsBackward(Var v, ReadOnlySpan<float> dy)
+    {
+        var r = v.Input!;
+        int batch = r.Shape[0], h = r.Shape[2], w = r.Shape[3], a = v.Weight!.Shape[0];
+        ValueIteration.PlanBackward(
+            r.Value.Values, dy, batch, h, w, v.Weight.Value.Values, v.Other!.Value.Values, a, v.Axis, v.PlanSaved, G(r), G(v.Weight), G(v.Other));
+    }
+
     /// <summary>
     /// The maximum over the channel axis: x [batch, A, H, W] → [batch, 1, H, W] (so the result is a one-channel
     /// image a convolution can read). The gradient goes to the first channel attaining the maximum.

@@ -27,7 +27,7 @@ public sealed unsafe class Var
     /// <summary>The second operand: b of a two-input op (MatMul, Concat, Add, ...), the target of MseLoss/HuberLoss.</summary>
     internal Var? Other;
 
-    /// <summary>The weight of Linear and Conv2d.</summary>
+    /// <summary>The weight of Linear and Conv2d; w_R of ValueIterationSteps (whose w_V is <see cref="Other"/>).</summary>
     internal Var? Weight;
 
     /// <summary>The bias of Linear and Conv2d, or null when the layer has none.</summary>
@@ -63,7 +63,7 @@ public sealed unsafe class Var
     /// <summary>The threshold δ of HuberLoss.</summary>
     internal float Delta;
 
-    /// <summary>The axis Concat joins along (non-negative).</summary>
+    /// <summary>The axis Concat joins along (non-negative); the step count K of ValueIterationSteps.</summary>
     internal int Axis;
 
     /// <summary>Whether Conv2d applies a fused ReLU (its backward pass then masks dy by the output).</summary>
@@ -86,6 +86,9 @@ public sealed unsafe class Var
 
     /// <summary>Working memory of Conv2d's forward pass (strips and packed kernel).</summary>
     internal float[] ConvForwardScratch = [];
+
+    /// <summary>What ValueIterationSteps keeps for its backward pass: every V_k and the argmax action of every Q_k.</summary>
+    internal float[] PlanSaved = [];
 
     /// <summary>Working memory of Conv2d's backward pass.</summary>
     internal float[] ConvBackwardScratch = [];

@@ -70,3 +70,84 @@ public class PpoBenchmarks
         return _agent.GlobalStep;
     }
 }
+
+/// <summary>
+/// The VIN row of <see cref="PpoBenchmarks"/>: the same update (8 environments × 128 steps, then 4 epochs × 4
+/// minibatches of 256), timed and counted the same way, with the "vin" preset's network (f_R from 3×3 convolutions
+/// 16, 16 with ReLU and a 1×1 convolution, K = 20 value-iteration steps, shared by actor and critic) on
+/// CheeseInTheCorner-v0 at <see cref="Size"/> (7: the size of the VIN results in docs/mesa-optimisers.md; 13: the
+/// size of PpoBenchmarks' CNN row), with the grid's moves or a learned transition kernel.
+/// </summary>
+/// <remarks>
+/// <see cref="PpoAgent.FlopsPerEnvStep"/> counts the VIN by <see cref="AlignLab.Nn.ValueIterationNetwork.ForwardFlops"/>
+/// (every 3×3 convolution of f_R and of the planner at 2·O·C·9·H·W, also where the moves kernel is mostly zeros).
+/// It treats the whole VIN as the "first layer" whose input gradient is never computed, so it charges the VIN's
+/// backward pass 1× its forward instead of 2× less f_R's first convolution's input gradient: an undercount.
+/// <see cref="Setup"/> prints that count and the corrected one (the update epochs × (VIN forward − f_R's first
+/// convolution) more).
+/// </remarks>
+[MemoryDiagnoser]
+public class PpoVinBenchmarks
+{
+    private readonly float[] _c = new float[256 * 256];
+    private float[] _a = [];
+    private float[] _b = [];
+    private PpoAgent _agent = null!;
+    private VectorEnv _env = null!;
+
+    /// <summary>The side of the CheeseInTheCorner-v0 map.</summary>
+    [Params(7, 13)]
+    public int Size { get; set; } = 7;
+
+    /// <summary>The VIN's transition kernel: fixed to the moves (the preset) or learned.</summary>
+    [Params(VinTransitions.Moves, VinTransitions.Learned)]
+    public VinTransitions Transitions { get; set; } = VinTransitions.Moves;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var set = new Dictionary<string, string> { ["size"] = Size.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        GridWorld world = ScenarioRegistry.BuiltIn.Get("CheeseInTheCorner-v0").Build(new BuildOptions(Set: set));
+        var options = new PpoOptions
+        {
+            NumEnvs = PpoBenchmarks.NumEnvs,
+            NumSteps = PpoBenchmarks.NumSteps,
+            TotalTimesteps = 1_000_000_000,
+            Seed = 1,
+            Network = NetworkKind.Vin,
+            ConvChannels = [16, 16],
+            Activation = AlignLab.Nn.Activation.Relu,
+            VinTransitions = Transitions,
+        };
+        _agent = new PpoAgent(world, options);
+        (_env, _) = EnvironmentFactory.MakeVector(world, PpoBenchmarks.NumEnvs, 1);
+        _agent.Train(_env, maxUpdates: 2);
+        var rng = new Random(3);
+        _a = [.. Enumerable.Range(0, 256 * 256).Select(_ => (float)((rng.NextDouble() * 2) - 1))];
+        _b = [.. Enumerable.Range(0, 256 * 256).Select(_ => (float)((rng.NextDouble() * 2) - 1))];
+        var vin = (AlignLab.Nn.ValueIterationNetwork)_agent.Actor.Layers[0];
+        var first = vin.RewardHidden[0];
+        var firstFlops = 2.0 * first.OutChannels * first.InChannels * 9 * world.CellCount;
+        var corrected = _agent.FlopsPerEnvStep() + (options.UpdateEpochs * (vin.ForwardFlops() - firstFlops));
+        Console.WriteLine($"// CheeseInTheCorner-v0 {Size}×{Size} vin {Transitions}: {world.Channels}×{world.Height}×{world.Width} observation, {_agent.FlopsPerEnvStep():N0} network FLOP per env step (PpoAgent.FlopsPerEnvStep), {corrected:N0} with the VIN's backward counted as 2× forward less f_R's first input gradient");
+    }
+
+    /// <summary>One PPO update: rollout plus optimisation.</summary>
+    [Benchmark(OperationsPerInvoke = PpoBenchmarks.StepsPerInvoke)]
+    public long RolloutAndUpdate()
+    {
+        _agent.Train(_env, maxUpdates: 1);
+        return _agent.GlobalStep;
+    }
+
+    /// <summary>
+    /// The limit, measured in the same run beside each row (the machine is shared, so a limit from another run
+    /// may see another load): the 256³ SGEMM of <c>GemmBenchmarks</c> through <see cref="AlignLab.Nn.MatrixProduct"/>.
+    /// </summary>
+    [Benchmark(Description = "SGEMM 256x256x256 (the limit)")]
+    public float Sgemm()
+    {
+        AlignLab.Nn.MatrixProduct.Multiply(256, 256, 256, _a, false, _b, false, _c);
+        return _c[0];
+    }
+}

@@ -27,10 +27,7 @@ public sealed class ValueIterationNetwork : Module
     private float[] _bufA = [];
     private float[] _bufB = [];
     private float[] _rewards = [];
-    private float[] _qReward = [];
     private float[] _q = [];
-    private float[] _v = [];
-    private float[] _scratch = [];
 
     /// <summary>Creates the network with seeded initial weights.</summary>
     /// <param name="channels">One-hot channels C of the observation.</param>
@@ -192,7 +189,10 @@ public sealed class ValueIterationNetwork : Module
         return _reward.Forward(graph, x);
     }
 
-    /// <summary>Records the K value-iteration steps on the tape: reward maps [batch, 1, H, W] → Q [batch, A, H, W].</summary>
+    /// <summary>
+    /// Records the K value-iteration steps on the tape as one fused node (<see cref="Graph.ValueIterationSteps"/>):
+    /// reward maps [batch, 1, H, W] → Q [batch, A, H, W].
+    /// </summary>
     /// <param name="graph">The tape.</param>
     /// <param name="rewards">The reward maps (f_R, or any map to plan on).</param>
     /// <returns>Q after the last step.</returns>
@@ -200,16 +200,7 @@ public sealed class ValueIterationNetwork : Module
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(rewards);
-        var qReward = graph.Conv2d(rewards, Kernel(graph, TransitionReward), null);
-        var q = qReward;
-        var transition = Kernel(graph, TransitionValue);
-        for (var k = 0; k < Iterations; k++)
-        {
-            var v = graph.MaxChannels(q);
-            q = graph.Add(qReward, graph.Conv2d(v, transition, null));
-        }
-
-        return q;
+        return graph.ValueIterationSteps(rewards, Kernel(graph, TransitionReward), Kernel(graph, TransitionValue), Iterations);
     }
 
     /// <summary>Computes f_R without a tape: <paramref name="batch"/> observations → H·W rewards each.</summary>
@@ -280,18 +271,8 @@ public sealed class ValueIterationNetwork : Module
         }
 
         EnsureScratch(batch);
-        var qr = _qReward.AsSpan(0, batch * Actions * cells);
         var q = _q.AsSpan(0, batch * Actions * cells);
-        var v = _v.AsSpan(0, batch * cells);
-        Conv.Forward(rewards, batch, 1, Height, Width, TransitionReward.Value.Values, Actions, 3, default, qr, _scratch);
-        qr.CopyTo(q);
-        for (var k = 0; k < Iterations; k++)
-        {
-            ValueIteration.MaxChannels(q, batch, Actions, cells, v, default);
-            Conv.Forward(v, batch, 1, Height, Width, TransitionValue.Value.Values, Actions, 3, default, q, _scratch);
-            System.Numerics.Tensors.TensorPrimitives.Add(q, qr, q);
-        }
-
+        ValueIteration.Plan(rewards, batch, Height, Width, TransitionReward.Value.Values, TransitionValue.Value.Values, Actions, Iterations, q, default);
         ValueIteration.MaskedCellSum(q, observations, batch, Actions, cells, Channels, AgentChannel, logits);
         if (!values.IsEmpty)
         {
@@ -385,9 +366,6 @@ public sealed class ValueIterationNetwork : Module
         _bufA = new float[batch * widest * cells];
         _bufB = new float[batch * widest * cells];
         _rewards = new float[batch * cells];
-        _qReward = new float[batch * Actions * cells];
         _q = new float[batch * Actions * cells];
-        _v = new float[batch * cells];
-        _scratch = new float[Conv.ForwardScratch(batch, 1, Height, Width, 3, Actions)];
     }
 }
