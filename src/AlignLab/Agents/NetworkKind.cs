@@ -169,6 +169,25 @@ internal static class AgentNetworks
     }
 
     /// <summary>
+    /// FLOPs a backward pass saves by not computing the gradient with respect to the observation: the input gradient
+    /// of the network's first weight layer, which costs as much as that layer's forward pass (for a VIN, the first
+    /// convolution of f_R, or its 1×1 reward convolution when it has no hidden ones; the rest of the VIN, planner
+    /// included, gets its full backward).
+    /// </summary>
+    public static double FirstInputGradientFlops(Sequential net, GridWorld world)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentNullException.ThrowIfNull(world);
+        return net.Layers.Count == 0 ? 0 : net.Layers[0] switch
+        {
+            ValueIterationNetwork vin when vin.RewardHidden.Count > 0 =>
+                2.0 * vin.RewardHidden[0].OutChannels * vin.RewardHidden[0].InChannels * 9 * world.CellCount,
+            ValueIterationNetwork vin => 2.0 * vin.RewardOutput.InChannels * world.CellCount,
+            _ => ForwardFlops(net, world, 1),
+        };
+    }
+
+    /// <summary>
     /// FLOPs of one forward pass for one observation, multiply and add counted separately: 2·in·out per
     /// linear layer and 2·O·C·k²·H·W per convolution (every output cell of a same-size map, the zero-padded
     /// taps at the border included), a VIN's planner as <see cref="ValueIterationNetwork.ForwardFlops"/> counts it. The border positions of the convolution's strip, which its implicit GEMM

@@ -596,10 +596,10 @@ public sealed class PpoAgent : IAgent
         var critic = AgentNetworks.ForwardFlops(_critic, _world);
         var forward = actor + critic - shared;
 
-        // First layers: the shared one, or each network's own when nothing is shared.
+        // The input gradients not computed: of the shared first layer, or of each network's own when nothing is shared.
         var firstLayers = _sharedLayers > 0
-            ? AgentNetworks.ForwardFlops(_actor, _world, 1)
-            : AgentNetworks.ForwardFlops(_actor, _world, 1) + AgentNetworks.ForwardFlops(_critic, _world, 1);
+            ? AgentNetworks.FirstInputGradientFlops(_actor, _world)
+            : AgentNetworks.FirstInputGradientFlops(_actor, _world) + AgentNetworks.FirstInputGradientFlops(_critic, _world);
         var bootstrap = critic / Options.NumSteps;
         return forward + bootstrap + (Options.UpdateEpochs * ((3 * forward) - firstLayers));
     }

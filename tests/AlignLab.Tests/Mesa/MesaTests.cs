@@ -105,7 +105,14 @@ public sealed class MesaTests
         Assert.Equal(384, a.GlobalStep);
         var vin = Assert.IsType<ValueIterationNetwork>(a.Actor.Layers[0]);
         Assert.Same(vin, a.Critic.Layers[0]);
-        Assert.True(a.FlopsPerEnvStep() > 0);
+
+        // The VIN is the first layer, but only its first convolution skips an input gradient: the planner and the rest
+        // of f_R get their full backward (2× forward).
+        var forward = AgentNetworks.ForwardFlops(a.Actor, world) + AgentNetworks.ForwardFlops(a.Critic, world) - AgentNetworks.ForwardFlops(a.Actor, world, 1);
+        var firstConvolution = 2.0 * 4 * vin.RewardHidden[0].InChannels * 9 * world.CellCount;
+        Assert.True(firstConvolution < vin.ForwardFlops());
+        var expected = forward + (AgentNetworks.ForwardFlops(a.Critic, world) / options.NumSteps) + (options.UpdateEpochs * ((3 * forward) - firstConvolution));
+        Assert.Equal(expected, a.FlopsPerEnvStep(), 6);
 
         var fresh = new PpoAgent(world, options);
         Assert.NotEqual(first, [.. fresh.Actor.Parameters.Concat(fresh.Critic.Parameters).SelectMany(p => p.Value.Values.ToArray())]);
