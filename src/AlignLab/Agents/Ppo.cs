@@ -465,23 +465,7 @@ public sealed class PpoAgent : IAgent
 
         _world.Encode(board, _policyObs);
         _actor.Predict(_policyObs, _policyLogits);
-        var max = double.NegativeInfinity;
-        foreach (var l in _policyLogits)
-        {
-            max = Math.Max(max, l);
-        }
-
-        var sum = 0.0;
-        for (var a = 0; a < _actionCount; a++)
-        {
-            probabilities[a] = Math.Exp(_policyLogits[a] - max);
-            sum += probabilities[a];
-        }
-
-        for (var a = 0; a < _actionCount; a++)
-        {
-            probabilities[a] /= sum;
-        }
+        PolicySoftmax.FromLogits(_policyLogits, probabilities);
     }
 
     /// <summary>The learned policy as a <see cref="BoardPolicy"/> delegate, for <see cref="ExactSolution.Evaluate"/>.</summary>

@@ -72,7 +72,7 @@ public sealed class MesaPlanner
         Network.RewardMap(_observation, 1, _rewards);
         edit?.Invoke(board, _rewards);
         Network.Plan(_observation, _rewards, 1, _logits);
-        Softmax(_logits, probabilities);
+        PolicySoftmax.FromLogits(_logits, probabilities);
     };
 
     /// <summary>
@@ -94,27 +94,6 @@ public sealed class MesaPlanner
         var span = max - min;
         rewards[cell] = max + (span > 0 ? span : 1f);
     };
-
-    private static void Softmax(ReadOnlySpan<float> logits, Span<double> probabilities)
-    {
-        var max = double.NegativeInfinity;
-        foreach (var l in logits)
-        {
-            max = Math.Max(max, l);
-        }
-
-        var sum = 0.0;
-        for (var a = 0; a < logits.Length; a++)
-        {
-            probabilities[a] = Math.Exp(logits[a] - max);
-            sum += probabilities[a];
-        }
-
-        for (var a = 0; a < logits.Length; a++)
-        {
-            probabilities[a] /= sum;
-        }
-    }
 }
 
 /// <summary>Changes a reward map in place, given the board it was computed on.</summary>

@@ -1,3 +1,4 @@
+using AlignLab.Agents;
 using AlignLab.Grid;
 using AlignLab.Nn;
 using AlignLab.Solve;
@@ -107,22 +108,6 @@ public sealed class SteeredPolicy
             return;
         }
 
-        var max = double.NegativeInfinity;
-        foreach (var l in logits)
-        {
-            max = Math.Max(max, l);
-        }
-
-        var sum = 0.0;
-        for (var a = 0; a < logits.Length; a++)
-        {
-            probabilities[a] = Math.Exp(logits[a] - max);
-            sum += probabilities[a];
-        }
-
-        for (var a = 0; a < logits.Length; a++)
-        {
-            probabilities[a] /= sum;
-        }
+        PolicySoftmax.FromLogits(logits, probabilities);
     }
 }
