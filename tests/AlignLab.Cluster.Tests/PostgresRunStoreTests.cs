@@ -129,7 +129,14 @@ public sealed class PostgresRunStoreTests : IDisposable
             first.ClaimRun(id);
         }
 
-        // The first connection closed without releasing: its lease ended with it.
+        // The first connection closed without releasing: its lease ends with its session. The server ends a closed
+        // session's backend, and with it its advisory locks, after the client has gone, so wait for that first.
+        var locks = $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {id} AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+        for (var tries = 0; tries < 600 && (long)Postgres.Scalar(database, locks)! > 0; tries++)
+        {
+            Thread.Sleep(50);
+        }
+
         second.ClaimRun(id);
     }
 
