@@ -164,9 +164,18 @@ public sealed class VectorEnvTests
 
         Run(50);
         var endsBefore = ends;
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        Run(1000);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        // The fewest bytes over five windows: an allocation per step shows in every window, the runtime's one-off
+        // work on this thread (tiered compilation installing faster code while other tests run) in one.
+        var fewest = long.MaxValue;
+        for (var window = 0; window < 5; window++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Run(200);
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        Assert.Equal(0, fewest);
         Assert.True(ends > endsBefore, "the measured steps must end episodes");
     }
 

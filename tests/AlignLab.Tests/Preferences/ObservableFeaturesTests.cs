@@ -94,8 +94,17 @@ public sealed class ObservableFeaturesTests
         }
 
         Round(ref rng);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        Round(ref rng);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        // The fewest bytes over five windows: an allocation per round shows in every window, the runtime's one-off
+        // work on this thread (tiered compilation installing faster code while other tests run) in one.
+        var fewest = long.MaxValue;
+        for (var window = 0; window < 5; window++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Round(ref rng);
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        Assert.Equal(0, fewest);
     }
 }
