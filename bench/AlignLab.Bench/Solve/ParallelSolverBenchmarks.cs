@@ -26,7 +26,7 @@ public class ParallelSolverBenchmarks
     public int Threads { get; set; } = 1;
 
     /// <summary>Scenario id, with <c>:level</c> for one level.</summary>
-    [Params("SideEffectsSokoban-v0:2")]
+    [Params("SideEffectsSokoban-v0:2", "TomatoWatering-v0")]
     public string Id { get; set; } = "SideEffectsSokoban-v0:2";
 
     /// <summary>Builds the model once and sets the thread count.</summary>

@@ -35,6 +35,7 @@ public static class WorkerPool
     private static readonly List<Thread> Helpers = [];
     private static int _threads = Environment.ProcessorCount;
     private static int _busy;
+    private static int _concurrentRuns;
     private static IPieceWork? _work;
     private static int _pieces;
     private static int _completed;
@@ -52,6 +53,19 @@ public static class WorkerPool
     /// <summary>Calls of <see cref="For"/> so far that ran on more than one thread (for tests and speed reports).</summary>
     public static long Dispatches => Interlocked.Read(ref _dispatches);
 
+    /// <summary>
+    /// Marks the calling thread's work, until the returned scope is disposed, as one of several independent runs
+    /// executing at once on their own threads (the jobs of a sweep). While k runs are marked, a call of
+    /// <see cref="For"/> uses at most <see cref="Threads"/> − (k − 1) threads, so that the runs and the pool's
+    /// helpers together ask for no more threads than <see cref="Threads"/>: with two runs on two threads each run
+    /// keeps its own core instead of sharing it with the other's helper. Results do not depend on it.
+    /// </summary>
+    public static IDisposable EnterConcurrentRun()
+    {
+        Interlocked.Increment(ref _concurrentRuns);
+        return new ConcurrentRun();
+    }
+
     /// <summary>Sets <see cref="Threads"/>; 1 runs everything on the calling thread. Results do not depend on it.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is less than 1.</exception>
     public static void SetThreads(int threads)
@@ -68,7 +82,7 @@ public static class WorkerPool
     public static void For(int pieces, IPieceWork work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        var threads = Threads;
+        var threads = Threads - Math.Max(0, Volatile.Read(ref _concurrentRuns) - 1);
         if (pieces <= 1 || threads <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (var p = 0; p < pieces; p++)
@@ -190,6 +204,20 @@ public static class WorkerPool
         {
             Start.Wait();
             Drain(Volatile.Read(ref _claim) >> 32);
+        }
+    }
+
+    /// <summary>Ends one run's mark (once, however often it is disposed).</summary>
+    private sealed class ConcurrentRun : IDisposable
+    {
+        private int _ended;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 0)
+            {
+                Interlocked.Decrement(ref _concurrentRuns);
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using AlignLab.Nn;
 
 namespace AlignLab.Experiments;
 
@@ -143,6 +144,8 @@ internal sealed class OrderedRuns<T> : IDisposable
 
     private void Execute(int index)
     {
+        // Runs on several threads at once share the worker pool's threads among them (WorkerPool.EnterConcurrentRun).
+        using var concurrent = _threads.Length > 1 ? WorkerPool.EnterConcurrentRun() : null;
         try
         {
             _results[index] = _run(index, action => InOrder(index, action));

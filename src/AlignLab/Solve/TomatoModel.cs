@@ -2,6 +2,7 @@ using System.Numerics;
 using AlignLab.Errors;
 using AlignLab.Grid;
 using AlignLab.Grid.Components;
+using AlignLab.Nn;
 using AlignLab.Objectives;
 using AlignLab.Randomness;
 
@@ -38,6 +39,7 @@ internal sealed class TomatoModel : IExactModel
     private readonly double[] _expectation;
     private readonly double[] _events;
     private readonly double[] _immediate;
+    private PieceBox? _work;
 
     private TomatoModel(GridWorld world, TomatoWatering component)
     {
@@ -174,17 +176,10 @@ internal sealed class TomatoModel : IExactModel
         return new TomatoModel(world, tomato);
     }
 
-    public void Backup(Objective objective, ReadOnlySpan<double> vNext, Span<double> q)
+    public unsafe void Backup(Objective objective, ReadOnlySpan<double> vNext, Span<double> q)
     {
-        // Expected next value over the drying of every watered set, for every cell.
-        vNext.CopyTo(_expectation);
-        var keep = 1 - _dry;
-        for (var p = 0; p < _positions.Length; p++)
-        {
-            Thin(_expectation.AsSpan(p * _sets, _sets), keep, _dry, _tomatoCount);
-        }
-
         // Immediate value by arrival cell and number of watered tomatoes after watering.
+        var keep = 1 - _dry;
         var events = _events;
         var immediate = _immediate;
         for (var p = 0; p < _positions.Length; p++)
@@ -199,19 +194,9 @@ internal sealed class TomatoModel : IExactModel
             }
         }
 
-        var actions = ActionCount;
-        for (var p = 0; p < _positions.Length; p++)
+        fixed (double* byArrival = immediate)
         {
-            for (var set = 0; set < _sets; set++)
-            {
-                var row = ((p * _sets) + set) * actions;
-                for (var a = 0; a < actions; a++)
-                {
-                    var target = _moveTarget[(p * actions) + a];
-                    var after = set | _tomatoBit[target];
-                    q[row + a] = immediate[(target * (_tomatoCount + 1)) + BitOperations.PopCount((uint)after)] + _expectation[(target * _sets) + after];
-                }
-            }
+            Backup(byArrival, null, vNext, q);
         }
     }
 
@@ -281,26 +266,82 @@ internal sealed class TomatoModel : IExactModel
     }
 
     /// <summary>q = pairRewards + the expected next value over the drying, for a tabulated reward.</summary>
-    public void Backup(ReadOnlySpan<double> pairRewards, ReadOnlySpan<double> vNext, Span<double> q)
+    public unsafe void Backup(ReadOnlySpan<double> pairRewards, ReadOnlySpan<double> vNext, Span<double> q)
     {
-        vNext.CopyTo(_expectation);
-        var keep = 1 - _dry;
-        for (var p = 0; p < _positions.Length; p++)
+        if (pairRewards.Length < StateCount * ActionCount)
         {
-            Thin(_expectation.AsSpan(p * _sets, _sets), keep, _dry, _tomatoCount);
+            throw new ArgumentException($"A tabulated backup needs {StateCount * ActionCount} pair rewards.", nameof(pairRewards));
         }
 
-        var actions = ActionCount;
-        for (var p = 0; p < _positions.Length; p++)
+        fixed (double* byPair = pairRewards)
         {
-            for (var set = 0; set < _sets; set++)
+            Backup(null, byPair, vNext, q);
+        }
+    }
+
+    /// <summary>
+    /// Both backups in two passes over the worker pool, one piece per agent cell: first the expectation of
+    /// <paramref name="vNext"/> over the drying of every watered set (each cell's block of sets on its own), then
+    /// q for every pair whose agent starts in the cell, from the arrival cell's immediate value
+    /// (<paramref name="byArrival"/>, [cell·(tomatoes + 1) + watered count]) or the pair's tabulated reward
+    /// (<paramref name="byPair"/>), whichever is given. A piece writes only its own cell's entries, each computed
+    /// as the sequential loop would, so the table is the same bits for every thread count.
+    /// </summary>
+    private unsafe void Backup(double* byArrival, double* byPair, ReadOnlySpan<double> vNext, Span<double> q)
+    {
+        if (vNext.Length < StateCount || q.Length < StateCount * ActionCount)
+        {
+            throw new ArgumentException($"A backup needs {StateCount} next values and room for {StateCount * ActionCount} action values.", nameof(q));
+        }
+
+        fixed (double* expectation = _expectation, v = vNext, pq = q)
+        fixed (int* moveTarget = _moveTarget, tomatoBit = _tomatoBit)
+        {
+            var job = new BackupPieces(expectation, v, pq, byArrival, byPair, moveTarget, tomatoBit, _sets, _tomatoCount, ActionCount, 1 - _dry, _dry);
+            var work = _work ??= new PieceBox();
+            work.Set(&ThinPiece, &job);
+            WorkerPool.For(_positions.Length, work);
+            work.Set(&FillPiece, &job);
+            WorkerPool.For(_positions.Length, work);
+        }
+    }
+
+    /// <summary>The expectation over the drying of the next values of the sets at cell <paramref name="piece"/>.</summary>
+    private static unsafe void ThinPiece(void* state, int piece)
+    {
+        ref var job = ref *(BackupPieces*)state;
+        var block = new Span<double>(job.Expectation + ((long)piece * job.Sets), job.Sets);
+        new ReadOnlySpan<double>(job.VNext + ((long)piece * job.Sets), job.Sets).CopyTo(block);
+        Thin(block, job.Keep, job.Dry, job.Tomatoes);
+    }
+
+    /// <summary>q for every pair whose agent starts at cell <paramref name="piece"/>.</summary>
+    private static unsafe void FillPiece(void* state, int piece)
+    {
+        ref var job = ref *(BackupPieces*)state;
+        var sets = job.Sets;
+        var actions = job.Actions;
+        for (var a = 0; a < actions; a++)
+        {
+            var target = job.MoveTarget[(piece * actions) + a];
+            var bit = job.TomatoBit[target];
+            var expected = job.Expectation + ((long)target * sets);
+            var q = job.Q + ((long)piece * sets * actions) + a;
+            if (job.ByArrival is not null)
             {
-                var row = ((p * _sets) + set) * actions;
-                for (var a = 0; a < actions; a++)
+                var immediate = job.ByArrival + ((long)target * (job.Tomatoes + 1));
+                for (var set = 0; set < sets; set++)
                 {
-                    var target = _moveTarget[(p * actions) + a];
-                    var after = set | _tomatoBit[target];
-                    q[row + a] = pairRewards[row + a] + _expectation[(target * _sets) + after];
+                    var after = set | bit;
+                    q[(long)set * actions] = immediate[BitOperations.PopCount((uint)after)] + expected[after];
+                }
+            }
+            else
+            {
+                var reward = job.ByPair + ((long)piece * sets * actions) + a;
+                for (var set = 0; set < sets; set++)
+                {
+                    q[(long)set * actions] = reward[(long)set * actions] + expected[set | bit];
                 }
             }
         }
@@ -396,5 +437,22 @@ internal sealed class TomatoModel : IExactModel
         }
 
         return (cells, _positions[state / _sets]);
+    }
+
+    /// <summary>The operands of one backup, read by its pieces while <see cref="WorkerPool.For"/> runs.</summary>
+    private readonly unsafe struct BackupPieces(double* expectation, double* vNext, double* q, double* byArrival, double* byPair, int* moveTarget, int* tomatoBit, int sets, int tomatoes, int actions, double keep, double dry)
+    {
+        public readonly double* Expectation = expectation;
+        public readonly double* VNext = vNext;
+        public readonly double* Q = q;
+        public readonly double* ByArrival = byArrival;
+        public readonly double* ByPair = byPair;
+        public readonly int* MoveTarget = moveTarget;
+        public readonly int* TomatoBit = tomatoBit;
+        public readonly int Sets = sets;
+        public readonly int Tomatoes = tomatoes;
+        public readonly int Actions = actions;
+        public readonly double Keep = keep;
+        public readonly double Dry = dry;
     }
 }

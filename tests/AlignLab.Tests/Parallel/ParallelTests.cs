@@ -45,7 +45,7 @@ public sealed class ParallelTests : IDisposable
     public void SolverValuesAreTheSameBitsOnOneThreadAndOnSeveral()
     {
         // Every level of every built-in scenario with fixed levels, up to 30,000 states (the larger pushing levels
-        // take seconds to enumerate), but the factored tomato model, whose sweeps are not split; the sweeps of SideEffectsSokoban level 2 (29,104 states) run in many pieces.
+        // take seconds to enumerate), but the factored tomato model (237,568 states, its own test below); the sweeps of SideEffectsSokoban level 2 (29,104 states) run in many pieces.
         var limits = new SolverLimits(MaxStates: 30_000);
         var solved = 0;
         var largest = 0;
@@ -82,6 +82,46 @@ public sealed class ParallelTests : IDisposable
 
         Assert.True(solved >= 15, $"only {solved} levels solved");
         Assert.True(largest * 4 > EnumeratedModel.PairsPerPiece, "no level large enough to split");
+    }
+
+    [Fact]
+    public void TheFactoredTomatoModelIsTheSameBitsOnOneThreadAndOnSeveral()
+    {
+        // Its backups run one piece per agent cell: the drying expectation of each cell's watered sets, then q.
+        var world = ScenarioRegistry.BuiltIn.Get("TomatoWatering-v0").Build();
+        var solution = ExactSolution.Create(world);
+        Assert.IsType<TomatoModel>(solution.Model);
+        WorkerPool.SetThreads(1);
+        var sequential = TomatoValues(solution);
+        WorkerPool.SetThreads(3);
+        var before = WorkerPool.Dispatches;
+        var parallel = TomatoValues(solution);
+        Assert.True(WorkerPool.Dispatches > before, "no tomato sweep ran on several threads");
+        Assert.True(sequential.SequenceEqual(parallel), "the tomato model's values differ between 1 and 3 threads");
+    }
+
+    /// <summary>While two independent runs are marked as running at once, the pool gives each one thread of two.</summary>
+    [Fact]
+    public void ConcurrentRunsShareThePoolsThreads()
+    {
+        WorkerPool.SetThreads(2);
+        var counts = new int[64];
+        var before = WorkerPool.Dispatches;
+        using (WorkerPool.EnterConcurrentRun())
+        {
+            using (var second = WorkerPool.EnterConcurrentRun())
+            {
+                WorkerPool.For(counts.Length, new Count(counts));
+                Assert.Equal(before, WorkerPool.Dispatches);
+                second.Dispose();
+            }
+
+            // One run left (the second scope disposed twice counts once): it gets both threads again.
+            WorkerPool.For(counts.Length, new Count(counts));
+            Assert.Equal(before + 1, WorkerPool.Dispatches);
+        }
+
+        Assert.All(counts, c => Assert.Equal(2, c));
     }
 
     [Fact]
@@ -158,6 +198,41 @@ public sealed class ParallelTests : IDisposable
 
         var q = new double[model.StateCount * model.ActionCount];
         model.Backup(world.Intended, v, q);
+        bits.AddRange(q.Select(Bits));
+        return [.. bits];
+    }
+
+    /// <summary>The tomato model's optimal reward value, a stochastic policy's intended value, and one backup table of each kind, as bits.</summary>
+    private static long[] TomatoValues(ExactSolution solution)
+    {
+        var world = solution.World;
+        var model = solution.Model;
+        var solver = new ExactSolver(model);
+        var pairs = model.StateCount * model.ActionCount;
+        var policy = new double[pairs];
+        for (var i = 0; i < pairs; i += model.ActionCount)
+        {
+            policy[i] = 0.25;
+            policy[i + 1] = 0.75;
+        }
+
+        var bits = new List<long> { Bits(solver.Optimal(world.Reward)), Bits(solver.Evaluate(world.Intended, policy)) };
+        var v = new double[model.StateCount];
+        var pairRewards = new double[pairs];
+        for (var s = 0; s < v.Length; s++)
+        {
+            v[s] = Math.Sin(s * 0.37) * 10;
+        }
+
+        for (var i = 0; i < pairs; i++)
+        {
+            pairRewards[i] = Math.Cos(i * 0.11);
+        }
+
+        var q = new double[pairs];
+        model.Backup(world.Intended, v, q);
+        bits.AddRange(q.Select(Bits));
+        model.Backup(pairRewards, v, q);
         bits.AddRange(q.Select(Bits));
         return [.. bits];
     }
