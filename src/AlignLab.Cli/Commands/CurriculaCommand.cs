@@ -54,9 +54,11 @@ internal static class CurriculaCommand
 
             var asJson = parse.GetValue(json);
             var location = parse.GetValue(noStore) ? null : parse.GetValue(store)!;
+            string? scenarioText = null;
             if (location is not null)
             {
                 CheckStore(location);
+                scenarioText = ScenarioFileText(spec.ScenarioId);
             }
 
             var table = CurriculumComparison.Run(spec, jobCount, asJson ? null : line => Console.Error.WriteLine(line));
@@ -74,7 +76,7 @@ internal static class CurriculaCommand
                 long run;
                 using (var runs = RunStore.Open(location))
                 {
-                    run = Keep(runs, table, CommonOptions.CommandLine(parse));
+                    run = Keep(runs, table, CommonOptions.CommandLine(parse), scenarioText);
                 }
 
                 var kept = $"kept as run {run} in {Describe(location)}: alignlab report {run} --store {Describe(location)}";
@@ -96,9 +98,10 @@ internal static class CurriculaCommand
     /// <summary>
     /// Keeps <paramref name="table"/> in <paramref name="store"/>: a finished run that stands for the comparison (agent
     /// ppo, seed 0, the scenario's parameters, the preset's PPO options, the comparison's settings) with the table as its
-    /// <see cref="CurriculumAnalysis"/>; returns the run's id.
+    /// <see cref="CurriculumAnalysis"/>; returns the run's id. <paramref name="scenarioText"/> is the scenario file's YAML
+    /// when the comparison ran on a file (so the run's scenario is rebuilt from the store alone), else null.
     /// </summary>
-    internal static long Keep(RunStore store, ComparisonTable table, string command)
+    internal static long Keep(RunStore store, ComparisonTable table, string command, string? scenarioText)
     {
         var spec = table.Spec;
         var definition = PpoAgent.Definition;
@@ -116,11 +119,40 @@ internal static class CurriculaCommand
             ["evaluation_seed"] = CurriculumComparison.EvaluationSeed,
             ["curriculum_settings"] = spec.Curriculum.ToJson(),
         };
-        var text = ScenarioRegistry.BuiltIn.Ids.Contains(spec.ScenarioId) ? null : File.ReadAllText(spec.ScenarioId);
-        var run = store.CreateRun(new RunConfig(spec.ScenarioId, definition.Name, 0, "train", spec.Set, definition.ToJson(definition.Configure(options, spec.Steps, 0)), settings, text));
-        AnalysisJson.Save(store, run, new CurriculumAnalysis(command, table));
+        var run = store.CreateRun(new RunConfig(spec.ScenarioId, definition.Name, 0, "train", spec.Set, definition.ToJson(definition.Configure(options, spec.Steps, 0)), settings, scenarioText));
+        try
+        {
+            AnalysisJson.Save(store, run, new CurriculumAnalysis(command, table));
+        }
+        catch
+        {
+            store.SetStatus(run, RunStatus.Failed);
+            throw;
+        }
+
         store.SetStatus(run, RunStatus.Finished);
         return run;
+    }
+
+    /// <summary>
+    /// The YAML of a scenario file, read before training (what the comparison runs on); null for a built-in id, and for
+    /// a file that cannot be read, which the comparison then refuses with the file's own error.
+    /// </summary>
+    private static string? ScenarioFileText(string scenarioId)
+    {
+        if (ScenarioRegistry.BuiltIn.Ids.Contains(scenarioId) || !(scenarioId.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || scenarioId.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        try
+        {
+            return File.ReadAllText(scenarioId);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

@@ -100,6 +100,33 @@ public sealed class CurriculaCliTests : IDisposable
     }
 
     [Fact]
+    public void AComparisonOnAScenarioFileKeepsTheFileForTheReport()
+    {
+        var file = Path.Combine(_dir, "cheese.yaml");
+        File.Copy(Path.Combine(Support.Repo.Root, "scenarios", "CheeseInTheCorner-v0.yaml"), file);
+        var text = File.ReadAllText(file);
+        var store = Path.Combine(_dir, "file.db");
+        string[] args = [.. Tiny, "--store", store];
+        args[1] = file;
+        var (code, _, error) = CliTests.Run(args);
+        Assert.True(code == 0, error);
+        using (var runs = RunStore.OpenReadOnly(store))
+        {
+            var config = runs.GetRun(1).Config;
+            Assert.Equal((file, text), (config.ScenarioId, config.ScenarioText));
+        }
+
+        // The report rebuilds the scenario from the store alone, whatever the file has become.
+        File.Delete(file);
+        var html = Path.Combine(_dir, "file.html");
+        (code, _, error) = CliTests.Run("report", "1", "--store", store, "--out", html);
+        Assert.True(code == 0, error);
+        var page = File.ReadAllText(html);
+        Assert.DoesNotContain("could not be loaded", page, StringComparison.Ordinal);
+        Assert.Contains("<div class=\"analysis curricula\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AStoreThatCannotKeepTheComparisonIsRefusedBeforeTraining()
     {
         var notAStore = Path.Combine(_dir, "notes.db");
