@@ -1,6 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
+using AlignLab.Agents;
 using AlignLab.Curricula;
+using AlignLab.Reports;
+using AlignLab.Runs;
+using AlignLab.Scenarios;
 using Spectre.Console;
 
 namespace AlignLab.Cli.Commands;
@@ -8,7 +13,9 @@ namespace AlignLab.Cli.Commands;
 /// <summary>
 /// <c>alignlab curricula ID</c>: trains PPO through DR, PLR⊥ and ACCEL at each α, over several seeds, and prints the
 /// exact deployment score of the intended objective per method × α with a 95% interval over seeds, beside the rank
-/// correlation of the estimated regrets (PVL, MaxMC) with the exact oracle regret on the deployment levels.
+/// correlation of the estimated regrets (PVL, MaxMC) with the exact oracle regret on the deployment levels. The
+/// comparison is kept in the store (<c>--store</c>; <c>--no-store</c>: print only) as a run of its own that stands for it,
+/// with the whole table as its analysis, which <c>alignlab report RUN</c> draws.
 /// </summary>
 internal static class CurriculaCommand
 {
@@ -26,8 +33,10 @@ internal static class CurriculaCommand
         var ppo = new Option<string[]>("--ppo") { Description = "PPO option over the preset, name=value (as train's --ppo); repeatable." };
         var jobs = new Option<int>("--jobs") { Description = "Runs trained at once (results are the same for any value).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print the table as one JSON object." };
+        var store = CommonOptions.Store("The run store the comparison is kept in, as a run of its own with the table as its analysis (alignlab report RUN draws it).");
+        var noStore = new Option<bool>("--no-store") { Description = "Print the table only; by default it is also kept in the store (--store)." };
         var curriculum = new CurriculumCliOptions(withKind: false);
-        var command = new Command("curricula", "Compare DR, PLR⊥ and ACCEL across α: exact deployment score of the intended objective, and exact against estimated regret.") { id, alphas, methods, scores, seeds, steps, evalLevels, set, preset, ppo, jobs, json };
+        var command = new Command("curricula", "Compare DR, PLR⊥ and ACCEL across α: exact deployment score of the intended objective, and exact against estimated regret.") { id, alphas, methods, scores, seeds, steps, evalLevels, set, preset, ppo, jobs, json, store, noStore };
         curriculum.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -44,18 +53,124 @@ internal static class CurriculaCommand
             }
 
             var asJson = parse.GetValue(json);
+            var location = parse.GetValue(noStore) ? null : parse.GetValue(store)!;
+            string? scenarioText = null;
+            if (location is not null)
+            {
+                CheckStore(location);
+                scenarioText = ScenarioFileText(spec.ScenarioId);
+            }
+
             var table = CurriculumComparison.Run(spec, jobCount, asJson ? null : line => Console.Error.WriteLine(line));
             if (asJson)
             {
                 Console.WriteLine(table.ToJson().ToJsonString());
-                return 0;
+            }
+            else
+            {
+                Print(table);
             }
 
-            Print(table);
+            if (location is not null)
+            {
+                long run;
+                using (var runs = RunStore.Open(location))
+                {
+                    run = Keep(runs, table, CommonOptions.CommandLine(parse), scenarioText);
+                }
+
+                var kept = $"kept as run {run} in {Describe(location)}: alignlab report {run} --store {Describe(location)}";
+                if (asJson)
+                {
+                    Console.Error.WriteLine(kept);
+                }
+                else
+                {
+                    Console.WriteLine(kept);
+                }
+            }
+
             return 0;
         }));
         return command;
     }
+
+    /// <summary>
+    /// Keeps <paramref name="table"/> in <paramref name="store"/>: a finished run that stands for the comparison (agent
+    /// ppo, seed 0, the scenario's parameters, the preset's PPO options, the comparison's settings) with the table as its
+    /// <see cref="CurriculumAnalysis"/>; returns the run's id. <paramref name="scenarioText"/> is the scenario file's YAML
+    /// when the comparison ran on a file (so the run's scenario is rebuilt from the store alone), else null.
+    /// </summary>
+    internal static long Keep(RunStore store, ComparisonTable table, string command, string? scenarioText)
+    {
+        var spec = table.Spec;
+        var definition = PpoAgent.Definition;
+        var options = spec.PpoOverrides.Count == 0 ? definition.Preset(spec.Preset) : definition.Override(definition.Preset(spec.Preset), spec.PpoOverrides);
+        var settings = new JsonObject
+        {
+            ["comparison"] = "curricula",
+            ["methods"] = new JsonArray([.. spec.Kinds.Select(k => (JsonNode?)CurriculumOptions.Name(k))]),
+            ["scores"] = new JsonArray([.. spec.Scores.Select(k => (JsonNode?)CurriculumOptions.Name(k))]),
+            ["alphas"] = new JsonArray([.. spec.Alphas.Select(a => (JsonNode?)a)]),
+            ["seeds"] = spec.Seeds,
+            ["steps"] = spec.Steps,
+            ["steps_per_run"] = table.StepsPerRun,
+            ["eval_levels"] = spec.EvalLevels,
+            ["evaluation_seed"] = CurriculumComparison.EvaluationSeed,
+            ["curriculum_settings"] = spec.Curriculum.ToJson(),
+        };
+        var run = store.CreateRun(new RunConfig(spec.ScenarioId, definition.Name, 0, "train", spec.Set, definition.ToJson(definition.Configure(options, spec.Steps, 0)), settings, scenarioText));
+        try
+        {
+            AnalysisJson.Save(store, run, new CurriculumAnalysis(command, table));
+        }
+        catch
+        {
+            store.SetStatus(run, RunStatus.Failed);
+            throw;
+        }
+
+        store.SetStatus(run, RunStatus.Finished);
+        return run;
+    }
+
+    /// <summary>
+    /// The YAML of a scenario file, read before training (what the comparison runs on); null for a built-in id, and for
+    /// a file that cannot be read, which the comparison then refuses with the file's own error.
+    /// </summary>
+    private static string? ScenarioFileText(string scenarioId)
+    {
+        if (ScenarioRegistry.BuiltIn.Ids.Contains(scenarioId) || !(scenarioId.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || scenarioId.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        try
+        {
+            return File.ReadAllText(scenarioId);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Checks, before any training, that the comparison can be kept in <paramref name="location"/>: an existing store or
+    /// a PostgreSQL database opens as an AlignLab store; a new file can be written (it is created only at the end).
+    /// </summary>
+    private static void CheckStore(string location)
+    {
+        if (RunStore.IsPostgres(location) || File.Exists(location))
+        {
+            RunStore.Open(location).Dispose();
+            return;
+        }
+
+        CommonOptions.CheckWritable(location, "--store");
+    }
+
+    private static string Describe(string location) => RunStore.IsPostgres(location) ? RunStore.Describe(location) : location;
 
     private static List<string> List(string text, string option)
     {

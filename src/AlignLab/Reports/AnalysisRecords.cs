@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AlignLab.Curricula;
 using AlignLab.GoalInference;
 using AlignLab.Grid;
 using AlignLab.Interpretability;
@@ -124,6 +125,20 @@ public sealed record RedTeamAnalysis(string Command, RedTeamReport Report);
 /// <param name="Summary">Every level's reading, the agreement with behaviour and the edits.</param>
 public sealed record MesaAnalysisRecord(string Command, string Scenario, int Iterations, bool Coordinates, int Shown, MesaSummary Summary);
 
+/// <summary>
+/// A comparison of curricula across α (<c>alignlab curricula</c>): PPO trained through DR, PLR⊥ and ACCEL at each α over
+/// seeds, each final policy measured exactly on the deployment levels. It is kept as the analysis of a run of its own,
+/// which stands for the comparison (the seeds' trained policies are not stored).
+/// </summary>
+/// <param name="Command">The command line that produced it.</param>
+/// <param name="Table">
+/// What was compared (scenario, parameters, preset and PPO options, methods, level scores, α values, seeds, steps,
+/// evaluation levels, the other curriculum settings) and every method × score × α cell: each seed's deploy score, the
+/// means with their Student-t 95% intervals over seeds, the mean exact oracle regret and the Spearman ρ of each
+/// estimated regret (PVL, MaxMC) against it.
+/// </param>
+public sealed record CurriculumAnalysis(string Command, ComparisonTable Table);
+
 /// <summary>An analysis read back from the store, with the store's id and time.</summary>
 /// <typeparam name="T">The kind's record.</typeparam>
 /// <param name="Id">The analysis's id in the store.</param>
@@ -149,6 +164,9 @@ public sealed record RunAnalyses
     /// <summary>Mesa-objective readings (<c>alignlab mesa</c>).</summary>
     public IReadOnlyList<StoredAnalysis<MesaAnalysisRecord>> Mesa { get; init; } = [];
 
+    /// <summary>Curriculum comparisons (<c>alignlab curricula</c>).</summary>
+    public IReadOnlyList<StoredAnalysis<CurriculumAnalysis>> Curricula { get; init; } = [];
+
     /// <summary>
     /// Reads every analysis in <paramref name="records"/> as its kind's record; one that cannot be read is left out and
     /// its reason added to <paramref name="problems"/> (one line each).
@@ -162,6 +180,7 @@ public sealed record RunAnalyses
         List<StoredAnalysis<AuditAnalysis>> audits = [];
         List<StoredAnalysis<RedTeamAnalysis>> redTeams = [];
         List<StoredAnalysis<MesaAnalysisRecord>> mesa = [];
+        List<StoredAnalysis<CurriculumAnalysis>> curricula = [];
         foreach (var record in records)
         {
             try
@@ -173,6 +192,7 @@ public sealed record RunAnalyses
                     case AnalysisKinds.Audit: audits.Add(AnalysisJson.Read<AuditAnalysis>(record)); break;
                     case AnalysisKinds.RedTeam: redTeams.Add(AnalysisJson.Read<RedTeamAnalysis>(record)); break;
                     case AnalysisKinds.Mesa: mesa.Add(AnalysisJson.Read<MesaAnalysisRecord>(record)); break;
+                    case AnalysisKinds.Curricula: curricula.Add(AnalysisJson.Read<CurriculumAnalysis>(record)); break;
                     default: throw new RunStoreException(string.Create(CultureInfo.InvariantCulture, $"analysis {record.Id} of run {record.RunId} is of a kind this AlignLab does not know ('{record.Kind}')."));
                 }
             }
@@ -182,12 +202,12 @@ public sealed record RunAnalyses
             }
         }
 
-        return new RunAnalyses { Probes = probes, Steering = steering, Audits = audits, RedTeams = redTeams, Mesa = mesa };
+        return new RunAnalyses { Probes = probes, Steering = steering, Audits = audits, RedTeams = redTeams, Mesa = mesa, Curricula = curricula };
     }
 
     /// <summary>Whether there is no analysis to draw.</summary>
     [JsonIgnore]
-    public bool IsEmpty => Probes.Count + Steering.Count + Audits.Count + RedTeams.Count + Mesa.Count == 0;
+    public bool IsEmpty => Probes.Count + Steering.Count + Audits.Count + RedTeams.Count + Mesa.Count + Curricula.Count == 0;
 }
 
 /// <summary>
@@ -215,6 +235,7 @@ public static class AnalysisJson
             : type == typeof(AuditAnalysis) ? AnalysisKinds.Audit
             : type == typeof(RedTeamAnalysis) ? AnalysisKinds.RedTeam
             : type == typeof(MesaAnalysisRecord) ? AnalysisKinds.Mesa
+            : type == typeof(CurriculumAnalysis) ? AnalysisKinds.Curricula
             : throw new ArgumentException($"{type.Name} is not an analysis record.", nameof(type));
     }
 

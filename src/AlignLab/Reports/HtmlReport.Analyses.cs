@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text;
+using AlignLab.Curricula;
 using AlignLab.Interpretability.Steering;
 using ScottPlot;
 
 namespace AlignLab.Reports;
 
-/// <summary>The report's sections for a run's stored analyses: probes, steering, goal audits, designed tests and the mesa-objective.</summary>
+/// <summary>The report's sections for a run's stored analyses: probes, steering, goal audits, designed tests, the mesa-objective and curriculum comparisons.</summary>
 public static partial class HtmlReport
 {
     /// <summary>Levels of a mesa analysis whose f_R is drawn: the one the command showed, then the next ones.</summary>
@@ -39,6 +40,11 @@ public static partial class HtmlReport
         foreach (var mesa in a.Mesa)
         {
             Mesa(html, mesa, ids);
+        }
+
+        foreach (var curricula in a.Curricula)
+        {
+            Curricula(html, curricula, ids);
         }
     }
 
@@ -275,5 +281,111 @@ public static partial class HtmlReport
         }
 
         html.Append("</div>\n</div>\n");
+    }
+
+    private static void Curricula(StringBuilder html, StoredAnalysis<CurriculumAnalysis> stored, SvgIds ids)
+    {
+        var t = stored.Analysis.Table;
+        var spec = t.Spec;
+        var alphas = t.Rows.Select(r => r.Alpha).Distinct().Order().ToList();
+        var methods = CurriculumMethods(t);
+        var ppo = string.Concat(spec.PpoOverrides.Select(o => ", " + o));
+        var set = spec.Set is { Count: > 0 } ? " (" + string.Join(", ", spec.Set.Select(p => $"{p.Key}={p.Value}")) + ")" : string.Empty;
+        html.Append("<div class=\"analysis curricula\" data-analysis=\"").Append(stored.Id.ToString(CultureInfo.InvariantCulture)).Append("\">\n<h3>Curricula against goal misgeneralisation: deployment score against α</h3>\n");
+        html.Append("<p>PPO (").Append(H(spec.Preset + ppo)).Append(") trained on ").Append(H(t.ScenarioId + set)).Append(" through each curriculum at each α (the probability that a new level comes from '").Append(H(spec.Curriculum.ShiftDistribution))
+            .Append("'), ").Append(spec.Seeds.ToString(CultureInfo.InvariantCulture)).Append(spec.Seeds == 1 ? " seed" : " seeds").Append(" per cell, ").Append(t.StepsPerRun.ToString("N0", CultureInfo.InvariantCulture)).Append(" environment steps per run; PLR⊥ and ACCEL with buffer ")
+            .Append(spec.Curriculum.BufferSize.ToString(CultureInfo.InvariantCulture)).Append(", replay probability ").Append(Numbers.Format(spec.Curriculum.ReplayProbability)).Append(", temperature ").Append(Numbers.Format(spec.Curriculum.Temperature)).Append(", staleness ")
+            .Append(Numbers.Format(spec.Curriculum.StalenessCoefficient)).Append(", ").Append(spec.Curriculum.EditsPerChild.ToString(CultureInfo.InvariantCulture)).Append(" ACCEL edits per child. Each final policy's normalised score of the intended objective is computed exactly (no sampling) on ")
+            .Append(spec.EvalLevels.ToString(CultureInfo.InvariantCulture)).Append(" '").Append(H(spec.Curriculum.ShiftDistribution)).Append("' levels (0: the uniformly random policy, 1: optimal); means over seeds with Student-t 95% intervals. ρ: Spearman rank correlation over those levels between the final policy's exact oracle regret and each estimated regret (PVL, MaxMC) from one rollout cycle, mean over seeds.");
+        Produced(html, stored.Analysis.Command, stored.Id, stored.Created);
+        if (t.Rows.Count > 0)
+        {
+            html.Append("<figure class=\"chart curricula\">").Append(ids.Prefix(CurriculumChart(alphas, methods))).Append("<figcaption>Deployment intended score against α, one line per method (whiskers: 95% intervals over seeds; α on an ordinal axis); dashed: the uniformly random policy.</figcaption></figure>\n");
+        }
+
+        html.Append("<table class=\"curricula-grid\"><tr><th>method</th>");
+        foreach (var alpha in alphas)
+        {
+            html.Append("<th>α = ").Append(H(alpha.ToString("G", CultureInfo.InvariantCulture))).Append("</th>");
+        }
+
+        html.Append("</tr>");
+        foreach (var (name, rows) in methods)
+        {
+            html.Append("<tr><th>").Append(H(name)).Append("</th>");
+            foreach (var alpha in alphas)
+            {
+                html.Append(rows.FirstOrDefault(r => r.Alpha.Equals(alpha)) is { } row ? "<td class=\"n\">" + Interval(row.Deploy) + "</td>" : "<td></td>");
+            }
+
+            html.Append("</tr>");
+        }
+
+        html.Append("</table>\n<table class=\"curricula\"><tr><th>method</th><th>α</th><th>deploy intended score [95%]</th><th>each seed's deploy score</th><th>deploy intended return [95%]</th><th>train intended score [95%]</th><th>ρ(exact, PVL)</th><th>ρ(exact, MaxMC)</th><th>mean exact regret</th></tr>");
+        foreach (var (name, rows) in methods)
+        {
+            foreach (var r in rows)
+            {
+                html.Append("<tr><td>").Append(H(name)).Append("</td><td class=\"n\">").Append(H(r.Alpha.ToString("G", CultureInfo.InvariantCulture))).Append("</td><td class=\"n\">").Append(Interval(r.Deploy)).Append("</td><td class=\"n\">")
+                    .Append(string.Join(", ", r.PerSeed.Select(v => Numbers.Format(v)))).Append("</td><td class=\"n\">").Append(Interval(r.DeployReturn)).Append("</td><td class=\"n\">").Append(Interval(r.Train)).Append("</td><td class=\"n\">")
+                    .Append(Numbers.Format(r.PvlCorrelation)).Append("</td><td class=\"n\">").Append(Numbers.Format(r.MaxMcCorrelation)).Append("</td><td class=\"n\">").Append(Numbers.Format(r.ExactRegret)).Append("</td></tr>");
+            }
+        }
+
+        html.Append("</table>\n</div>\n");
+    }
+
+    /// <summary>The comparison's rows grouped by method (DR; PLR⊥ and ACCEL by level score), in the order they were run, each group ordered by α.</summary>
+    internal static IReadOnlyList<(string Name, IReadOnlyList<ComparisonRow> Rows)> CurriculumMethods(ComparisonTable table) =>
+        [.. table.Rows.GroupBy(r => (r.Kind, Score: r.Kind == CurriculumKind.Dr ? LevelScoreKind.Exact : r.Score))
+            .Select(g => (CurriculumName(g.Key.Kind, g.Key.Score), (IReadOnlyList<ComparisonRow>)[.. g.OrderBy(r => r.Alpha)]))];
+
+    /// <summary>How the report names a curriculum: DR, or PLR⊥/ACCEL with the level score it ranks by.</summary>
+    internal static string CurriculumName(CurriculumKind kind, LevelScoreKind score)
+    {
+        var scoreName = score switch
+        {
+            LevelScoreKind.Exact => "exact regret",
+            LevelScoreKind.Pvl => "PVL",
+            _ => "MaxMC",
+        };
+        return kind switch
+        {
+            CurriculumKind.Dr => "DR",
+            CurriculumKind.Plr => $"PLR⊥ ({scoreName})",
+            _ => $"ACCEL ({scoreName})",
+        };
+    }
+
+    private static string CurriculumChart(List<double> alphas, IReadOnlyList<(string Name, IReadOnlyList<ComparisonRow> Rows)> methods)
+    {
+        var palette = new[] { Colors.C0, Colors.C1, Colors.C2, Colors.C3, Colors.C4, Colors.C5, Colors.C6, Colors.C7 };
+        var position = alphas.Select((a, i) => (a, i)).ToDictionary(p => p.a, p => (double)p.i);
+        var plot = new Plot();
+        for (var m = 0; m < methods.Count; m++)
+        {
+            var (name, rows) = methods[m];
+            var offset = (m - ((methods.Count - 1) / 2.0)) * 0.06;
+            var xs = rows.Select(r => position[r.Alpha] + offset).ToArray();
+            var means = rows.Select(r => Charts.Finite(r.Deploy.Mean)).ToArray();
+            var color = palette[m % palette.Length];
+            var line = plot.Add.ScatterLine(xs, means);
+            line.LegendText = name;
+            line.Color = color;
+            line.LineWidth = 2;
+            line.MarkerSize = 7;
+            var errors = new ScottPlot.Plottables.ErrorBar(xs, means, null, null, [.. rows.Select(r => Math.Max(0, Charts.Finite(r.Deploy.Mean) - Charts.Finite(r.Deploy.Low)))], [.. rows.Select(r => Math.Max(0, Charts.Finite(r.Deploy.High) - Charts.Finite(r.Deploy.Mean)))]);
+            errors.Color = color;
+            plot.Add.Plottable(errors);
+        }
+
+        var random = plot.Add.HorizontalLine(0, 1, Colors.Gray, LinePattern.Dashed);
+        random.LegendText = "uniformly random policy";
+        plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, alphas.Count).Select(i => (double)i)], [.. alphas.Select(a => a.ToString("G", CultureInfo.InvariantCulture))]);
+        plot.Axes.SetLimitsX(-0.5, alphas.Count - 0.5);
+        plot.XLabel("α");
+        plot.YLabel("deploy intended score");
+        plot.ShowLegend(Alignment.UpperLeft);
+        return Charts.Svg(plot, 640, 360);
     }
 }
