@@ -47,7 +47,7 @@ public sealed class LevelMixture
         if (!scenario.GeneratedDistributions.ContainsKey(distribution))
         {
             var what = scenario.DistributionNames.Contains(distribution) ? "lists fixed levels" : "does not exist";
-            throw new UserInputException($"{scenario.Id}: curricula need a generated '{distribution}' distribution, and it {what}; use a scenario whose train and {distribution} distributions are generators (CheeseInTheCorner-v0, CoinAtTheEnd-v0, ...).");
+            throw new UserInputException($"{scenario.Id}: curricula need a generated '{distribution}' distribution, and it {what}; use a scenario whose {(distribution == "train" ? "train distribution is a generator" : $"train and {distribution} distributions are generators")} (CheeseInTheCorner-v0, CoinAtTheEnd-v0, ...).");
         }
 
         return scenario.Build(new BuildOptions(Distribution: distribution, Set: set)).Generator!;

@@ -154,8 +154,11 @@ public static class AnalysisKinds
     /// <summary>The mesa-objective f_R of a value-iteration-network policy, read and edited (<c>alignlab mesa</c>).</summary>
     public const string Mesa = "mesa";
 
+    /// <summary>A comparison of curricula (DR, PLR⊥, ACCEL) across α over seeds, kept on a run that stands for it (<c>alignlab curricula</c>).</summary>
+    public const string Curricula = "curricula";
+
     /// <summary>Every accepted kind.</summary>
-    public static IReadOnlySet<string> Names { get; } = new HashSet<string>([Probe, Steer, Audit, RedTeam, Mesa], StringComparer.Ordinal);
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>([Probe, Steer, Audit, RedTeam, Mesa, Curricula], StringComparer.Ordinal);
 
     /// <summary>Throws for a kind not in <see cref="Names"/>.</summary>
     /// <exception cref="ArgumentException">An unknown kind, with the known ones.</exception>

@@ -53,7 +53,7 @@ public sealed class AnalysisStoreTests : IDisposable
         Assert.Contains("no run 99", Assert.Throws<RunStoreException>(() => store.Analyses(99)).Message, StringComparison.Ordinal);
 
         var kind = Assert.Throws<ArgumentException>(() => store.SaveAnalysis(id, "steering", "{}"));
-        Assert.StartsWith("unknown analysis kind 'steering'; known kinds: audit, mesa, probe, redteam, steer.", kind.Message, StringComparison.Ordinal);
+        Assert.StartsWith("unknown analysis kind 'steering'; known kinds: audit, curricula, mesa, probe, redteam, steer.", kind.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => store.Analyses(id, "stear"));
         Assert.Contains("not valid JSON", Assert.Throws<ArgumentException>(() => store.SaveAnalysis(id, AnalysisKinds.Audit, "{not json")).Message, StringComparison.Ordinal);
         Assert.Contains("must be a JSON object", Assert.Throws<ArgumentException>(() => store.SaveAnalysis(id, AnalysisKinds.Audit, "[1, 2]")).Message, StringComparison.Ordinal);
