@@ -16,9 +16,11 @@ namespace AlignLab.Mesa;
 /// <param name="EditCell">Put reward on this row-major cell on every level where the agent can reach it; null for none.</param>
 /// <param name="EditAll">Put reward, one edit at a time, on every cell the agent can reach on every level.</param>
 /// <param name="High">The exact goal score from which a level's behaviour is attributed to a goal (else "none").</param>
+/// <param name="EditStrength">How strongly an edit puts reward on its cell (<see cref="MesaPlanner.RewardOn"/>, <see cref="MesaPlanner.GoalOn"/>).</param>
+/// <param name="EditKind">Which edit puts the reward there.</param>
 public sealed record MesaOptions(
     string Distribution = "deploy", int Levels = 100, ulong Seed = 0, IReadOnlyDictionary<string, string>? Set = null,
-    int? EditCell = null, bool EditAll = false, double High = 0.5);
+    int? EditCell = null, bool EditAll = false, double High = 0.5, double EditStrength = 1, MesaEditKind EditKind = MesaEditKind.Raise);
 
 /// <summary>One edit of the mesa-objective on one level, measured exactly.</summary>
 /// <param name="Cell">The row-major cell given the reward.</param>
@@ -227,7 +229,7 @@ public static class MesaAnalysis
 
         var edits = targets.Select(t =>
         {
-            var edited = planner.Policy(MesaPlanner.RewardOn(t));
+            var edited = planner.Policy(planner.Edit(t, options.EditStrength, options.EditKind));
             return new MesaEdit(t, cells.ReachProbability(policy, t), cells.ReachProbability(edited, t), cells.ReachProbability(Greedy(edited), t));
         }).ToList();
         var map = Enumerable.Range(0, world.Height).Select(r => Encoding.Latin1.GetString(board, r * world.Width, world.Width)).ToList();
