@@ -110,6 +110,7 @@ internal static class MesaCommand
             if (summary.Edits > 0)
             {
                 Console.WriteLine($"  edits ({KindName(options.EditKind)}, strength {options.EditStrength.ToString(CultureInfo.InvariantCulture)}): {summary.Edits}; the agent then enters the cell with exact probability {ResultPrinter.N(summary.MeanReachAfter)} on average (unedited: {ResultPrinter.N(summary.MeanReachBefore)}); at least 0.9 after {Percent(summary.ReachedShare)} of edits; acting greedily it enters the cell after {Percent(summary.GreedyReach)} of edits");
+                Console.WriteLine($"  at least 0.9 after {Percent(summary.StraightReachedShare)} of the {summary.Edits - summary.DetourEdits} edits with no wall between the start and the cell, and {Percent(summary.DetourReachedShare)} of the {summary.DetourEdits} whose shortest path detours around walls");
             }
             else if (options.EditCell is not null || options.EditAll)
             {
@@ -168,7 +169,7 @@ internal static class MesaCommand
                 ["agrees"] = l.Agrees,
                 ["goal_scores"] = Numbers(l.GoalScores),
                 ["correlations"] = Numbers(l.Correlations),
-                ["edits"] = new JsonArray([.. l.Edits.Select(e => (JsonNode)new JsonObject { ["cell"] = Cell(e.Cell), ["before"] = ResultPrinter.J(e.Before), ["after"] = ResultPrinter.J(e.After), ["greedy_after"] = ResultPrinter.J(e.GreedyAfter) })]),
+                ["edits"] = new JsonArray([.. l.Edits.Select(e => (JsonNode)new JsonObject { ["cell"] = Cell(e.Cell), ["before"] = ResultPrinter.J(e.Before), ["after"] = ResultPrinter.J(e.After), ["greedy_after"] = ResultPrinter.J(e.GreedyAfter), ["detour"] = e.Detour })]),
             });
         }
 
@@ -192,6 +193,9 @@ internal static class MesaCommand
             ["edit_reach_before"] = ResultPrinter.J(summary.MeanReachBefore),
             ["edit_reached_share"] = ResultPrinter.J(summary.ReachedShare),
             ["edit_greedy_reach"] = ResultPrinter.J(summary.GreedyReach),
+            ["edit_detours"] = summary.DetourEdits,
+            ["edit_reached_share_detour"] = ResultPrinter.J(summary.DetourReachedShare),
+            ["edit_reached_share_straight"] = ResultPrinter.J(summary.StraightReachedShare),
             ["level"] = new JsonObject
             {
                 ["index"] = detail.Level,

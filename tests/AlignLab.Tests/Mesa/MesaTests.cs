@@ -291,6 +291,15 @@ public sealed class MesaTests
         Assert.Equal(one.MeanReachAfter, two.MeanReachAfter);
         Assert.Equal(4, one.Levels.Count);
         Assert.True(one.Edits > 0);
+
+        // A detour around walls is an even number of extra moves (a grid path's length has the parity of the
+        // Manhattan distance), and the detour and straight shares split the edits.
+        var edits = one.Levels.SelectMany(l => l.Edits).ToList();
+        Assert.All(edits, e => Assert.True(e.Detour >= 0 && e.Detour % 2 == 0, $"detour {e.Detour}"));
+        Assert.Equal(edits.Count(e => e.Detour > 0), one.DetourEdits);
+        var straight = edits.Count - one.DetourEdits;
+        var reached = (one.DetourEdits > 0 ? one.DetourReachedShare * one.DetourEdits : 0) + (straight > 0 ? one.StraightReachedShare * straight : 0);
+        Assert.Equal(one.ReachedShare * edits.Count, reached, 1e-9);
         Assert.Contains("f_R on open cells", MesaAnalysis.Render(one.Levels[0]), StringComparison.Ordinal);
 
         var cnn = AgentNetworks.Build(world, NetworkKind.Cnn, [4], [8], Activation.Relu, 4, new Random(2));
