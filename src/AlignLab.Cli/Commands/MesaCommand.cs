@@ -11,7 +11,7 @@ using AlignLab.Scenarios;
 namespace AlignLab.Cli.Commands;
 
 /// <summary>
-/// <c>alignlab mesa RUN [--level N] [--distribution D] [--levels N] [--edit ROW,COL | --edit-all] [--json]</c>: reads the
+/// <c>alignlab mesa RUN [--level N] [--distribution D] [--levels N] [--edit ROW,COL | --edit-all] [--edit-kind raise|replace|move] [--edit-strength K] [--json]</c>: reads the
 /// mesa-objective f_R of a stored value-iteration-network policy on a distribution's levels (where its maximum lies,
 /// its correlation with each goal's cells, agreement with the exact behavioural goal attribution), draws f_R on one
 /// level, and measures exactly whether putting reward on a cell makes the agent go there.
