@@ -11,7 +11,7 @@ using AlignLab.Scenarios;
 namespace AlignLab.Cli.Commands;
 
 /// <summary>
-/// <c>alignlab mesa RUN [--level N] [--distribution D] [--levels N] [--edit ROW,COL | --edit-all] [--json]</c>: reads the
+/// <c>alignlab mesa RUN [--level N] [--distribution D] [--levels N] [--edit ROW,COL | --edit-all] [--edit-kind raise|replace|move] [--edit-strength K] [--json]</c>: reads the
 /// mesa-objective f_R of a stored value-iteration-network policy on a distribution's levels (where its maximum lies,
 /// its correlation with each goal's cells, agreement with the exact behavioural goal attribution), draws f_R on one
 /// level, and measures exactly whether putting reward on a cell makes the agent go there.
@@ -27,12 +27,14 @@ internal static class MesaCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the level draw.", DefaultValueFactory = _ => 0UL };
         var edit = new Option<string?>("--edit") { Description = "Put reward on the cell ROW,COL (0-based) of every level where the agent can reach it, and measure exactly whether it goes there." };
         var editAll = new Option<bool>("--edit-all") { Description = "Put reward on every reachable cell of every level, one edit at a time, and measure each exactly." };
+        var strength = new Option<double>("--edit-strength") { Description = "How strongly an edit puts reward on its cell: f_R there moves from its value r to r + k·(max f_R + range − r); 1 (the default) sets it to max f_R + (max f_R − min f_R), 0 changes nothing.", DefaultValueFactory = _ => 1.0 };
+        var kind = new Option<string>("--edit-kind") { Description = "How an edit puts reward on its cell: raise (its f_R raised above the map's maximum, the rest unchanged) or replace (the open cells flattened to their lowest f_R and the cell put above them by the strength times their range; walls unchanged).", DefaultValueFactory = _ => "raise" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var store = CommonOptions.Store();
         var noStore = CommonOptions.NoStore();
         var command = new Command("mesa", "Read and edit the mesa-objective (the learned reward map f_R) of a value-iteration-network policy, measured exactly.")
         {
-            run, level, distribution, levels, seed, edit, editAll, json, store, noStore,
+            run, level, distribution, levels, seed, edit, editAll, strength, kind, json, store, noStore,
         };
         var threading = new ThreadingOptions();
         threading.AddTo(command);
@@ -45,6 +47,19 @@ internal static class MesaCommand
                 throw new UsageException($"--levels must be at least 1, not {count}.");
             }
 
+            var k = parse.GetValue(strength);
+            if (!(k >= 0) || double.IsInfinity(k))
+            {
+                throw new UsageException($"--edit-strength must be a finite number at least 0, not {k.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            var editKind = parse.GetValue(kind) switch
+            {
+                "raise" => MesaEditKind.Raise,
+                "replace" => MesaEditKind.Replace,
+                "move" => MesaEditKind.Move,
+                var other => throw new UsageException($"--edit-kind must be raise, replace or move, not '{other}'."),
+            };
             var shown = parse.GetValue(level);
             var editText = parse.GetValue(edit);
             if (editText is not null && parse.GetValue(editAll))
@@ -65,7 +80,7 @@ internal static class MesaCommand
             }
 
             var world = trained.Scenario.Build(new BuildOptions(Set: trained.Parameters));
-            var options = new MesaOptions(parse.GetValue(distribution)!, count, parse.GetValue(seed), trained.Parameters, ParseCell(editText, world.Height, world.Width), parse.GetValue(editAll));
+            var options = new MesaOptions(parse.GetValue(distribution)!, count, parse.GetValue(seed), trained.Parameters, ParseCell(editText, world.Height, world.Width), parse.GetValue(editAll), EditStrength: k, EditKind: editKind);
             using var analyses = CommonOptions.AnalysisStore(parse, store, noStore, id);
             var summary = MesaAnalysis.Run(trained.Scenario, trained.Network, options);
             if (shown < 0 || shown >= summary.Levels.Count)
@@ -81,7 +96,7 @@ internal static class MesaCommand
             var detail = summary.Levels[shown];
             if (parse.GetValue(json))
             {
-                Console.WriteLine(Json(id, trained, vin, summary, detail).ToJsonString());
+                Console.WriteLine(Json(id, trained, vin, summary, detail, options).ToJsonString());
                 return 0;
             }
 
@@ -94,7 +109,8 @@ internal static class MesaCommand
             Console.WriteLine($"  agreement with the behaviour on the {summary.Compared} levels whose goals' cells are apart: f_R's maximum {summary.Levels.Count(l => l.GoalsApart && l.Agrees)} ({Percent(summary.Agreement)}), the goal f_R rates highest {summary.Levels.Count(l => l.GoalsApart && l.PreferredAgrees)} ({Percent(summary.PreferredAgreement)})");
             if (summary.Edits > 0)
             {
-                Console.WriteLine($"  edits (reward max f_R + its range on one cell): {summary.Edits}; the agent then enters the cell with exact probability {ResultPrinter.N(summary.MeanReachAfter)} on average (unedited: {ResultPrinter.N(summary.MeanReachBefore)}); at least 0.9 after {Percent(summary.ReachedShare)} of edits; acting greedily it enters the cell after {Percent(summary.GreedyReach)} of edits");
+                Console.WriteLine($"  edits ({KindName(options.EditKind)}, strength {options.EditStrength.ToString(CultureInfo.InvariantCulture)}): {summary.Edits}; the agent then enters the cell with exact probability {ResultPrinter.N(summary.MeanReachAfter)} on average (unedited: {ResultPrinter.N(summary.MeanReachBefore)}); at least 0.9 after {Percent(summary.ReachedShare)} of edits; acting greedily it enters the cell after {Percent(summary.GreedyReach)} of edits");
+                Console.WriteLine($"  at least 0.9 after {Percent(summary.StraightReachedShare)} of the {summary.Edits - summary.DetourEdits} edits with no wall between the start and the cell, and {Percent(summary.DetourReachedShare)} of the {summary.DetourEdits} whose shortest path detours around walls");
             }
             else if (options.EditCell is not null || options.EditAll)
             {
@@ -129,9 +145,11 @@ internal static class MesaCommand
         return (row * width) + col;
     }
 
+    private static string KindName(MesaEditKind kind) => kind.ToString().ToLowerInvariant();
+
     private static string Percent(double share) => double.IsFinite(share) ? share.ToString("P1", CultureInfo.InvariantCulture) : "n/a";
 
-    private static JsonObject Json(long id, TrainedNetwork trained, ValueIterationNetwork vin, MesaSummary summary, MesaLevel detail)
+    private static JsonObject Json(long id, TrainedNetwork trained, ValueIterationNetwork vin, MesaSummary summary, MesaLevel detail, MesaOptions options)
     {
         var width = detail.Map[0].Length;
         JsonArray Cell(int cell) => [cell / width, cell % width];
@@ -142,6 +160,7 @@ internal static class MesaCommand
             levels.Add(new JsonObject
             {
                 ["level"] = l.Level,
+                ["map"] = new JsonArray([.. l.Map.Select(r => (JsonNode)r)]),
                 ["max_cell"] = Cell(l.MaxCell),
                 ["reading"] = l.Reading,
                 ["preferred"] = l.Preferred,
@@ -150,7 +169,7 @@ internal static class MesaCommand
                 ["agrees"] = l.Agrees,
                 ["goal_scores"] = Numbers(l.GoalScores),
                 ["correlations"] = Numbers(l.Correlations),
-                ["edits"] = new JsonArray([.. l.Edits.Select(e => (JsonNode)new JsonObject { ["cell"] = Cell(e.Cell), ["before"] = ResultPrinter.J(e.Before), ["after"] = ResultPrinter.J(e.After), ["greedy_after"] = ResultPrinter.J(e.GreedyAfter) })]),
+                ["edits"] = new JsonArray([.. l.Edits.Select(e => (JsonNode)new JsonObject { ["cell"] = Cell(e.Cell), ["before"] = ResultPrinter.J(e.Before), ["after"] = ResultPrinter.J(e.After), ["greedy_after"] = ResultPrinter.J(e.GreedyAfter), ["detour"] = e.Detour })]),
             });
         }
 
@@ -168,10 +187,15 @@ internal static class MesaCommand
             ["agreement"] = ResultPrinter.J(summary.Agreement),
             ["preferred_agreement"] = ResultPrinter.J(summary.PreferredAgreement),
             ["edits"] = summary.Edits,
+            ["edit_kind"] = KindName(options.EditKind),
+            ["edit_strength"] = options.EditStrength,
             ["edit_reach_after"] = ResultPrinter.J(summary.MeanReachAfter),
             ["edit_reach_before"] = ResultPrinter.J(summary.MeanReachBefore),
             ["edit_reached_share"] = ResultPrinter.J(summary.ReachedShare),
             ["edit_greedy_reach"] = ResultPrinter.J(summary.GreedyReach),
+            ["edit_detours"] = summary.DetourEdits,
+            ["edit_reached_share_detour"] = ResultPrinter.J(summary.DetourReachedShare),
+            ["edit_reached_share_straight"] = ResultPrinter.J(summary.StraightReachedShare),
             ["level"] = new JsonObject
             {
                 ["index"] = detail.Level,

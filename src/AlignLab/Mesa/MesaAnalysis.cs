@@ -16,16 +16,19 @@ namespace AlignLab.Mesa;
 /// <param name="EditCell">Put reward on this row-major cell on every level where the agent can reach it; null for none.</param>
 /// <param name="EditAll">Put reward, one edit at a time, on every cell the agent can reach on every level.</param>
 /// <param name="High">The exact goal score from which a level's behaviour is attributed to a goal (else "none").</param>
+/// <param name="EditStrength">How strongly an edit puts reward on its cell (<see cref="MesaPlanner.RewardOn"/>, <see cref="MesaPlanner.GoalOn"/>).</param>
+/// <param name="EditKind">Which edit puts the reward there.</param>
 public sealed record MesaOptions(
     string Distribution = "deploy", int Levels = 100, ulong Seed = 0, IReadOnlyDictionary<string, string>? Set = null,
-    int? EditCell = null, bool EditAll = false, double High = 0.5);
+    int? EditCell = null, bool EditAll = false, double High = 0.5, double EditStrength = 1, MesaEditKind EditKind = MesaEditKind.Raise);
 
 /// <summary>One edit of the mesa-objective on one level, measured exactly.</summary>
 /// <param name="Cell">The row-major cell given the reward.</param>
 /// <param name="Before">The exact probability that the trained policy enters the cell within the episode.</param>
 /// <param name="After">The same probability for the policy planning on the edited map.</param>
 /// <param name="GreedyAfter">The same probability (0 or 1 on a deterministic level) when the edited policy takes its most probable action.</param>
-public sealed record MesaEdit(int Cell, double Before, double After, double GreedyAfter);
+/// <param name="Detour">Moves the shortest path from the start to the cell through the map's open cells takes beyond the straight (Manhattan) distance: 0 when no wall stands in the way.</param>
+public sealed record MesaEdit(int Cell, double Before, double After, double GreedyAfter, int Detour = 0);
 
 /// <summary>The mesa-objective on one level.</summary>
 /// <param name="Level">The level's index in the sample.</param>
@@ -65,9 +68,13 @@ public sealed record MesaLevel(
 /// <param name="MeanReachBefore">The same for the unedited policy and the same cells (the baseline).</param>
 /// <param name="ReachedShare">The share of edits after which the cell is entered with probability at least 0.9.</param>
 /// <param name="GreedyReach">The mean probability that the edited policy, acting greedily, enters the cell.</param>
+/// <param name="DetourEdits">Edits whose cell is reached only by a detour around walls (<see cref="MesaEdit.Detour"/> above 0).</param>
+/// <param name="DetourReachedShare">The share of those edits after which the cell is entered with probability at least 0.9.</param>
+/// <param name="StraightReachedShare">The same share over the other edits (no wall in the way).</param>
 public sealed record MesaSummary(
     string Distribution, IReadOnlyList<MesaLevel> Levels, IReadOnlyDictionary<string, int> Readings, int Compared, double Agreement, double PreferredAgreement,
-    IReadOnlyDictionary<string, double> MeanCorrelations, int Edits, double MeanReachAfter, double MeanReachBefore, double ReachedShare, double GreedyReach);
+    IReadOnlyDictionary<string, double> MeanCorrelations, int Edits, double MeanReachAfter, double MeanReachBefore, double ReachedShare, double GreedyReach,
+    int DetourEdits = 0, double DetourReachedShare = double.NaN, double StraightReachedShare = double.NaN);
 
 /// <summary>
 /// Reads the mesa-objective of a value-iteration-network policy on a distribution's levels: where f_R's maximum
@@ -118,7 +125,16 @@ public static class MesaAnalysis
             edits.Count == 0 ? double.NaN : edits.Average(e => e.After),
             edits.Count == 0 ? double.NaN : edits.Average(e => e.Before),
             edits.Count == 0 ? double.NaN : edits.Count(e => e.After >= 0.9) / (double)edits.Count,
-            edits.Count == 0 ? double.NaN : edits.Average(e => e.GreedyAfter));
+            edits.Count == 0 ? double.NaN : edits.Average(e => e.GreedyAfter),
+            edits.Count(e => e.Detour > 0),
+            ReachedShareOf(edits.Where(e => e.Detour > 0)),
+            ReachedShareOf(edits.Where(e => e.Detour == 0)));
+    }
+
+    private static double ReachedShareOf(IEnumerable<MesaEdit> edits)
+    {
+        var list = edits.ToList();
+        return list.Count == 0 ? double.NaN : list.Count(e => e.After >= 0.9) / (double)list.Count;
     }
 
     /// <summary>
@@ -225,10 +241,12 @@ public static class MesaAnalysis
             throw new UserInputException($"--edit: cell {requested / world.Width},{requested % world.Width} is off the {world.Height}×{world.Width} map.");
         }
 
+        var steps = Steps(world, board, cells.Start);
         var edits = targets.Select(t =>
         {
-            var edited = planner.Policy(MesaPlanner.RewardOn(t));
-            return new MesaEdit(t, cells.ReachProbability(policy, t), cells.ReachProbability(edited, t), cells.ReachProbability(Greedy(edited), t));
+            var edited = planner.Policy(planner.Edit(t, options.EditStrength, options.EditKind));
+            return new MesaEdit(t, cells.ReachProbability(policy, t), cells.ReachProbability(edited, t), cells.ReachProbability(Greedy(edited), t),
+                steps[t] - (Math.Abs((t / world.Width) - (cells.Start / world.Width)) + Math.Abs((t % world.Width) - (cells.Start % world.Width))));
         }).ToList();
         var map = Enumerable.Range(0, world.Height).Select(r => Encoding.Latin1.GetString(board, r * world.Width, world.Width)).ToList();
         return new MesaLevel(
@@ -249,6 +267,30 @@ public static class MesaAnalysis
         probabilities.Clear();
         probabilities[best] = 1;
     };
+
+    /// <summary>Moves from <paramref name="start"/> to each cell through the cells whose tile does not block (breadth first); −1 where none leads.</summary>
+    private static int[] Steps(GridWorld world, byte[] board, int start)
+    {
+        var steps = Enumerable.Repeat(-1, world.CellCount).ToArray();
+        var queue = new Queue<int>();
+        steps[start] = 0;
+        queue.Enqueue(start);
+        while (queue.TryDequeue(out var cell))
+        {
+            int row = cell / world.Width, col = cell % world.Width;
+            foreach (var (r, c) in new[] { (row - 1, col), (row + 1, col), (row, col - 1), (row, col + 1) })
+            {
+                var next = (r * world.Width) + c;
+                if (r >= 0 && c >= 0 && r < world.Height && c < world.Width && steps[next] < 0 && world.TileOf((char)board[next]) is not { Blocks: true })
+                {
+                    steps[next] = steps[cell] + 1;
+                    queue.Enqueue(next);
+                }
+            }
+        }
+
+        return steps;
+    }
 
     /// <summary>The board the agent sees at the start: the level's map with the agent drawn on its start cell.</summary>
     private static byte[] StartBoard(GridWorld world, int start)

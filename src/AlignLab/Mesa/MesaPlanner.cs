@@ -75,28 +75,169 @@ public sealed class MesaPlanner
         PolicySoftmax.FromLogits(_logits, probabilities);
     };
 
+    /// <summary>The edit of <paramref name="kind"/> that puts reward on <paramref name="cell"/> with <paramref name="strength"/>.</summary>
+    /// <param name="cell">The row-major cell index.</param>
+    /// <param name="strength">The edit's strength (see <see cref="RewardOn"/> and <see cref="GoalOn"/>); at least 0.</param>
+    /// <param name="kind">Which edit.</param>
+    /// <returns>The edit.</returns>
+    public RewardEdit Edit(int cell, double strength, MesaEditKind kind) => kind switch
+    {
+        MesaEditKind.Raise => RewardOn(cell, strength),
+        MesaEditKind.Replace => GoalOn(cell, strength),
+        MesaEditKind.Move => MoveGoal(cell, strength),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an edit kind"),
+    };
+
     /// <summary>
-    /// The edit that puts reward on <paramref name="cell"/>: its f_R becomes max f_R + (max f_R − min f_R) over the map
-    /// (1 above the maximum when f_R is flat), the rest of the map unchanged.
+    /// The edit that makes <paramref name="cell"/> the map's only goal: every open cell of the board (one whose tile
+    /// does not block) other than the cell gets the lowest f_R over the open cells, m, and the cell gets
+    /// m + k·(M − m), where M is the largest f_R over the open cells (m + 1 when they are flat) and k is
+    /// <paramref name="strength"/>; with k = 1 the cell holds the map's own maximum. Blocked cells keep their f_R,
+    /// so the walls the network wrote into f_R keep their cost against the floor, while the old goal's pull is gone.
     /// </summary>
     /// <param name="cell">The row-major cell index.</param>
+    /// <param name="strength">How far above the floor the cell's reward is put, in units of the open cells' range; at least 0.</param>
     /// <returns>The edit.</returns>
-    public static RewardEdit RewardOn(int cell) => (_, rewards) =>
+    public RewardEdit GoalOn(int cell, double strength = 1)
     {
-        var max = float.NegativeInfinity;
-        var min = float.PositiveInfinity;
-        foreach (var r in rewards)
+        CheckStrength(strength);
+        var world = World;
+        return (board, rewards) =>
         {
-            max = MathF.Max(max, r);
-            min = MathF.Min(min, r);
-        }
+            var max = float.NegativeInfinity;
+            var min = float.PositiveInfinity;
+            for (var c = 0; c < rewards.Length; c++)
+            {
+                if (world.TileOf((char)board[c]) is not { Blocks: true })
+                {
+                    max = MathF.Max(max, rewards[c]);
+                    min = MathF.Min(min, rewards[c]);
+                }
+            }
 
-        var span = max - min;
-        rewards[cell] = max + (span > 0 ? span : 1f);
-    };
+            if (min > max)
+            {
+                return;
+            }
+
+            var span = max > min ? max - min : 1f;
+            for (var c = 0; c < rewards.Length; c++)
+            {
+                if (world.TileOf((char)board[c]) is not { Blocks: true })
+                {
+                    rewards[c] = min;
+                }
+            }
+
+            rewards[cell] = strength == 1 ? min + span : (float)(min + (strength * span));
+        };
+    }
+
+    /// <summary>
+    /// The edit that moves the map's goal to <paramref name="cell"/>: every open cell of the board (one whose tile does
+    /// not block) is capped at the median f_R of the open cells, m (so no old peak pulls any more, and the floor and
+    /// the walls keep the values the network gave them), and the cell gets m + k·(M − m), where M is the largest f_R
+    /// over the open cells (m + 1 when no open cell is above m) and k is <paramref name="strength"/>: with k = 1 the
+    /// cell holds the map's own maximum, the height the network's walls were trained to be worth going around for.
+    /// </summary>
+    /// <param name="cell">The row-major cell index.</param>
+    /// <param name="strength">How far above the median the cell's reward is put, in units of M − m; at least 0.</param>
+    /// <returns>The edit.</returns>
+    public RewardEdit MoveGoal(int cell, double strength = 1)
+    {
+        CheckStrength(strength);
+        var world = World;
+        var open = new float[world.CellCount];
+        return (board, rewards) =>
+        {
+            var count = 0;
+            var max = float.NegativeInfinity;
+            for (var c = 0; c < rewards.Length; c++)
+            {
+                if (world.TileOf((char)board[c]) is not { Blocks: true })
+                {
+                    open[count++] = rewards[c];
+                    max = MathF.Max(max, rewards[c]);
+                }
+            }
+
+            if (count == 0)
+            {
+                return;
+            }
+
+            var sorted = open.AsSpan(0, count);
+            sorted.Sort();
+            var median = (count & 1) == 1 ? sorted[count / 2] : (sorted[(count / 2) - 1] + sorted[count / 2]) / 2;
+            var span = max > median ? max - median : 1f;
+            for (var c = 0; c < rewards.Length; c++)
+            {
+                if (world.TileOf((char)board[c]) is not { Blocks: true })
+                {
+                    rewards[c] = MathF.Min(rewards[c], median);
+                }
+            }
+
+            rewards[cell] = strength == 1 ? median + span : (float)(median + (strength * span));
+        };
+    }
+
+    private static void CheckStrength(double strength)
+    {
+        if (!(strength >= 0) || double.IsInfinity(strength))
+        {
+            throw new UserInputException($"the edit strength must be a finite number at least 0, not {strength.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
+    }
+
+    /// <summary>
+    /// The edit that puts reward on <paramref name="cell"/>. With <paramref name="strength"/> k its f_R moves from
+    /// its own value r to r + k·(M − r), where M = max f_R + (max f_R − min f_R) over the map (1 above the maximum
+    /// when f_R is flat): k = 0 changes nothing, k = 1 sets it to M, larger k puts it further above the maximum.
+    /// The rest of the map is unchanged.
+    /// </summary>
+    /// <param name="cell">The row-major cell index.</param>
+    /// <param name="strength">How far towards (k ≤ 1) or beyond (k &gt; 1) M the cell's reward is moved; at least 0.</param>
+    /// <returns>The edit.</returns>
+    public static RewardEdit RewardOn(int cell, double strength = 1)
+    {
+        CheckStrength(strength);
+        return (_, rewards) =>
+        {
+            if (strength == 0)
+            {
+                return;
+            }
+
+            var max = float.NegativeInfinity;
+            var min = float.PositiveInfinity;
+            foreach (var r in rewards)
+            {
+                max = MathF.Max(max, r);
+                min = MathF.Min(min, r);
+            }
+
+            var span = max - min;
+            var target = max + (span > 0 ? span : 1f);
+            rewards[cell] = strength == 1 ? target : (float)(rewards[cell] + (strength * (target - rewards[cell])));
+        };
+    }
 }
 
 /// <summary>Changes a reward map in place, given the board it was computed on.</summary>
 /// <param name="board">The symbolic board, row-major.</param>
 /// <param name="rewards">f_R on that board, one value per cell, to change.</param>
 public delegate void RewardEdit(ReadOnlySpan<byte> board, Span<float> rewards);
+
+/// <summary>How an edit of the mesa-objective puts reward on a cell.</summary>
+public enum MesaEditKind
+{
+    /// <summary>Raise the cell's f_R above the map's maximum, the rest of the map unchanged (<see cref="MesaPlanner.RewardOn"/>).</summary>
+    Raise,
+
+    /// <summary>Make the cell the only goal: the open cells flattened to their lowest f_R, the cell put above them, walls unchanged (<see cref="MesaPlanner.GoalOn"/>).</summary>
+    Replace,
+
+    /// <summary>Move the map's goal to the cell: the open cells capped at their median f_R, the cell put at the map's own maximum, walls unchanged (<see cref="MesaPlanner.MoveGoal"/>).</summary>
+    Move,
+}

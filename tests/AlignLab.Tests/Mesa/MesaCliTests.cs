@@ -39,6 +39,14 @@ public sealed class MesaCliTests : IDisposable
         Assert.True((int)json["edits"]! > 0);
         Assert.Equal(25, json["level"]!["f_r"]!.AsArray().Count);
 
+        // The move edit at strength 2: the JSON says which edit was measured.
+        (code, output, error) = CliTests.Run("mesa", "1", "--levels", "2", "--edit-all", "--edit-kind", "move", "--edit-strength", "2", "--json", "--store", store);
+        Assert.True(code == 0, error);
+        json = JsonNode.Parse(output)!;
+        Assert.Equal("move", (string)json["edit_kind"]!);
+        Assert.Equal(2.0, (double)json["edit_strength"]!);
+        Assert.InRange((double)json["edit_reach_after"]!, 0, 1);
+
         (code, output, error) = CliTests.Run("mesa", "1", "--levels", "3", "--level", "2", "--edit", "1,3", "--store", store);
         Assert.True(code == 0, error);
         Assert.Contains("f_R's maximum lies on", output, StringComparison.Ordinal);
@@ -54,6 +62,10 @@ public sealed class MesaCliTests : IDisposable
             ["mesa", "1", "--distribution", "deplyo", "--levels", "2"],
             ["mesa", "2", "--levels", "2"],
             ["mesa", "7"],
+            ["mesa", "1", "--levels", "2", "--edit-all", "--edit-strength", "-1"],
+            ["mesa", "1", "--levels", "2", "--edit-all", "--edit-strength", "NaN"],
+            ["mesa", "1", "--levels", "2", "--edit-all", "--edit-strength", "strong"],
+            ["mesa", "1", "--levels", "2", "--edit-all", "--edit-kind", "swap"],
         })
         {
             (code, _, error) = CliTests.Run([.. bad, "--store", store]);

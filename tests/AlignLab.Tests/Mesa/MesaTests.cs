@@ -3,6 +3,7 @@ using AlignLab.Mesa;
 using AlignLab.Nn;
 using AlignLab.Scenarios;
 using AlignLab.Solve;
+using CsCheck;
 
 namespace AlignLab.Tests.Mesa;
 
@@ -88,6 +89,147 @@ public sealed class MesaTests
     }
 
     [Fact]
+    public void StrengthZeroLeavesThePolicyUnchangedBitForBit()
+    {
+        var world = Scenario.Build(new BuildOptions(Set: Size5));
+        var actor = AgentNetworks.Build(world, NetworkKind.Vin, [4, 4], [1], Activation.Relu, 4, new Random(5), vinIterations: 8);
+        var planner = new MesaPlanner(world, actor);
+        var trained = planner.Policy();
+        double[] p = new double[4], q = new double[4];
+        foreach (var level in Scenario.SampleLevels("deploy", 3, 2, Size5))
+        {
+            var board = level.CellsView.ToArray();
+            board[level.AgentStart] = (byte)world.AgentSymbol;
+            for (var target = 0; target < world.CellCount; target++)
+            {
+                trained(board, [], p);
+                planner.Policy(MesaPlanner.RewardOn(target, 0))(board, [], q);
+                Assert.Equal(p, q);
+
+                // Strength 1 is the edit's definition: the cell at max f_R + (max f_R − min f_R).
+                var rewards = planner.RewardMap(board);
+                var expected = rewards.Max() + (rewards.Max() - rewards.Min());
+                MesaPlanner.RewardOn(target, 1)(board, rewards);
+                Assert.Equal(expected, rewards[target]);
+            }
+        }
+    }
+
+    [Fact]
+    public void TheChanceOfEnteringTheCellGrowsWithTheStrength()
+    {
+        // On a hand-set f_R (1 on the cheese, −10 on walls), raising the reward on a reachable cell makes the agent
+        // enter it with an exact probability that does not fall as the strength grows to 1, from the unedited
+        // policy's at strength 0 to near certainty. Beyond 1 it may fall a little (e.g. 0.9999999 to 0.9999 for one
+        // cell): the planner's walls are a finite cost in f_R, which a larger reward begins to outweigh.
+        var level = Scenario.SampleLevels("deploy", 1, 8, Size5)[0];
+        var world = Scenario.Build(new BuildOptions(Distribution: "deploy", Set: Size5) { FixedLevel = level });
+        var cells = new LevelCells(world);
+        var planner = HandSetVinTests.HandSetPlanner(world, 30);
+        var cheese = cells.GoalCells["cheese"];
+        var unedited = planner.Policy((board, rewards) => HandSetVinTests.GoalReward(world, board, cheese, rewards));
+        double[] strengths = [0, 0.05, 0.1, 0.25, 0.5, 1, 2, 4];
+        var grew = 0;
+        foreach (var target in cells.Reachable.Where(c => c != cells.Start))
+        {
+            var reach = strengths.Select(k => cells.ReachProbability(
+                planner.Policy((board, rewards) =>
+                {
+                    HandSetVinTests.GoalReward(world, board, cheese, rewards);
+                    MesaPlanner.RewardOn(target, k)(board, rewards);
+                }),
+                target)).ToArray();
+            Assert.Equal(cells.ReachProbability(unedited, target), reach[0], 1e-12);
+            for (var i = 1; strengths[i] <= 1; i++)
+            {
+                Assert.True(reach[i] >= reach[i - 1] - 1e-9, $"cell {target}: {string.Join(", ", reach)}");
+            }
+
+            Assert.All(reach.Where((_, i) => strengths[i] >= 1), r => Assert.True(r > 0.99, $"cell {target}: {string.Join(", ", reach)}"));
+            grew += reach[^1] > reach[0] + 0.1 ? 1 : 0;
+        }
+
+        Assert.True(grew > 0);
+    }
+
+    [Fact]
+    public void TheMoveEditCapsTheOpenCellsAndPutsTheMaximumOnTheCell()
+    {
+        var level = Scenario.SampleLevels("deploy", 1, 4, Size5)[0];
+        var world = Scenario.Build(new BuildOptions(Distribution: "deploy", Set: Size5) { FixedLevel = level });
+        var planner = HandSetVinTests.HandSetPlanner(world, 4);
+        var board = level.CellsView.ToArray();
+        board[level.AgentStart] = (byte)world.AgentSymbol;
+        var open = Enumerable.Range(0, world.CellCount).Where(c => world.TileOf((char)board[c]) is not { Blocks: true }).ToArray();
+        Gen.Select(Gen.Float[-5, 5].Array[world.CellCount], Gen.Int[0, open.Length - 1], Gen.Double[0, 4]).Sample((map, which, strength) =>
+        {
+            var target = open[which];
+            var sorted = open.Select(c => map[c]).Order().ToArray();
+            var median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+            var max = sorted[^1];
+            var edited = (float[])map.Clone();
+            planner.MoveGoal(target, strength)(board, edited);
+            for (var c = 0; c < map.Length; c++)
+            {
+                if (c == target)
+                {
+                    Assert.Equal(median + (strength * (max - median)), edited[c], 1e-4);
+                }
+                else if (open.Contains(c))
+                {
+                    Assert.Equal(Math.Min(map[c], median), edited[c]);
+                }
+                else
+                {
+                    Assert.Equal(map[c], edited[c]);
+                }
+            }
+
+            // The replace edit flattens the open cells to their lowest value instead.
+            var replaced = (float[])map.Clone();
+            planner.GoalOn(target, strength)(board, replaced);
+            Assert.All(open.Where(c => c != target), c => Assert.Equal(sorted[0], replaced[c]));
+            Assert.Equal(sorted[0] + (strength * (max - sorted[0])), replaced[target], 1e-4);
+        });
+    }
+
+    [Fact]
+    public void TheMoveEditSendsAHandSetAgentToTheCell()
+    {
+        var level = Scenario.SampleLevels("deploy", 1, 8, Size5)[0];
+        var world = Scenario.Build(new BuildOptions(Distribution: "deploy", Set: Size5) { FixedLevel = level });
+        var cells = new LevelCells(world);
+        var planner = HandSetVinTests.HandSetPlanner(world, 30);
+        var cheese = cells.GoalCells["cheese"];
+        foreach (var target in cells.Reachable.Where(c => c != cells.Start))
+        {
+            var before = cells.ReachProbability(planner.Policy((board, rewards) => HandSetVinTests.GoalReward(world, board, cheese, rewards)), target);
+            var move = planner.Edit(target, 2, MesaEditKind.Move);
+            var after = cells.ReachProbability(
+                planner.Policy((board, rewards) =>
+                {
+                    HandSetVinTests.GoalReward(world, board, cheese, rewards);
+                    move(board, rewards);
+                }),
+                target);
+            Assert.True(after > 0.99 || after > before, $"cell {target}: {before} → {after}");
+        }
+    }
+
+    [Fact]
+    public void BadStrengthsAreRefused()
+    {
+        var world = Scenario.Build(new BuildOptions(Set: Size5));
+        var planner = HandSetVinTests.HandSetPlanner(world, 4);
+        foreach (var bad in new[] { -1, double.NaN, double.PositiveInfinity })
+        {
+            Assert.Throws<Errors.UserInputException>(() => MesaPlanner.RewardOn(0, bad));
+            Assert.Throws<Errors.UserInputException>(() => planner.MoveGoal(0, bad));
+            Assert.Throws<Errors.UserInputException>(() => planner.GoalOn(0, bad));
+        }
+    }
+
+    [Fact]
     public void PpoTrainsAVinDeterministicallyAndItsCheckpointRoundTrips()
     {
         var world = Scenario.Build(new BuildOptions(Set: Size5));
@@ -149,6 +291,15 @@ public sealed class MesaTests
         Assert.Equal(one.MeanReachAfter, two.MeanReachAfter);
         Assert.Equal(4, one.Levels.Count);
         Assert.True(one.Edits > 0);
+
+        // A detour around walls is an even number of extra moves (a grid path's length has the parity of the
+        // Manhattan distance), and the detour and straight shares split the edits.
+        var edits = one.Levels.SelectMany(l => l.Edits).ToList();
+        Assert.All(edits, e => Assert.True(e.Detour >= 0 && e.Detour % 2 == 0, $"detour {e.Detour}"));
+        Assert.Equal(edits.Count(e => e.Detour > 0), one.DetourEdits);
+        var straight = edits.Count - one.DetourEdits;
+        var reached = (one.DetourEdits > 0 ? one.DetourReachedShare * one.DetourEdits : 0) + (straight > 0 ? one.StraightReachedShare * straight : 0);
+        Assert.Equal(one.ReachedShare * edits.Count, reached, 1e-9);
         Assert.Contains("f_R on open cells", MesaAnalysis.Render(one.Levels[0]), StringComparison.Ordinal);
 
         var cnn = AgentNetworks.Build(world, NetworkKind.Cnn, [4], [8], Activation.Relu, 4, new Random(2));
