@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
+using AlignLab.Errors;
 using AlignLab.Grid;
+using AlignLab.Scenarios;
+using CsCheck;
 
 namespace AlignLab.Tests.Inner;
 
@@ -41,5 +44,81 @@ public sealed class CheeseRandomFractionTests
     {
         var pairs = set.Length == 0 ? [] : set.Split(',').Select(p => p.Split('=')).Select(p => (p[0], p[1])).ToArray();
         Assert.Equal(expected, Hash(InnerSupport.Sample(id, distribution, 200, seed: 11, pairs)));
+    }
+
+    [Fact]
+    public void TheFractionMovesTheCheeseOutOfTheCornerInThatShareOfLevels() =>
+        Gen.Select(Gen.ULong, Gen.Int[0, 10]).Sample((seed, tenths) =>
+        {
+            // 7×7 tree maze: 17 floor cells, of which the agent takes one; a moved cheese lands on the corner cell
+            // again with probability 1/16, so the share of levels with the cheese elsewhere is f × 15/16.
+            var f = tenths / 10.0;
+            const int Count = 400;
+            var levels = InnerSupport.Sample(Id, "train", Count, seed, ("size", "7"), ("cheese_random_fraction", f.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var away = 0;
+            foreach (var level in levels)
+            {
+                var cheese = Assert.Single(InnerSupport.Find(level, 'C'));
+                Assert.NotEqual(level.AgentStart, cheese);
+                Assert.Equal(17, level.CellsView.Count(c => c != '#'));
+                Assert.Contains(cheese, InnerSupport.Reachable(level));
+                away += cheese == 7 + 5 ? 0 : 1;
+            }
+
+            // Binomial(400, p): five standard deviations either side (at most 5 × 10 = 50 levels).
+            var p = f * 15 / 16;
+            var sd = Math.Sqrt(Count * p * (1 - p));
+            Assert.InRange(away, (Count * p) - (5 * sd) - 0.5, (Count * p) + (5 * sd) + 0.5);
+        }, iter: 20);
+
+    [Fact]
+    public void MovedCheeseIsSpreadOverTheWholeMaze()
+    {
+        var cells = InnerSupport.Sample(Id, "train", 600, seed: 5, ("size", "7"), ("cheese_random_fraction", "1"))
+            .Select(l => Assert.Single(InnerSupport.Find(l, 'C'))).ToList();
+
+        // Every interior cell of a 7×7 tree maze can be floor except the even-even lattice corners (4 of 25).
+        Assert.True(cells.Distinct().Count() >= 19, $"only {cells.Distinct().Count()} cheese cells");
+        Assert.InRange(cells.Count(c => c == 7 + 5), 10, 80); // the corner cell: 1/16 of 600 = 37.5
+    }
+
+    [Fact]
+    public void TheSameSeedDrawsTheSameLevelsWithAFraction()
+    {
+        var a = InnerSupport.Sample(Id, "train", 50, seed: 9, ("size", "9"), ("cheese_random_fraction", "0.3"));
+        var b = InnerSupport.Sample(Id, "train", 50, seed: 9, ("size", "9"), ("cheese_random_fraction", "0.3"));
+        Assert.Equal(Hash(a), Hash(b));
+        Assert.NotEqual(Hash(a), Hash(InnerSupport.Sample(Id, "train", 50, seed: 9, ("size", "9"))));
+    }
+
+    [Theory]
+    [InlineData("-0.1", "'corner_random_fraction' must be between 0 and 1, not -0.1")]
+    [InlineData("1.5", "'corner_random_fraction' must be between 0 and 1, not 1.5")]
+    [InlineData("abc", "parameter 'cheese_random_fraction' takes a number")]
+    [InlineData("NaN", "parameter 'cheese_random_fraction' takes a number")]
+    public void BadFractionsAreOneLine(string value, string problem)
+    {
+        var e = Assert.ThrowsAny<UserInputException>(() => InnerSupport.Sample(Id, "train", 1, 0, ("cheese_random_fraction", value)));
+        Assert.Contains(problem, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void AFractionWithoutACornerObjectIsRejected()
+    {
+        var yaml = """
+            id: NoCorner-v0
+            legend:
+              '#': {name: wall, blocks: true}
+              ' ': {name: floor}
+              'A': {name: agent, agent: true}
+              'x': {name: x}
+            distributions:
+              train: {generator: tree_maze, with: {height: 7, width: 7, objects: x, corner_random_fraction: 0.5}}
+            reward: 0
+            intended: 0
+            """;
+        var e = Assert.Throws<ScenarioException>(() => ScenarioParser.Parse(yaml, "nocorner.yaml").Build(new BuildOptions(Distribution: "train")));
+        Assert.Contains("no 'corner_object'", e.Message, StringComparison.Ordinal);
     }
 }
