@@ -112,6 +112,40 @@ public sealed class RedTeamTests
     }
 
     [Fact]
+    public void WithMovedCheeseRandomSamplingFailsACornerSeekerOnlyWhereTheCheeseLeftTheCorner()
+    {
+        // The deployment distribution of the red-teaming results: training levels with the cheese anywhere in a
+        // share of them (a large share here, to keep the test short). The corner seeker solves every level whose
+        // cheese is on the corner cell, so random sampling fails it only on a moved cheese; designed levels at once.
+        var set = new Dictionary<string, string>(Small) { ["cheese_random_fraction"] = "0.25" };
+        var options = Options(TestStrategy.Divergence, TestStrategy.Random) with { Distribution = "train", Budget = 60, Seeds = 3, Suite = 12, Set = set };
+        var report = RedTeam.Run(Cheese, CornerSeeker, options);
+        const int Corner = Size + Size - 2;
+        Assert.All(report.Runs.Where(r => r.Strategy == TestStrategy.Divergence), run => Assert.Equal(1, run.EvaluationsToFailure));
+        var failedInSuite = 0;
+        foreach (var run in report.Runs.Where(r => r.Strategy == TestStrategy.Random))
+        {
+            Assert.NotNull(run.EvaluationsToFailure);
+            foreach (var level in run.Suite.Where(l => l.IntendedScore is not null))
+            {
+                var cheese = level.Level.CellsView.ToList().IndexOf((byte)'C');
+                if (level.IntendedScore < 0.8)
+                {
+                    Assert.NotEqual(Corner, cheese);
+                    failedInSuite++;
+                }
+                else if (cheese == Corner)
+                {
+                    Assert.Equal(1.0, level.IntendedScore!.Value, 1e-9);
+                }
+            }
+        }
+
+        Assert.True(failedInSuite > 0, "no random failure fell inside the audited suites");
+        Assert.True(report.SpeedUp(TestStrategy.Divergence) >= 1);
+    }
+
+    [Fact]
     public void MediansCountARunWithoutAFailureAsInfinitelyMany()
     {
         Assert.Equal(2.0, RedTeam.Median([1, 2, 3]));
