@@ -61,7 +61,7 @@ internal abstract class DbRunStore : RunStore
     /// <inheritdoc/>
     public override void SetStatus(long runId, RunStatus status)
     {
-        Write(tx => Execute(tx, $"UPDATE runs SET status = @st, updated = @now{ReleaseUnlessRunning} WHERE id = @r", ("st", StatusName(status)), ("now", Now()), ("r", Require(tx, runId))));
+        Write(tx => Execute(tx, $"UPDATE runs SET status = @st, updated = @now{ReleaseUnlessRunning} WHERE id = @r", ("@st", StatusName(status)), ("@now", Now()), ("@r", Require(tx, runId))));
         if (status != RunStatus.Running)
         {
             LeaseEnded(runId);
@@ -75,9 +75,11 @@ internal abstract class DbRunStore : RunStore
         Write(tx =>
         {
             Touch(tx, runId);
-            using var command = Command(tx, _metricUpsert ??= Upsert("metrics", "run, name, step, value", "@r, @n, @s, @v", "run, name, step"), ("r", runId), ("s", step));
-            var n = Parameter(command, "n", DbType.String);
-            var v = Parameter(command, "v", DbType.Double);
+            using var command = Command(tx, _metricUpsert ??= Upsert("metrics", "run, name, step, value", "@r, @n, @s, @v", "run, name, step"));
+            Parameter(command, "@r", DbType.Int64).Value = runId;
+            Parameter(command, "@s", DbType.Int64).Value = step;
+            var n = Parameter(command, "@n", DbType.String);
+            var v = Parameter(command, "@v", DbType.Double);
             foreach (var (name, value) in values)
             {
                 n.Value = name;
@@ -100,12 +102,12 @@ internal abstract class DbRunStore : RunStore
             Execute(
                 tx,
                 _checkpointUpsert ??= Upsert("checkpoints", "run, step, weights, rng, created, sha256", "@r, @s, @w, @g, @now, @h", "run, step"),
-                ("r", runId),
-                ("s", step),
-                ("w", weights),
-                ("g", rngState),
-                ("now", Now()),
-                ("h", Checksum(weights, rngState)));
+                ("@r", runId),
+                ("@s", step),
+                ("@w", weights),
+                ("@g", rngState),
+                ("@now", Now()),
+                ("@h", Checksum(weights, rngState)));
             PruneCheckpoints(tx, runId);
             return 0;
         });
@@ -115,7 +117,7 @@ internal abstract class DbRunStore : RunStore
     public override Checkpoint? LatestCheckpoint(long runId) => Read(() =>
     {
         Require(null, runId);
-        using var command = Command(null, $"SELECT step, weights, rng, created, {ChecksumColumn} FROM checkpoints WHERE run = @r ORDER BY step DESC LIMIT 1", ("r", runId));
+        using var command = Command(null, $"SELECT step, weights, rng, created, {ChecksumColumn} FROM checkpoints WHERE run = @r ORDER BY step DESC LIMIT 1", ("@r", runId));
         using var reader = command.ExecuteReader();
         if (!reader.Read())
         {
@@ -131,7 +133,7 @@ internal abstract class DbRunStore : RunStore
     public override long? LatestCheckpointStep(long runId) => Read(() =>
     {
         Require(null, runId);
-        return Scalar(null, "SELECT max(step) FROM checkpoints WHERE run = @r", ("r", runId)) is long step ? step : (long?)null;
+        return Scalar(null, "SELECT max(step) FROM checkpoints WHERE run = @r", ("@r", runId)) is long step ? step : (long?)null;
     });
 
     /// <inheritdoc/>
@@ -145,16 +147,16 @@ internal abstract class DbRunStore : RunStore
             using var command = Command(
                 tx,
                 _episodeUpsert ??= Upsert("episodes", "run, distribution, level, episode, reward, intended, goal_returns, achieved, actions, seed", "@r, @d, @l, @e, @rw, @in, @g, @a, @x, @seed", "run, distribution, level, episode"),
-                ("r", runId));
-            var distribution = Parameter(command, "d", DbType.String);
-            var level = Parameter(command, "l", DbType.Int32);
-            var index = Parameter(command, "e", DbType.Int32);
-            var reward = Parameter(command, "rw", DbType.Double);
-            var intended = Parameter(command, "in", DbType.Double);
-            var goals = Parameter(command, "g", DbType.String);
-            var achieved = Parameter(command, "a", DbType.String);
-            var actions = Parameter(command, "x", DbType.String);
-            var seed = Parameter(command, "seed", DbType.String);
+                ("@r", runId));
+            var distribution = Parameter(command, "@d", DbType.String);
+            var level = Parameter(command, "@l", DbType.Int32);
+            var index = Parameter(command, "@e", DbType.Int32);
+            var reward = Parameter(command, "@rw", DbType.Double);
+            var intended = Parameter(command, "@in", DbType.Double);
+            var goals = Parameter(command, "@g", DbType.String);
+            var achieved = Parameter(command, "@a", DbType.String);
+            var actions = Parameter(command, "@x", DbType.String);
+            var seed = Parameter(command, "@seed", DbType.String);
             foreach (var e in list)
             {
                 ArgumentNullException.ThrowIfNull(e);
@@ -178,7 +180,7 @@ internal abstract class DbRunStore : RunStore
     public override IReadOnlyList<EpisodeRecord> Episodes(long runId) => Read(() =>
     {
         Require(null, runId);
-        using var command = Command(null, $"SELECT distribution, level, episode, reward, intended, goal_returns, achieved, actions, seed FROM episodes WHERE run = @r ORDER BY distribution{OrdinalCollation}, level, episode", ("r", runId));
+        using var command = Command(null, $"SELECT distribution, level, episode, reward, intended, goal_returns, achieved, actions, seed FROM episodes WHERE run = @r ORDER BY distribution{OrdinalCollation}, level, episode", ("@r", runId));
         using var reader = command.ExecuteReader();
         var result = new List<EpisodeRecord>();
         while (reader.Read())
@@ -202,7 +204,7 @@ internal abstract class DbRunStore : RunStore
     public override void SetResult(long runId, string json, RunStatus status = RunStatus.Finished)
     {
         CheckJson(json);
-        Write(tx => Execute(tx, $"UPDATE runs SET result = @j, status = @st, updated = @now{ReleaseUnlessRunning} WHERE id = @r", ("j", json), ("st", StatusName(status)), ("now", Now()), ("r", Require(tx, runId))));
+        Write(tx => Execute(tx, $"UPDATE runs SET result = @j, status = @st, updated = @now{ReleaseUnlessRunning} WHERE id = @r", ("@j", json), ("@st", StatusName(status)), ("@now", Now()), ("@r", Require(tx, runId))));
         if (status != RunStatus.Running)
         {
             LeaseEnded(runId);
@@ -216,8 +218,8 @@ internal abstract class DbRunStore : RunStore
         return Write(tx =>
         {
             var now = Now();
-            Execute(tx, "UPDATE runs SET updated = @now WHERE id = @r", ("now", now), ("r", Require(tx, runId)));
-            return (long)Scalar(tx, "INSERT INTO analyses(run, kind, json, code_version, created) VALUES (@r, @k, @j, @v, @now) RETURNING id", ("r", runId), ("k", kind), ("j", json), ("v", CodeVersion), ("now", now))!;
+            Execute(tx, "UPDATE runs SET updated = @now WHERE id = @r", ("@now", now), ("@r", Require(tx, runId)));
+            return (long)Scalar(tx, "INSERT INTO analyses(run, kind, json, code_version, created) VALUES (@r, @k, @j, @v, @now) RETURNING id", ("@r", runId), ("@k", kind), ("@j", json), ("@v", CodeVersion), ("@now", now))!;
         });
     }
 
@@ -239,7 +241,7 @@ internal abstract class DbRunStore : RunStore
             }
 
             // CAST gives the parameter a type where it is NULL (PostgreSQL cannot infer one); in SQLite it is the value itself.
-            using var command = Command(null, "SELECT id, kind, json, code_version, created FROM analyses WHERE run = @r AND (CAST(@k AS TEXT) IS NULL OR kind = CAST(@k AS TEXT)) ORDER BY id", ("r", runId), ("k", (object?)kind ?? DBNull.Value));
+            using var command = Command(null, "SELECT id, kind, json, code_version, created FROM analyses WHERE run = @r AND (CAST(@k AS TEXT) IS NULL OR kind = CAST(@k AS TEXT)) ORDER BY id", ("@r", runId), ("@k", (object?)kind ?? DBNull.Value));
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -260,7 +262,7 @@ internal abstract class DbRunStore : RunStore
     public override IReadOnlyList<MetricPoint> Metrics(long runId) => Read(() =>
     {
         Require(null, runId);
-        using var command = Command(null, $"SELECT step, name, value FROM metrics WHERE run = @r ORDER BY name{OrdinalCollation}, step", ("r", runId));
+        using var command = Command(null, $"SELECT step, name, value FROM metrics WHERE run = @r ORDER BY name{OrdinalCollation}, step", ("@r", runId));
         using var reader = command.ExecuteReader();
         var result = new List<MetricPoint>();
         while (reader.Read())
@@ -328,29 +330,29 @@ internal abstract class DbRunStore : RunStore
         return (long)Scalar(
             tx,
             "INSERT INTO runs(scenario, scenario_text, distribution, agent, parameters, hyperparameters, settings, seed, code_version, status, created, updated) VALUES (@s, @text, @d, @a, @p, @h, @settings, @seed, @v, 'running', @now, @now) RETURNING id",
-            ("s", config.ScenarioId),
-            ("text", (object?)config.ScenarioText ?? DBNull.Value),
-            ("d", config.Distribution),
-            ("a", config.Agent),
-            ("p", JsonSerializer.Serialize(new SortedDictionary<string, string>(config.Parameters?.ToDictionary() ?? [], StringComparer.Ordinal))),
-            ("h", (config.HyperParameters ?? []).ToJsonString()),
-            ("settings", (config.Settings ?? []).ToJsonString()),
-            ("seed", config.Seed.ToString(CultureInfo.InvariantCulture)),
-            ("v", CodeVersion),
-            ("now", now))!;
+            ("@s", config.ScenarioId),
+            ("@text", (object?)config.ScenarioText ?? DBNull.Value),
+            ("@d", config.Distribution),
+            ("@a", config.Agent),
+            ("@p", JsonSerializer.Serialize(new SortedDictionary<string, string>(config.Parameters?.ToDictionary() ?? [], StringComparer.Ordinal))),
+            ("@h", (config.HyperParameters ?? []).ToJsonString()),
+            ("@settings", (config.Settings ?? []).ToJsonString()),
+            ("@seed", config.Seed.ToString(CultureInfo.InvariantCulture)),
+            ("@v", CodeVersion),
+            ("@now", now))!;
     }
 
     /// <summary>Who holds run <paramref name="runId"/>'s lease, as the <c>lease</c> column says, or null.</summary>
     private protected RunLease? LeaseHolder(DbTransaction tx, long runId) =>
-        Scalar(tx, "SELECT lease FROM runs WHERE id = @r", ("r", runId)) is string text ? RunLease.Parse(text) : null;
+        Scalar(tx, "SELECT lease FROM runs WHERE id = @r", ("@r", runId)) is string text ? RunLease.Parse(text) : null;
 
     /// <summary>Sets run <paramref name="runId"/>'s <c>lease</c> column (null: not leased); returns the rows changed.</summary>
     private protected int SetLease(DbTransaction tx, long runId, string? lease) =>
-        Execute(tx, "UPDATE runs SET lease = @l WHERE id = @r", ("l", (object?)lease ?? DBNull.Value), ("r", runId));
+        Execute(tx, "UPDATE runs SET lease = @l WHERE id = @r", ("@l", (object?)lease ?? DBNull.Value), ("@r", runId));
 
     /// <summary>Deletes all but the newest <see cref="RunStore.CheckpointsKept"/> checkpoints of the run.</summary>
     private protected void PruneCheckpoints(DbTransaction tx, long runId) =>
-        Execute(tx, "DELETE FROM checkpoints WHERE run = @r AND step NOT IN (SELECT step FROM checkpoints WHERE run = @r ORDER BY step DESC LIMIT @k)", ("r", runId), ("k", CheckpointsKept));
+        Execute(tx, "DELETE FROM checkpoints WHERE run = @r AND step NOT IN (SELECT step FROM checkpoints WHERE run = @r ORDER BY step DESC LIMIT @k)", ("@r", runId), ("@k", CheckpointsKept));
 
     /// <summary>Runs <paramref name="work"/> in one write transaction and commits it; a store opened read-only throws.</summary>
     private protected T Write<T>(Func<DbTransaction, T> work)
@@ -392,16 +394,16 @@ internal abstract class DbRunStore : RunStore
 
     /// <summary>Returns <paramref name="runId"/>, or throws when the store has no such run.</summary>
     private protected long Require(DbTransaction? tx, long runId) =>
-        Scalar(tx, "SELECT 1 FROM runs WHERE id = @r", ("r", runId)) is null ? throw NoRun(runId) : runId;
+        Scalar(tx, "SELECT 1 FROM runs WHERE id = @r", ("@r", runId)) is null ? throw NoRun(runId) : runId;
 
     /// <summary>Marks the run as written now (its <c>updated</c> column); throws when there is no such run.</summary>
     private protected void Touch(DbTransaction tx, long runId) =>
-        Execute(tx, "UPDATE runs SET updated = @now WHERE id = @r", ("now", Now()), ("r", Require(tx, runId)));
+        Execute(tx, "UPDATE runs SET updated = @now WHERE id = @r", ("@now", Now()), ("@r", Require(tx, runId)));
 
     /// <summary>The error for a run the store does not have.</summary>
     private protected RunStoreException NoRun(long runId) => new($"{Path} has no run {runId}.");
 
-    /// <summary>A command of <paramref name="sql"/> in <paramref name="tx"/> (null: none), with its named parameters (<c>@name</c> in the SQL).</summary>
+    /// <summary>A command of <paramref name="sql"/> in <paramref name="tx"/> (null: none), with its parameters, each named as in the SQL (<c>@name</c>).</summary>
     private protected DbCommand Command(DbTransaction? tx, string sql, params (string Name, object Value)[] parameters)
     {
         var command = _connection.CreateCommand();
@@ -447,7 +449,7 @@ internal abstract class DbRunStore : RunStore
         var settings = AddedColumn("settings", 2, "'{}'");
         var text = AddedColumn("scenario_text", 3, "NULL");
         var sql = $"SELECT id, scenario, distribution, agent, parameters, hyperparameters, seed, code_version, status, result, created, updated, {settings}, {text} FROM runs";
-        using var command = id is { } r ? Command(null, sql + " WHERE id = @r", ("r", r)) : Command(null, sql + " ORDER BY id");
+        using var command = id is { } r ? Command(null, sql + " WHERE id = @r", ("@r", r)) : Command(null, sql + " ORDER BY id");
 
         using var reader = command.ExecuteReader();
         var result = new List<RunInfo>();

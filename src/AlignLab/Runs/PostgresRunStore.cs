@@ -147,7 +147,7 @@ internal sealed class PostgresRunStore : DbRunStore
             var id = InsertRun(tx, config);
             if (job is { } j)
             {
-                Execute(tx, "INSERT INTO cluster_jobs(sweep, idx, run) VALUES (@sweep, @i, @r) ON CONFLICT (sweep, idx) DO UPDATE SET run = excluded.run", ("sweep", j.Sweep), ("i", j.Index), ("r", id));
+                Execute(tx, "INSERT INTO cluster_jobs(sweep, idx, run) VALUES (@sweep, @i, @r) ON CONFLICT (sweep, idx) DO UPDATE SET run = excluded.run", ("@sweep", j.Sweep), ("@i", j.Index), ("@r", id));
             }
 
             return id;
@@ -160,7 +160,7 @@ internal sealed class PostgresRunStore : DbRunStore
         Require(tx, runId);
         if (!_claimed.Contains(runId))
         {
-            if (Scalar(tx, "SELECT pg_try_advisory_lock(@r)", ("r", runId)) is not true)
+            if (Scalar(tx, "SELECT pg_try_advisory_lock(@r)", ("@r", runId)) is not true)
             {
                 var holder = LeaseHolder(tx, runId);
                 var who = holder is null ? "another process" : string.Create(CultureInfo.InvariantCulture, $"another process (pid {holder.Pid}{(holder.Host is null ? string.Empty : " on " + holder.Host)}, since {holder.Claimed:u})");
@@ -217,15 +217,15 @@ internal sealed class PostgresRunStore : DbRunStore
 
     /// <summary>The run recorded for job <paramref name="index"/> of cluster sweep <paramref name="sweep"/>, or null.</summary>
     internal long? JobRun(string sweep, int index) => Read(() =>
-        Scalar(null, "SELECT run FROM cluster_jobs WHERE sweep = @s AND idx = @i", ("s", sweep), ("i", index)) is long run ? run : (long?)null);
+        Scalar(null, "SELECT run FROM cluster_jobs WHERE sweep = @s AND idx = @i", ("@s", sweep), ("@i", index)) is long run ? run : (long?)null);
 
     /// <summary>Keeps the goal attribution (<c>Diagnosis</c> as JSON) of the finished run of job <paramref name="index"/> of sweep <paramref name="sweep"/>, for the sweep's table.</summary>
     internal void SetJobDiagnosis(string sweep, int index, string json) =>
-        Write(tx => Execute(tx, "UPDATE cluster_jobs SET diagnosis = @j WHERE sweep = @s AND idx = @i", ("j", json), ("s", sweep), ("i", index)));
+        Write(tx => Execute(tx, "UPDATE cluster_jobs SET diagnosis = @j WHERE sweep = @s AND idx = @i", ("@j", json), ("@s", sweep), ("@i", index)));
 
     /// <summary>The goal attribution kept by <see cref="SetJobDiagnosis"/>, or null.</summary>
     internal string? JobDiagnosis(string sweep, int index) => Read(() =>
-        Scalar(null, "SELECT diagnosis FROM cluster_jobs WHERE sweep = @s AND idx = @i", ("s", sweep), ("i", index)) as string);
+        Scalar(null, "SELECT diagnosis FROM cluster_jobs WHERE sweep = @s AND idx = @i", ("@s", sweep), ("@i", index)) as string);
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
@@ -263,7 +263,7 @@ internal sealed class PostgresRunStore : DbRunStore
     {
         if (_claimed.Remove(runId))
         {
-            Read(() => Scalar(null, "SELECT pg_advisory_unlock(@r)", ("r", runId)));
+            Read(() => Scalar(null, "SELECT pg_advisory_unlock(@r)", ("@r", runId)));
         }
     }
 
@@ -294,13 +294,13 @@ internal sealed class PostgresRunStore : DbRunStore
 
         Write(tx =>
         {
-            Execute(tx, "SELECT pg_advisory_xact_lock(@c, 0)", ("c", SchemaLockClass));
+            Execute(tx, "SELECT pg_advisory_xact_lock(@c, 0)", ("@c", SchemaLockClass));
             var (a, v, r) = ReadHeader(tx);
             Check(a, v, r);
             if (v == 0)
             {
                 Execute(tx, Schema);
-                Execute(tx, "INSERT INTO alignlab_meta(key, value) VALUES ('application', @a), ('schema_version', @v)", ("a", Application), ("v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
+                Execute(tx, "INSERT INTO alignlab_meta(key, value) VALUES ('application', @a), ('schema_version', @v)", ("@a", Application), ("@v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
                 return 0;
             }
 
@@ -308,7 +308,7 @@ internal sealed class PostgresRunStore : DbRunStore
             {
                 // Schema 4 keeps the analyses of a run (probe, steer, audit, redteam, mesa) for the report.
                 Execute(tx, AnalysesSchema);
-                Execute(tx, "UPDATE alignlab_meta SET value = @v WHERE key = 'schema_version'", ("v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
+                Execute(tx, "UPDATE alignlab_meta SET value = @v WHERE key = 'schema_version'", ("@v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
             }
 
             return 0;

@@ -196,7 +196,7 @@ internal sealed class SqliteRunStore : DbRunStore
         {
             Touch(tx, runId);
             var length = weights.Length - weights.Position;
-            var rowid = (long)Scalar(tx, "INSERT OR REPLACE INTO checkpoints(run, step, weights, rng, created) VALUES (@r, @s, zeroblob(@n), @g, @now) RETURNING rowid", ("r", runId), ("s", step), ("n", length), ("g", rngState), ("now", Now()))!;
+            var rowid = (long)Scalar(tx, "INSERT OR REPLACE INTO checkpoints(run, step, weights, rng, created) VALUES (@r, @s, zeroblob(@n), @g, @now) RETURNING rowid", ("@r", runId), ("@s", step), ("@n", length), ("@g", rngState), ("@now", Now()))!;
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using (var blob = new SqliteBlob(_connection, "checkpoints", "weights", rowid))
             {
@@ -224,7 +224,7 @@ internal sealed class SqliteRunStore : DbRunStore
     public override (long Step, Stream Weights)? OpenLatestCheckpoint(long runId) => Read<(long, Stream)?>(() =>
     {
         Require(null, runId);
-        using var command = Command(null, $"SELECT step, weights, rng, {ChecksumColumn} FROM checkpoints WHERE run = @r ORDER BY step DESC LIMIT 1", ("r", runId));
+        using var command = Command(null, $"SELECT step, weights, rng, {ChecksumColumn} FROM checkpoints WHERE run = @r ORDER BY step DESC LIMIT 1", ("@r", runId));
         using var reader = command.ExecuteReader();
         if (!reader.Read())
         {
@@ -423,7 +423,7 @@ internal sealed class SqliteRunStore : DbRunStore
 
     /// <summary>Sets the SHA-256 of the checkpoint in row <paramref name="rowId"/>.</summary>
     private void SetChecksum(DbTransaction tx, long rowId, byte[] hash) =>
-        Execute(tx, "UPDATE checkpoints SET sha256 = @h WHERE rowid = @id", ("h", hash), ("id", rowId));
+        Execute(tx, "UPDATE checkpoints SET sha256 = @h WHERE rowid = @id", ("@h", hash), ("@id", rowId));
 
     private static RunStoreException Translate(DbException e, string path) => (e as SqliteException)?.SqliteErrorCode switch
     {
