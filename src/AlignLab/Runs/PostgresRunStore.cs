@@ -1,9 +1,7 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace AlignLab.Runs;
 
@@ -15,7 +13,7 @@ namespace AlignLab.Runs;
 /// connection ends, so a worker killed even with SIGKILL (its socket closed by the kernel) frees its run at once, and
 /// no pid needs checking across machines. The <c>lease</c> column says who holds it (pid, host, since when), for the message.
 /// </summary>
-internal sealed class PostgresRunStore : RunStore
+internal sealed class PostgresRunStore : DbRunStore
 {
     /// <summary>The <c>alignlab_meta</c> application marker.</summary>
     private const string Application = "alignlab-run-store";
@@ -89,25 +87,13 @@ internal sealed class PostgresRunStore : RunStore
         CREATE INDEX IF NOT EXISTS analyses_run_kind ON analyses(run, kind, id);
         """;
 
-    private const string ReleaseUnlessRunning = ", lease = CASE WHEN @st = 'running' THEN lease ELSE NULL END";
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
-    private readonly NpgsqlConnection _connection;
-    private readonly bool _readOnly;
-
-    /// <summary>The database's schema version (below <see cref="RunStore.SchemaVersion"/> only for a store opened read-only).</summary>
-    private int _version = SchemaVersion;
-
     /// <summary>Runs whose advisory lock this connection holds.</summary>
     private readonly HashSet<long> _claimed = [];
 
+    private readonly NpgsqlConnection _connection;
+
     private PostgresRunStore(NpgsqlConnection connection, string display, bool readOnly)
-        : base(display)
-    {
-        _connection = connection;
-        _readOnly = readOnly;
-    }
+        : base(connection, display, readOnly) => _connection = connection;
 
     /// <inheritdoc/>
     public override string JournalMode => "wal";
@@ -117,6 +103,9 @@ internal sealed class PostgresRunStore : RunStore
     /// transaction: the run and the job's row are both there or neither is. Cleared by that call.
     /// </summary>
     internal (string Sweep, int Index)? PendingJob { get; set; }
+
+    /// <inheritdoc/>
+    private protected override string OrdinalCollation => " COLLATE \"C\"";
 
     /// <summary>Connects to the database <paramref name="location"/> names and checks (and, unless read-only, creates) the schema.</summary>
     /// <exception cref="RunStoreException">Malformed location, unreachable server, refused login, missing database, not an AlignLab store, or a newer schema.</exception>
@@ -150,45 +139,19 @@ internal sealed class PostgresRunStore : RunStore
     /// <inheritdoc/>
     public override long CreateRun(RunConfig config)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentException.ThrowIfNullOrWhiteSpace(config.ScenarioId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(config.Agent);
-        ArgumentException.ThrowIfNullOrWhiteSpace(config.Distribution);
+        CheckConfig(config);
         var job = PendingJob;
         PendingJob = null;
         return Write(tx =>
         {
-            var now = DateTimeOffset.UtcNow;
-            var id = (long)Scalar(
-                tx,
-                "INSERT INTO runs(scenario, scenario_text, distribution, agent, parameters, hyperparameters, settings, seed, code_version, status, created, updated) VALUES (@s, @text, @d, @a, @p, @h, @settings, @seed, @v, 'running', @now, @now) RETURNING id",
-                ("s", config.ScenarioId),
-                ("text", (object?)config.ScenarioText ?? DBNull.Value),
-                ("d", config.Distribution),
-                ("a", config.Agent),
-                ("p", JsonSerializer.Serialize(new SortedDictionary<string, string>(config.Parameters?.ToDictionary() ?? [], StringComparer.Ordinal))),
-                ("h", (config.HyperParameters ?? []).ToJsonString()),
-                ("settings", (config.Settings ?? []).ToJsonString()),
-                ("seed", config.Seed.ToString(CultureInfo.InvariantCulture)),
-                ("v", CodeVersion),
-                ("now", now))!;
+            var id = InsertRun(tx, config);
             if (job is { } j)
             {
-                Execute(tx, "INSERT INTO cluster_jobs(sweep, idx, run) VALUES (@sweep, @i, @r) ON CONFLICT (sweep, idx) DO UPDATE SET run = excluded.run", ("sweep", j.Sweep), ("i", j.Index), ("r", id));
+                Execute(tx, "INSERT INTO cluster_jobs(sweep, idx, run) VALUES (@sweep, @i, @r) ON CONFLICT (sweep, idx) DO UPDATE SET run = excluded.run", ("@sweep", j.Sweep), ("@i", j.Index), ("@r", id));
             }
 
             return id;
         });
-    }
-
-    /// <inheritdoc/>
-    public override void SetStatus(long runId, RunStatus status)
-    {
-        Write(tx => Execute(tx, $"UPDATE runs SET status = @st, updated = @now{ReleaseUnlessRunning} WHERE id = @r", ("st", StatusName(status)), ("now", DateTimeOffset.UtcNow), ("r", Require(tx, runId))));
-        if (status != RunStatus.Running)
-        {
-            Unlock(runId);
-        }
     }
 
     /// <inheritdoc/>
@@ -197,9 +160,9 @@ internal sealed class PostgresRunStore : RunStore
         Require(tx, runId);
         if (!_claimed.Contains(runId))
         {
-            if (Scalar(tx, "SELECT pg_try_advisory_lock(@r)", ("r", runId)) is not true)
+            if (Scalar(tx, "SELECT pg_try_advisory_lock(@r)", ("@r", runId)) is not true)
             {
-                var holder = Scalar(tx, "SELECT lease FROM runs WHERE id = @r", ("r", runId)) is string text ? RunLease.Parse(text) : null;
+                var holder = LeaseHolder(tx, runId);
                 var who = holder is null ? "another process" : string.Create(CultureInfo.InvariantCulture, $"another process (pid {holder.Pid}{(holder.Host is null ? string.Empty : " on " + holder.Host)}, since {holder.Claimed:u})");
                 throw new RunStoreException(string.Create(CultureInfo.InvariantCulture, $"run {runId} is being trained or resumed by {who}; wait for it to finish, or stop it and resume again."));
             }
@@ -207,7 +170,7 @@ internal sealed class PostgresRunStore : RunStore
             _claimed.Add(runId);
         }
 
-        return Execute(tx, "UPDATE runs SET lease = @l WHERE id = @r", ("l", (RunLease.Current() with { Host = Environment.MachineName }).ToJson()), ("r", runId));
+        return SetLease(tx, runId, (RunLease.Current() with { Host = Environment.MachineName }).ToJson());
     });
 
     /// <inheritdoc/>
@@ -216,57 +179,12 @@ internal sealed class PostgresRunStore : RunStore
         Write(tx => Require(tx, runId));
         if (_claimed.Contains(runId))
         {
-            Write(tx => Execute(tx, "UPDATE runs SET lease = NULL WHERE id = @r", ("r", runId)));
-            Unlock(runId);
+            Write(tx => SetLease(tx, runId, null));
+            LeaseEnded(runId);
         }
     }
 
-    /// <inheritdoc/>
-    public override void AppendMetrics(long runId, long step, IReadOnlyDictionary<string, double> values)
-    {
-        CheckMetricNames(values);
-        Write(tx =>
-        {
-            Touch(tx, runId);
-            using var command = Command(tx, "INSERT INTO metrics(run, name, step, value) VALUES (@r, @n, @s, @v) ON CONFLICT (run, name, step) DO UPDATE SET value = excluded.value");
-            command.Parameters.AddWithValue("r", runId);
-            command.Parameters.AddWithValue("s", step);
-            var n = command.Parameters.Add("n", NpgsqlDbType.Text);
-            var v = command.Parameters.Add("v", NpgsqlDbType.Double);
-            foreach (var (name, value) in values)
-            {
-                n.Value = name;
-                v.Value = Db(value);
-                command.ExecuteNonQuery();
-            }
-
-            return 0;
-        });
-    }
-
-    /// <inheritdoc/>
-    public override void SaveCheckpoint(long runId, long step, byte[] weights, byte[] rngState)
-    {
-        ArgumentNullException.ThrowIfNull(weights);
-        ArgumentNullException.ThrowIfNull(rngState);
-        Write(tx =>
-        {
-            Touch(tx, runId);
-            Execute(
-                tx,
-                "INSERT INTO checkpoints(run, step, weights, rng, created, sha256) VALUES (@r, @s, @w, @g, @now, @h) ON CONFLICT (run, step) DO UPDATE SET weights = excluded.weights, rng = excluded.rng, created = excluded.created, sha256 = excluded.sha256",
-                ("r", runId),
-                ("s", step),
-                ("w", weights),
-                ("g", rngState),
-                ("now", DateTimeOffset.UtcNow),
-                ("h", Checksum(weights, rngState)));
-            Execute(tx, "DELETE FROM checkpoints WHERE run = @r AND step NOT IN (SELECT step FROM checkpoints WHERE run = @r ORDER BY step DESC LIMIT @k)", ("r", runId), ("k", CheckpointsKept));
-            return 0;
-        });
-    }
-
-    /// <inheritdoc/>
+    /// <summary>Buffers the stream's bytes and saves them as <see cref="DbRunStore.SaveCheckpoint(long, long, byte[], byte[])"/> does.</summary>
     public override void SaveCheckpoint(long runId, long step, Stream weights, byte[] rngState)
     {
         ArgumentNullException.ThrowIfNull(weights);
@@ -278,163 +196,6 @@ internal sealed class PostgresRunStore : RunStore
     /// <inheritdoc/>
     public override (long Step, Stream Weights)? OpenLatestCheckpoint(long runId) =>
         LatestCheckpoint(runId) is { } checkpoint ? (checkpoint.Step, new MemoryStream(checkpoint.Weights, writable: false)) : null;
-
-    /// <inheritdoc/>
-    public override Checkpoint? LatestCheckpoint(long runId) => Read(() =>
-    {
-        Require(null, runId);
-        using var command = Command(null, "SELECT step, weights, rng, created, sha256 FROM checkpoints WHERE run = @r ORDER BY step DESC LIMIT 1", ("r", runId));
-        using var reader = command.ExecuteReader();
-        if (!reader.Read())
-        {
-            return null;
-        }
-
-        var checkpoint = new Checkpoint(reader.GetInt64(0), (byte[])reader.GetValue(1), (byte[])reader.GetValue(2), reader.GetFieldValue<DateTimeOffset>(3));
-        Verify(runId, checkpoint.Step, Checksum(checkpoint.Weights, checkpoint.RngState), (byte[])reader.GetValue(4));
-        return checkpoint;
-    });
-
-    /// <inheritdoc/>
-    public override long? LatestCheckpointStep(long runId) => Read(() =>
-    {
-        Require(null, runId);
-        return Scalar(null, "SELECT max(step) FROM checkpoints WHERE run = @r", ("r", runId)) is long step ? step : (long?)null;
-    });
-
-    /// <inheritdoc/>
-    public override void AddEpisodes(long runId, IEnumerable<EpisodeRecord> episodes)
-    {
-        ArgumentNullException.ThrowIfNull(episodes);
-        var list = episodes.ToList();
-        Write(tx =>
-        {
-            Touch(tx, runId);
-            using var command = Command(tx, "INSERT INTO episodes(run, distribution, level, episode, reward, intended, goal_returns, achieved, actions, seed) VALUES (@r, @d, @l, @e, @rw, @in, @g, @a, @x, @seed) ON CONFLICT (run, distribution, level, episode) DO UPDATE SET reward = excluded.reward, intended = excluded.intended, goal_returns = excluded.goal_returns, achieved = excluded.achieved, actions = excluded.actions, seed = excluded.seed");
-            command.Parameters.AddWithValue("r", runId);
-            var distribution = command.Parameters.Add("d", NpgsqlDbType.Text);
-            var level = command.Parameters.Add("l", NpgsqlDbType.Integer);
-            var index = command.Parameters.Add("e", NpgsqlDbType.Integer);
-            var reward = command.Parameters.Add("rw", NpgsqlDbType.Double);
-            var intended = command.Parameters.Add("in", NpgsqlDbType.Double);
-            var goals = command.Parameters.Add("g", NpgsqlDbType.Text);
-            var achieved = command.Parameters.Add("a", NpgsqlDbType.Text);
-            var actions = command.Parameters.Add("x", NpgsqlDbType.Text);
-            var seed = command.Parameters.Add("seed", NpgsqlDbType.Text);
-            foreach (var e in list)
-            {
-                ArgumentNullException.ThrowIfNull(e);
-                distribution.Value = e.Distribution;
-                level.Value = e.Level;
-                index.Value = e.Index;
-                reward.Value = Db(e.Reward);
-                intended.Value = Db(e.Intended);
-                goals.Value = JsonSerializer.Serialize(new SortedDictionary<string, double>(e.GoalReturns.ToDictionary(), StringComparer.Ordinal), JsonOptions);
-                achieved.Value = JsonSerializer.Serialize(e.AchievedGoals);
-                actions.Value = e.Actions;
-                seed.Value = e.Seed is { } s ? s.ToString(CultureInfo.InvariantCulture) : DBNull.Value;
-                command.ExecuteNonQuery();
-            }
-
-            return 0;
-        });
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<EpisodeRecord> Episodes(long runId) => Read(() =>
-    {
-        Require(null, runId);
-        using var command = Command(null, "SELECT distribution, level, episode, reward, intended, goal_returns, achieved, actions, seed FROM episodes WHERE run = @r ORDER BY distribution COLLATE \"C\", level, episode", ("r", runId));
-        using var reader = command.ExecuteReader();
-        var result = new List<EpisodeRecord>();
-        while (reader.Read())
-        {
-            result.Add(new EpisodeRecord(
-                reader.GetString(0),
-                reader.GetInt32(1),
-                reader.GetInt32(2),
-                Real(reader, 3),
-                Real(reader, 4),
-                JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(5), JsonOptions) ?? [],
-                JsonSerializer.Deserialize<List<string>>(reader.GetString(6)) ?? [],
-                reader.GetString(7),
-                reader.IsDBNull(8) ? null : ulong.Parse(reader.GetString(8), CultureInfo.InvariantCulture)));
-        }
-
-        return result;
-    });
-
-    /// <inheritdoc/>
-    public override void SetResult(long runId, string json, RunStatus status = RunStatus.Finished)
-    {
-        CheckJson(json);
-        Write(tx => Execute(tx, $"UPDATE runs SET result = @j, status = @st, updated = @now{ReleaseUnlessRunning} WHERE id = @r", ("j", json), ("st", StatusName(status)), ("now", DateTimeOffset.UtcNow), ("r", Require(tx, runId))));
-        if (status != RunStatus.Running)
-        {
-            Unlock(runId);
-        }
-    }
-
-    /// <inheritdoc/>
-    public override long SaveAnalysis(long runId, string kind, string json)
-    {
-        CheckAnalysis(kind, json);
-        return Write(tx =>
-        {
-            var now = DateTimeOffset.UtcNow;
-            Execute(tx, "UPDATE runs SET updated = @now WHERE id = @r", ("now", now), ("r", Require(tx, runId)));
-            return (long)Scalar(tx, "INSERT INTO analyses(run, kind, json, code_version, created) VALUES (@r, @k, @j, @v, @now) RETURNING id", ("r", runId), ("k", kind), ("j", json), ("v", CodeVersion), ("now", now))!;
-        });
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<AnalysisRecord> Analyses(long runId, string? kind = null)
-    {
-        if (kind is not null)
-        {
-            AnalysisKinds.Check(kind, nameof(kind));
-        }
-
-        return Read(() =>
-        {
-            Require(null, runId);
-            var result = new List<AnalysisRecord>();
-            if (_version < 4)
-            {
-                return result;
-            }
-
-            using var command = Command(null, "SELECT id, kind, json, code_version, created FROM analyses WHERE run = @r AND (@k::text IS NULL OR kind = @k::text) ORDER BY id", ("r", runId), ("k", (object?)kind ?? DBNull.Value));
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                result.Add(new AnalysisRecord(reader.GetInt64(0), runId, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));
-            }
-
-            return result;
-        });
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<RunInfo> ListRuns() => Read(() => Runs(null));
-
-    /// <inheritdoc/>
-    public override RunInfo GetRun(long runId) => Read(() => Runs(runId).SingleOrDefault() ?? throw NoRun(runId));
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<MetricPoint> Metrics(long runId) => Read(() =>
-    {
-        Require(null, runId);
-        using var command = Command(null, "SELECT step, name, value FROM metrics WHERE run = @r ORDER BY name COLLATE \"C\", step", ("r", runId));
-        using var reader = command.ExecuteReader();
-        var result = new List<MetricPoint>();
-        while (reader.Read())
-        {
-            result.Add(new MetricPoint(reader.GetInt64(0), reader.GetString(1), Real(reader, 2)));
-        }
-
-        return result;
-    });
 
     /// <inheritdoc/>
     public override string IntegrityCheck() => Read(() =>
@@ -456,15 +217,15 @@ internal sealed class PostgresRunStore : RunStore
 
     /// <summary>The run recorded for job <paramref name="index"/> of cluster sweep <paramref name="sweep"/>, or null.</summary>
     internal long? JobRun(string sweep, int index) => Read(() =>
-        Scalar(null, "SELECT run FROM cluster_jobs WHERE sweep = @s AND idx = @i", ("s", sweep), ("i", index)) is long run ? run : (long?)null);
+        Scalar(null, "SELECT run FROM cluster_jobs WHERE sweep = @s AND idx = @i", ("@s", sweep), ("@i", index)) is long run ? run : (long?)null);
 
     /// <summary>Keeps the goal attribution (<c>Diagnosis</c> as JSON) of the finished run of job <paramref name="index"/> of sweep <paramref name="sweep"/>, for the sweep's table.</summary>
     internal void SetJobDiagnosis(string sweep, int index, string json) =>
-        Write(tx => Execute(tx, "UPDATE cluster_jobs SET diagnosis = @j WHERE sweep = @s AND idx = @i", ("j", json), ("s", sweep), ("i", index)));
+        Write(tx => Execute(tx, "UPDATE cluster_jobs SET diagnosis = @j WHERE sweep = @s AND idx = @i", ("@j", json), ("@s", sweep), ("@i", index)));
 
     /// <summary>The goal attribution kept by <see cref="SetJobDiagnosis"/>, or null.</summary>
     internal string? JobDiagnosis(string sweep, int index) => Read(() =>
-        Scalar(null, "SELECT diagnosis FROM cluster_jobs WHERE sweep = @s AND idx = @i", ("s", sweep), ("i", index)) as string);
+        Scalar(null, "SELECT diagnosis FROM cluster_jobs WHERE sweep = @s AND idx = @i", ("@s", sweep), ("@i", index)) as string);
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
@@ -472,7 +233,37 @@ internal sealed class PostgresRunStore : RunStore
         if (disposing)
         {
             _claimed.Clear();
-            _connection.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary><c>INSERT ... ON CONFLICT (key) DO UPDATE SET</c> every column not in the key to its new value.</summary>
+    private protected override string Upsert(string table, string columns, string values, string key)
+    {
+        var keys = key.Split(", ");
+        var updates = columns.Split(", ").Where(c => !keys.Contains(c)).Select(c => $"{c} = excluded.{c}");
+        return $"INSERT INTO {table}({columns}) VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {string.Join(", ", updates)}";
+    }
+
+    /// <inheritdoc/>
+    private protected override DbTransaction BeginWrite() => _connection.BeginTransaction();
+
+    /// <summary>A <c>TIMESTAMPTZ</c>.</summary>
+    private protected override object Now() => DateTimeOffset.UtcNow;
+
+    /// <inheritdoc/>
+    private protected override DateTimeOffset ReadTime(DbDataReader reader, int column) => reader.GetFieldValue<DateTimeOffset>(column);
+
+    /// <inheritdoc/>
+    private protected override RunStoreException Translate(DbException e) => Translate(e, Path, null);
+
+    /// <summary>Ends this connection's advisory lock of run <paramref name="runId"/>, if it holds it.</summary>
+    private protected override void LeaseEnded(long runId)
+    {
+        if (_claimed.Remove(runId))
+        {
+            Read(() => Scalar(null, "SELECT pg_advisory_unlock(@r)", ("@r", runId)));
         }
     }
 
@@ -485,14 +276,14 @@ internal sealed class PostgresRunStore : RunStore
     {
         var (application, version, hasRuns) = ReadHeader(null);
         Check(application, version, hasRuns);
-        if (_readOnly)
+        if (IsReadOnly)
         {
             if (version == 0)
             {
                 throw new RunStoreException($"there is no run store at {Path} (no run has been recorded there).");
             }
 
-            _version = version;
+            Version = version;
             return;
         }
 
@@ -503,13 +294,13 @@ internal sealed class PostgresRunStore : RunStore
 
         Write(tx =>
         {
-            Execute(tx, "SELECT pg_advisory_xact_lock(@c, 0)", ("c", SchemaLockClass));
+            Execute(tx, "SELECT pg_advisory_xact_lock(@c, 0)", ("@c", SchemaLockClass));
             var (a, v, r) = ReadHeader(tx);
             Check(a, v, r);
             if (v == 0)
             {
                 Execute(tx, Schema);
-                Execute(tx, "INSERT INTO alignlab_meta(key, value) VALUES ('application', @a), ('schema_version', @v)", ("a", Application), ("v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
+                Execute(tx, "INSERT INTO alignlab_meta(key, value) VALUES ('application', @a), ('schema_version', @v)", ("@a", Application), ("@v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
                 return 0;
             }
 
@@ -517,7 +308,7 @@ internal sealed class PostgresRunStore : RunStore
             {
                 // Schema 4 keeps the analyses of a run (probe, steer, audit, redteam, mesa) for the report.
                 Execute(tx, AnalysesSchema);
-                Execute(tx, "UPDATE alignlab_meta SET value = @v WHERE key = 'schema_version'", ("v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
+                Execute(tx, "UPDATE alignlab_meta SET value = @v WHERE key = 'schema_version'", ("@v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
             }
 
             return 0;
@@ -525,7 +316,7 @@ internal sealed class PostgresRunStore : RunStore
     }
 
     /// <summary>The marker, the schema version (0: no store) and whether a <c>runs</c> table exists, in one snapshot.</summary>
-    private (string? Application, int Version, bool HasRuns) ReadHeader(NpgsqlTransaction? tx)
+    private (string? Application, int Version, bool HasRuns) ReadHeader(DbTransaction? tx)
     {
         if (Scalar(tx, "SELECT to_regclass('alignlab_meta') IS NOT NULL") is not true)
         {
@@ -547,118 +338,11 @@ internal sealed class PostgresRunStore : RunStore
             throw new RunStoreException($"{Path} is a PostgreSQL database but not an AlignLab run store (it has tables AlignLab did not create).");
         }
 
-        if (version > SchemaVersion)
-        {
-            throw new RunStoreException($"{Path} was written by a newer AlignLab (store schema {version}; this version reads up to {SchemaVersion}).");
-        }
-    }
-
-    private List<RunInfo> Runs(long? id)
-    {
-        using var command = Command(null, "SELECT id, scenario, distribution, agent, parameters, hyperparameters, seed, code_version, status, result, created, updated, settings, scenario_text FROM runs" + (id is null ? " ORDER BY id" : " WHERE id = @r"));
-        if (id is { } r)
-        {
-            command.Parameters.AddWithValue("r", r);
-        }
-
-        using var reader = command.ExecuteReader();
-        var result = new List<RunInfo>();
-        while (reader.Read())
-        {
-            var config = new RunConfig(
-                reader.GetString(1),
-                reader.GetString(3),
-                ulong.Parse(reader.GetString(6), CultureInfo.InvariantCulture),
-                reader.GetString(2),
-                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(4)) ?? [],
-                JsonNode.Parse(reader.GetString(5)) as JsonObject ?? [],
-                JsonNode.Parse(reader.GetString(12)) as JsonObject ?? [],
-                reader.IsDBNull(13) ? null : reader.GetString(13));
-            result.Add(new RunInfo(reader.GetInt64(0), config, reader.GetString(7), ParseStatus(reader.GetString(8)), reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11), reader.IsDBNull(9) ? null : reader.GetString(9)));
-        }
-
-        return result;
-    }
-
-    /// <summary>Ends this connection's advisory lock of run <paramref name="runId"/>, if it holds it.</summary>
-    private void Unlock(long runId)
-    {
-        if (_claimed.Remove(runId))
-        {
-            Read(() => Scalar(null, "SELECT pg_advisory_unlock(@r)", ("r", runId)));
-        }
-    }
-
-    private T Write<T>(Func<NpgsqlTransaction, T> work)
-    {
-        if (_readOnly)
-        {
-            throw new RunStoreException($"{Path} was opened read-only; it cannot be written.");
-        }
-
-        try
-        {
-            using var tx = _connection.BeginTransaction();
-            var result = work(tx);
-            tx.Commit();
-            return result;
-        }
-        catch (NpgsqlException e)
-        {
-            throw Translate(e, Path, null);
-        }
-    }
-
-    private T Read<T>(Func<T> work)
-    {
-        try
-        {
-            return work();
-        }
-        catch (NpgsqlException e)
-        {
-            throw Translate(e, Path, null);
-        }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidCastException)
-        {
-            throw new RunStoreException($"{Path} is corrupt: a record could not be read ({e.Message}).", e);
-        }
-    }
-
-    private long Require(NpgsqlTransaction? tx, long runId) =>
-        Scalar(tx, "SELECT 1 FROM runs WHERE id = @r", ("r", runId)) is null ? throw NoRun(runId) : runId;
-
-    private void Touch(NpgsqlTransaction tx, long runId) =>
-        Execute(tx, "UPDATE runs SET updated = @now WHERE id = @r", ("now", DateTimeOffset.UtcNow), ("r", Require(tx, runId)));
-
-    private RunStoreException NoRun(long runId) => new($"{Path} has no run {runId}.");
-
-    private NpgsqlCommand Command(NpgsqlTransaction? tx, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = new NpgsqlCommand(sql, _connection, tx);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return command;
-    }
-
-    private int Execute(NpgsqlTransaction? tx, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = Command(tx, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
-
-    private object? Scalar(NpgsqlTransaction? tx, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = Command(tx, sql, parameters);
-        var value = command.ExecuteScalar();
-        return value is DBNull ? null : value;
+        CheckNotNewer(version);
     }
 
     /// <summary>One line for a PostgreSQL failure: unreachable, login refused, no such database, or the server's message.</summary>
-    private static RunStoreException Translate(NpgsqlException e, string where, string? user) => e switch
+    private static RunStoreException Translate(DbException e, string where, string? user) => e switch
     {
         PostgresException { SqlState: "28P01" or "28000" } => new RunStoreException($"{where}: PostgreSQL refused the login{(user is null ? string.Empty : $" of user '{user}'")} (wrong password, or no such role).", e),
         PostgresException { SqlState: "3D000" } => new RunStoreException($"{where}: there is no such database on the server; create it (createdb) or name another.", e),
@@ -666,8 +350,4 @@ internal sealed class PostgresRunStore : RunStore
         _ when e.InnerException is SocketException or TimeoutException or IOException => new RunStoreException($"{where}: cannot reach the PostgreSQL server ({e.InnerException.Message.ReplaceLineEndings(" ")}).", e),
         _ => new RunStoreException($"{where}: {e.Message.ReplaceLineEndings(" ")}", e),
     };
-
-    private static object Db(double value) => double.IsNaN(value) ? DBNull.Value : value;
-
-    private static double Real(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? double.NaN : reader.GetDouble(column);
 }

@@ -1,7 +1,6 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 
 namespace AlignLab.Runs;
@@ -22,7 +21,7 @@ namespace AlignLab.Runs;
 /// commits, which costs at most a resume from an earlier checkpoint. FULL would add an fsync to
 /// every metric batch for that case alone.
 /// </remarks>
-internal sealed class SqliteRunStore : RunStore
+internal sealed class SqliteRunStore : DbRunStore
 {
     /// <summary>SQLite <c>application_id</c> marking an AlignLab store ("ALAB").</summary>
     private const int ApplicationId = 0x414C4142;
@@ -84,23 +83,16 @@ internal sealed class SqliteRunStore : RunStore
         CREATE INDEX analyses_run_kind ON analyses(run, kind, id);
         """;
 
-    /// <summary>The SQL that ends a run's lease when a status other than running is set (parameter <c>$st</c>).</summary>
-    private const string ReleaseUnlessRunning = ", lease = CASE WHEN $st = 'running' THEN lease ELSE NULL END";
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     private readonly SqliteConnection _connection;
-    private readonly bool _readOnly;
-
-    /// <summary>The file's schema version (below <see cref="RunStore.SchemaVersion"/> only for a store opened read-only).</summary>
-    private int _version = SchemaVersion;
 
     private SqliteRunStore(SqliteConnection connection, string path, bool readOnly)
-        : base(path)
-    {
-        _connection = connection;
-        _readOnly = readOnly;
-    }
+        : base(connection, path, readOnly) => _connection = connection;
+
+    /// <summary>The journal mode in effect ("wal").</summary>
+    public override string JournalMode => Read(() => (string)Scalar(null, "PRAGMA journal_mode")!);
+
+    /// <inheritdoc/>
+    private protected override string OrdinalCollation => string.Empty;
 
     /// <summary>Opens (read-only: nothing created, migrated or written) or opens and creates/migrates the store file at <paramref name="path"/>.</summary>
     internal static SqliteRunStore OpenFile(string? path, bool readOnly)
@@ -162,117 +154,39 @@ internal sealed class SqliteRunStore : RunStore
         }
     }
 
-    /// <summary>Records a new run with status <see cref="RunStatus.Running"/> and returns its id.</summary>
-    public override long CreateRun(RunConfig config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentException.ThrowIfNullOrWhiteSpace(config.ScenarioId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(config.Agent);
-        ArgumentException.ThrowIfNullOrWhiteSpace(config.Distribution);
-        return Write(tx =>
-        {
-            var now = Now();
-            return (long)Scalar(
-                tx,
-                "INSERT INTO runs(scenario, scenario_text, distribution, agent, parameters, hyperparameters, settings, seed, code_version, status, created, updated) VALUES ($s, $text, $d, $a, $p, $h, $settings, $seed, $v, 'running', $now, $now) RETURNING id",
-                ("$s", config.ScenarioId),
-                ("$text", (object?)config.ScenarioText ?? DBNull.Value),
-                ("$d", config.Distribution),
-                ("$a", config.Agent),
-                ("$p", JsonSerializer.Serialize(new SortedDictionary<string, string>(config.Parameters?.ToDictionary() ?? [], StringComparer.Ordinal))),
-                ("$h", (config.HyperParameters ?? []).ToJsonString()),
-                ("$settings", (config.Settings ?? []).ToJsonString()),
-                ("$seed", config.Seed.ToString(CultureInfo.InvariantCulture)),
-                ("$v", CodeVersion),
-                ("$now", now))!;
-        });
-    }
-
-    /// <summary>Sets a run's status; a finished or failed run is no longer leased (<see cref="ClaimRun"/>).</summary>
-    public override void SetStatus(long runId, RunStatus status) =>
-        Write(tx => Execute(tx, $"UPDATE runs SET status = $st, updated = $now{ReleaseUnlessRunning} WHERE id = $r", ("$st", StatusName(status)), ("$now", Now()), ("$r", Require(tx, runId))));
-
     /// <summary>
     /// Leases run <paramref name="runId"/> to this process, for training or resuming it; the lease ends when the run
-    /// finishes or fails (<see cref="SetStatus"/>, <see cref="SetResult"/>), with <see cref="ReleaseRun"/>, or when
+    /// finishes or fails (<see cref="DbRunStore.SetStatus"/>, <see cref="DbRunStore.SetResult"/>), with <see cref="ReleaseRun"/>, or when
     /// this process ends: a lease whose process is no longer running (killed, even with SIGKILL) is taken over.
     /// </summary>
     /// <exception cref="RunStoreException">Another running process (or this one, for another recorder) holds the run: "run N is being trained or resumed by another process (pid P)".</exception>
     public override void ClaimRun(long runId) => Write(tx =>
     {
         Require(tx, runId);
-        if (Scalar(tx, "SELECT lease FROM runs WHERE id = $r", ("$r", runId)) is string text && RunLease.Parse(text) is { } holder && holder.IsAlive())
+        if (LeaseHolder(tx, runId) is { } holder && holder.IsAlive())
         {
             throw new RunStoreException(string.Create(CultureInfo.InvariantCulture, $"run {runId} is being trained or resumed by another process (pid {holder.Pid}, since {holder.Claimed:u}); wait for it to finish, or stop it and resume again."));
         }
 
-        return Execute(tx, "UPDATE runs SET lease = $l WHERE id = $r", ("$l", RunLease.Current().ToJson()), ("$r", runId));
+        return SetLease(tx, runId, RunLease.Current().ToJson());
     });
 
     /// <summary>Ends this process's lease of run <paramref name="runId"/> (see <see cref="ClaimRun"/>); a lease held by another process is left alone.</summary>
     public override void ReleaseRun(long runId) => Write(tx =>
     {
-        if (Scalar(tx, "SELECT lease FROM runs WHERE id = $r", ("$r", Require(tx, runId))) is string text && RunLease.Parse(text) is { } holder && holder.IsThisProcess())
+        if (LeaseHolder(tx, Require(tx, runId)) is { } holder && holder.IsThisProcess())
         {
-            Execute(tx, "UPDATE runs SET lease = NULL WHERE id = $r", ("$r", runId));
+            SetLease(tx, runId, null);
         }
 
         return 0;
     });
 
     /// <summary>
-    /// Logs <paramref name="values"/> at <paramref name="step"/>, all in one transaction. A value
-    /// already logged for the same (name, step) is replaced, so a resumed run may log its steps again.
-    /// </summary>
-    /// <exception cref="ArgumentException">A name not in <see cref="RunMetrics.Names"/>.</exception>
-    public override void AppendMetrics(long runId, long step, IReadOnlyDictionary<string, double> values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        foreach (var name in values.Keys)
-        {
-            if (!RunMetrics.Names.Contains(name))
-            {
-                throw new ArgumentException($"unknown metric name '{name}'; known names: {string.Join(", ", RunMetrics.Names.Order(StringComparer.Ordinal))}.", nameof(values));
-            }
-        }
-
-        Write(tx =>
-        {
-            Touch(tx, runId);
-            using var command = Command(tx, "INSERT OR REPLACE INTO metrics(run, name, step, value) VALUES ($r, $n, $s, $v)");
-            var n = command.Parameters.Add("$n", SqliteType.Text);
-            var v = command.Parameters.Add("$v", SqliteType.Real);
-            command.Parameters.AddWithValue("$r", runId);
-            command.Parameters.AddWithValue("$s", step);
-            foreach (var (name, value) in values)
-            {
-                n.Value = name;
-                v.Value = double.IsNaN(value) ? DBNull.Value : value;
-                command.ExecuteNonQuery();
-            }
-
-            return 0;
-        });
-    }
-
-    /// <summary>Saves a checkpoint at <paramref name="step"/> (replacing one at the same step) and keeps only the newest <see cref="RunStore.CheckpointsKept"/>.</summary>
-    public override void SaveCheckpoint(long runId, long step, byte[] weights, byte[] rngState)
-    {
-        ArgumentNullException.ThrowIfNull(weights);
-        ArgumentNullException.ThrowIfNull(rngState);
-        Write(tx =>
-        {
-            Touch(tx, runId);
-            Execute(tx, "INSERT OR REPLACE INTO checkpoints(run, step, weights, rng, created, sha256) VALUES ($r, $s, $w, $g, $now, $h)", ("$r", runId), ("$s", step), ("$w", weights), ("$g", rngState), ("$now", Now()), ("$h", Checksum(weights, rngState)));
-            Execute(tx, "DELETE FROM checkpoints WHERE run = $r AND step NOT IN (SELECT step FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT $k)", ("$r", runId), ("$k", CheckpointsKept));
-            return 0;
-        });
-    }
-
-    /// <summary>
     /// Saves a checkpoint at <paramref name="step"/> from a stream (an agent's <c>SaveCheckpoint</c> output, read
     /// from its current position to its end), replacing one at the same step, and keeps only the newest
     /// <see cref="RunStore.CheckpointsKept"/>; one transaction. The SHA-256 of the bytes is stored with them.
+    /// The bytes go straight into the row's blob (<see cref="SqliteBlob"/>), never whole in memory.
     /// </summary>
     public override void SaveCheckpoint(long runId, long step, Stream weights, byte[] rngState)
     {
@@ -282,7 +196,7 @@ internal sealed class SqliteRunStore : RunStore
         {
             Touch(tx, runId);
             var length = weights.Length - weights.Position;
-            var rowid = (long)Scalar(tx, "INSERT OR REPLACE INTO checkpoints(run, step, weights, rng, created) VALUES ($r, $s, zeroblob($n), $g, $now) RETURNING rowid", ("$r", runId), ("$s", step), ("$n", length), ("$g", rngState), ("$now", Now()))!;
+            var rowid = (long)Scalar(tx, "INSERT OR REPLACE INTO checkpoints(run, step, weights, rng, created) VALUES (@r, @s, zeroblob(@n), @g, @now) RETURNING rowid", ("@r", runId), ("@s", step), ("@n", length), ("@g", rngState), ("@now", Now()))!;
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using (var blob = new SqliteBlob(_connection, "checkpoints", "weights", rowid))
             {
@@ -296,9 +210,8 @@ internal sealed class SqliteRunStore : RunStore
             }
 
             hash.AppendData(rngState);
-            Execute(tx, "UPDATE checkpoints SET sha256 = $h WHERE rowid = $id", ("$h", hash.GetHashAndReset()), ("$id", rowid));
-
-            Execute(tx, "DELETE FROM checkpoints WHERE run = $r AND step NOT IN (SELECT step FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT $k)", ("$r", runId), ("$k", CheckpointsKept));
+            SetChecksum(tx, rowid, hash.GetHashAndReset());
+            PruneCheckpoints(tx, runId);
             return 0;
         });
     }
@@ -311,7 +224,7 @@ internal sealed class SqliteRunStore : RunStore
     public override (long Step, Stream Weights)? OpenLatestCheckpoint(long runId) => Read<(long, Stream)?>(() =>
     {
         Require(null, runId);
-        using var command = Command(null, $"SELECT step, weights, rng, {ChecksumColumn} FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT 1", ("$r", runId));
+        using var command = Command(null, $"SELECT step, weights, rng, {ChecksumColumn} FROM checkpoints WHERE run = @r ORDER BY step DESC LIMIT 1", ("@r", runId));
         using var reader = command.ExecuteReader();
         if (!reader.Read())
         {
@@ -338,174 +251,6 @@ internal sealed class SqliteRunStore : RunStore
         return (step, copy);
     });
 
-    /// <summary>The run's checkpoint with the highest step, or null if it has none; checked against its stored checksum.</summary>
-    /// <exception cref="RunStoreException">No such run, or the checkpoint fails its checksum (the store is corrupt).</exception>
-    public override Checkpoint? LatestCheckpoint(long runId) => Read(() =>
-    {
-        Require(null, runId);
-        using var command = Command(null, $"SELECT step, weights, rng, created, {ChecksumColumn} FROM checkpoints WHERE run = $r ORDER BY step DESC LIMIT 1", ("$r", runId));
-        using var reader = command.ExecuteReader();
-        if (!reader.Read())
-        {
-            return null;
-        }
-
-        var checkpoint = new Checkpoint(reader.GetInt64(0), (byte[])reader.GetValue(1), (byte[])reader.GetValue(2), Time(reader.GetString(3)));
-        Verify(runId, checkpoint.Step, Checksum(checkpoint.Weights, checkpoint.RngState), reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4));
-        return checkpoint;
-    });
-
-    /// <summary>The step of the run's latest checkpoint, or null if it has none (its bytes are neither read nor checked).</summary>
-    public override long? LatestCheckpointStep(long runId) => Read(() =>
-    {
-        Require(null, runId);
-        return Scalar(null, "SELECT max(step) FROM checkpoints WHERE run = $r", ("$r", runId)) is long step ? step : (long?)null;
-    });
-
-    /// <summary>Records evaluation episodes, all in one transaction (an episode with the same distribution, level and index is replaced).</summary>
-    public override void AddEpisodes(long runId, IEnumerable<EpisodeRecord> episodes)
-    {
-        ArgumentNullException.ThrowIfNull(episodes);
-        var list = episodes.ToList();
-        Write(tx =>
-        {
-            Touch(tx, runId);
-            using var command = Command(tx, "INSERT OR REPLACE INTO episodes(run, distribution, level, episode, reward, intended, goal_returns, achieved, actions, seed) VALUES ($r, $d, $l, $e, $rw, $in, $g, $a, $x, $seed)");
-            command.Parameters.AddWithValue("$r", runId);
-            var distribution = command.Parameters.Add("$d", SqliteType.Text);
-            var level = command.Parameters.Add("$l", SqliteType.Integer);
-            var index = command.Parameters.Add("$e", SqliteType.Integer);
-            var reward = command.Parameters.Add("$rw", SqliteType.Real);
-            var intended = command.Parameters.Add("$in", SqliteType.Real);
-            var goals = command.Parameters.Add("$g", SqliteType.Text);
-            var achieved = command.Parameters.Add("$a", SqliteType.Text);
-            var actions = command.Parameters.Add("$x", SqliteType.Text);
-            var seed = command.Parameters.Add("$seed", SqliteType.Text);
-            foreach (var e in list)
-            {
-                ArgumentNullException.ThrowIfNull(e);
-                distribution.Value = e.Distribution;
-                level.Value = e.Level;
-                index.Value = e.Index;
-                reward.Value = Db(e.Reward);
-                intended.Value = Db(e.Intended);
-                goals.Value = JsonSerializer.Serialize(new SortedDictionary<string, double>(e.GoalReturns.ToDictionary(), StringComparer.Ordinal), JsonOptions);
-                achieved.Value = JsonSerializer.Serialize(e.AchievedGoals);
-                actions.Value = e.Actions;
-                seed.Value = e.Seed is { } s ? s.ToString(CultureInfo.InvariantCulture) : DBNull.Value;
-                command.ExecuteNonQuery();
-            }
-
-            return 0;
-        });
-    }
-
-    /// <summary>The run's evaluation episodes, by distribution, level and index.</summary>
-    public override IReadOnlyList<EpisodeRecord> Episodes(long runId) => Read(() =>
-    {
-        Require(null, runId);
-        using var command = Command(null, "SELECT distribution, level, episode, reward, intended, goal_returns, achieved, actions, seed FROM episodes WHERE run = $r ORDER BY distribution, level, episode", ("$r", runId));
-        using var reader = command.ExecuteReader();
-        var result = new List<EpisodeRecord>();
-        while (reader.Read())
-        {
-            result.Add(new EpisodeRecord(
-                reader.GetString(0),
-                reader.GetInt32(1),
-                reader.GetInt32(2),
-                Real(reader, 3),
-                Real(reader, 4),
-                JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(5), JsonOptions) ?? [],
-                JsonSerializer.Deserialize<List<string>>(reader.GetString(6)) ?? [],
-                reader.GetString(7),
-                reader.IsDBNull(8) ? null : ulong.Parse(reader.GetString(8), CultureInfo.InvariantCulture)));
-        }
-
-        return result;
-    });
-
-    /// <summary>
-    /// Stores the run's diagnosis/verdict (any JSON document) and sets its status (default
-    /// <see cref="RunStatus.Finished"/>), in one transaction; a finished or failed run is no longer leased.
-    /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="json"/> is not valid JSON.</exception>
-    public override void SetResult(long runId, string json, RunStatus status = RunStatus.Finished)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        try
-        {
-            using var _ = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new ArgumentException($"the result is not valid JSON: {e.Message}", nameof(json), e);
-        }
-
-        Write(tx => Execute(tx, $"UPDATE runs SET result = $j, status = $st, updated = $now{ReleaseUnlessRunning} WHERE id = $r", ("$j", json), ("$st", StatusName(status)), ("$now", Now()), ("$r", Require(tx, runId))));
-    }
-
-    /// <inheritdoc/>
-    public override long SaveAnalysis(long runId, string kind, string json)
-    {
-        CheckAnalysis(kind, json);
-        return Write(tx =>
-        {
-            var now = Now();
-            Execute(tx, "UPDATE runs SET updated = $now WHERE id = $r", ("$now", now), ("$r", Require(tx, runId)));
-            return (long)Scalar(tx, "INSERT INTO analyses(run, kind, json, code_version, created) VALUES ($r, $k, $j, $v, $now) RETURNING id", ("$r", runId), ("$k", kind), ("$j", json), ("$v", CodeVersion), ("$now", now))!;
-        });
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<AnalysisRecord> Analyses(long runId, string? kind = null)
-    {
-        if (kind is not null)
-        {
-            AnalysisKinds.Check(kind, nameof(kind));
-        }
-
-        return Read(() =>
-        {
-            Require(null, runId);
-            var result = new List<AnalysisRecord>();
-            if (_version < 4)
-            {
-                return result;
-            }
-
-            using var command = Command(null, "SELECT id, kind, json, code_version, created FROM analyses WHERE run = $r AND ($k IS NULL OR kind = $k) ORDER BY id", ("$r", runId), ("$k", (object?)kind ?? DBNull.Value));
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                result.Add(new AnalysisRecord(reader.GetInt64(0), runId, reader.GetString(1), reader.GetString(2), reader.GetString(3), Time(reader.GetString(4))));
-            }
-
-            return result;
-        });
-    }
-
-    /// <summary>Every run, oldest first.</summary>
-    public override IReadOnlyList<RunInfo> ListRuns() => Read(() => Runs(null));
-
-    /// <summary>The run with id <paramref name="runId"/>.</summary>
-    /// <exception cref="RunStoreException">No such run.</exception>
-    public override RunInfo GetRun(long runId) => Read(() => Runs(runId).SingleOrDefault() ?? throw NoRun(runId));
-
-    /// <summary>The run's metrics, ordered by name, then step.</summary>
-    public override IReadOnlyList<MetricPoint> Metrics(long runId) => Read(() =>
-    {
-        Require(null, runId);
-        using var command = Command(null, "SELECT step, name, value FROM metrics WHERE run = $r ORDER BY name, step", ("$r", runId));
-        using var reader = command.ExecuteReader();
-        var result = new List<MetricPoint>();
-        while (reader.Read())
-        {
-            result.Add(new MetricPoint(reader.GetInt64(0), reader.GetString(1), Real(reader, 2)));
-        }
-
-        return result;
-    });
-
     /// <summary>SQLite's <c>PRAGMA integrity_check</c>: "ok" for a sound file, otherwise the problems found.</summary>
     public override string IntegrityCheck() => Read(() =>
     {
@@ -520,17 +265,25 @@ internal sealed class SqliteRunStore : RunStore
         return string.Join('\n', lines);
     });
 
-    /// <summary>The journal mode in effect ("wal").</summary>
-    public override string JournalMode => Read(() => (string)Scalar(null, "PRAGMA journal_mode")!);
+    /// <summary><c>INSERT OR REPLACE</c>: the row with the same key is deleted, then the new one inserted.</summary>
+    private protected override string Upsert(string table, string columns, string values, string key) =>
+        $"INSERT OR REPLACE INTO {table}({columns}) VALUES ({values})";
 
-    /// <summary>Closes the connection.</summary>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _connection.Dispose();
-        }
-    }
+    /// <summary><c>BEGIN IMMEDIATE</c>: the write lock is taken at once (waiting up to the busy timeout), so two writers never deadlock upgrading a read.</summary>
+    private protected override DbTransaction BeginWrite() => _connection.BeginTransaction(deferred: false);
+
+    /// <summary>Round-trip ("O") text, UTC.</summary>
+    private protected override object Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+    /// <inheritdoc/>
+    private protected override DateTimeOffset ReadTime(DbDataReader reader, int column) =>
+        DateTimeOffset.Parse(reader.GetString(column), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    /// <inheritdoc/>
+    private protected override RunStoreException Translate(DbException e) => Translate(e, Path);
+
+    /// <summary>A column added after schema 1 reads as its default in a store of an older schema opened read-only.</summary>
+    private protected override string AddedColumn(string column, int since, string absent) => Version >= since ? column : absent;
 
     private static void CheckHeader(string path)
     {
@@ -621,7 +374,7 @@ internal sealed class SqliteRunStore : RunStore
 
                 foreach (var (rowId, hash) in rows)
                 {
-                    Execute(tx, "UPDATE checkpoints SET sha256 = $h WHERE rowid = $id", ("$h", hash), ("$id", rowId));
+                    SetChecksum(tx, rowId, hash);
                 }
             }
 
@@ -646,11 +399,11 @@ internal sealed class SqliteRunStore : RunStore
             throw new RunStoreException($"there is no run store at {Path} (the file is an empty SQLite database).");
         }
 
-        _version = version;
+        Version = version;
     }
 
     /// <summary>The file's application id, schema version and number of schema objects, read in one statement (one consistent snapshot).</summary>
-    private (int Application, int Version, long Tables) ReadHeader(SqliteTransaction? tx)
+    private (int Application, int Version, long Tables) ReadHeader(DbTransaction? tx)
     {
         using var command = Command(tx, "SELECT (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema)");
         using var reader = command.ExecuteReader();
@@ -665,117 +418,14 @@ internal sealed class SqliteRunStore : RunStore
             throw new RunStoreException($"{Path} is an SQLite database but not an AlignLab run store.");
         }
 
-        if (version > SchemaVersion)
-        {
-            throw new RunStoreException($"{Path} was written by a newer AlignLab (store schema {version}; this version reads up to {SchemaVersion}).");
-        }
+        CheckNotNewer(version);
     }
 
-    private List<RunInfo> Runs(long? id)
-    {
-        var settings = _version >= 2 ? "settings" : "'{}'";
-        var text = _version >= 3 ? "scenario_text" : "NULL";
-        using var command = Command(null, $"SELECT id, scenario, distribution, agent, parameters, hyperparameters, seed, code_version, status, result, created, updated, {settings}, {text} FROM runs" + (id is null ? " ORDER BY id" : " WHERE id = $r"));
-        if (id is { } r)
-        {
-            command.Parameters.AddWithValue("$r", r);
-        }
+    /// <summary>Sets the SHA-256 of the checkpoint in row <paramref name="rowId"/>.</summary>
+    private void SetChecksum(DbTransaction tx, long rowId, byte[] hash) =>
+        Execute(tx, "UPDATE checkpoints SET sha256 = @h WHERE rowid = @id", ("@h", hash), ("@id", rowId));
 
-        using var reader = command.ExecuteReader();
-        var result = new List<RunInfo>();
-        while (reader.Read())
-        {
-            var config = new RunConfig(
-                reader.GetString(1),
-                reader.GetString(3),
-                ulong.Parse(reader.GetString(6), CultureInfo.InvariantCulture),
-                reader.GetString(2),
-                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(4)) ?? [],
-                JsonNode.Parse(reader.GetString(5)) as JsonObject ?? [],
-                JsonNode.Parse(reader.GetString(12)) as JsonObject ?? [],
-                reader.IsDBNull(13) ? null : reader.GetString(13));
-            var status = reader.GetString(8) switch
-            {
-                "finished" => RunStatus.Finished,
-                "failed" => RunStatus.Failed,
-                _ => RunStatus.Running,
-            };
-            result.Add(new RunInfo(reader.GetInt64(0), config, reader.GetString(7), status, Time(reader.GetString(10)), Time(reader.GetString(11)), reader.IsDBNull(9) ? null : reader.GetString(9)));
-        }
-
-        return result;
-    }
-
-    private T Write<T>(Func<SqliteTransaction, T> work)
-    {
-        if (_readOnly)
-        {
-            throw new RunStoreException($"{Path} was opened read-only; it cannot be written.");
-        }
-
-        try
-        {
-            using var tx = _connection.BeginTransaction(deferred: false);
-            var result = work(tx);
-            tx.Commit();
-            return result;
-        }
-        catch (SqliteException e)
-        {
-            throw Translate(e, Path);
-        }
-    }
-
-    private T Read<T>(Func<T> work)
-    {
-        try
-        {
-            return work();
-        }
-        catch (SqliteException e)
-        {
-            throw Translate(e, Path);
-        }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidCastException)
-        {
-            throw new RunStoreException($"{Path} is corrupt: a record could not be read ({e.Message}).", e);
-        }
-    }
-
-    private long Require(SqliteTransaction? tx, long runId) =>
-        Scalar(tx, "SELECT 1 FROM runs WHERE id = $r", ("$r", runId)) is null ? throw NoRun(runId) : runId;
-
-    private void Touch(SqliteTransaction tx, long runId) =>
-        Execute(tx, "UPDATE runs SET updated = $now WHERE id = $r", ("$now", Now()), ("$r", Require(tx, runId)));
-
-    private RunStoreException NoRun(long runId) => new($"{Path} has no run {runId}.");
-
-    private SqliteCommand Command(SqliteTransaction? tx, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = tx;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return command;
-    }
-
-    private int Execute(SqliteTransaction? tx, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = Command(tx, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
-
-    private object? Scalar(SqliteTransaction? tx, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = Command(tx, sql, parameters);
-        return command.ExecuteScalar();
-    }
-
-    private static RunStoreException Translate(SqliteException e, string path) => e.SqliteErrorCode switch
+    private static RunStoreException Translate(DbException e, string path) => (e as SqliteException)?.SqliteErrorCode switch
     {
         11 => new RunStoreException($"{path} is corrupt (SQLite: {e.Message.Replace('\n', ' ')}); restore it from a backup or start a new store.", e),
         26 => new RunStoreException($"{path} is not an AlignLab run store (SQLite: file is not a database).", e),
@@ -783,15 +433,4 @@ internal sealed class SqliteRunStore : RunStore
         8 or 14 or 23 => new RunStoreException($"{path} cannot be opened for writing (SQLite: {e.Message.Replace('\n', ' ')}).", e),
         _ => new RunStoreException($"{path}: {e.Message.Replace('\n', ' ')}", e),
     };
-
-    /// <summary>The checkpoints' checksum column (NULL for a store of an older schema opened read-only).</summary>
-    private string ChecksumColumn => _version >= 3 ? "sha256" : "NULL";
-
-    private static object Db(double value) => double.IsNaN(value) ? DBNull.Value : value;
-
-    private static double Real(SqliteDataReader reader, int column) => reader.IsDBNull(column) ? double.NaN : reader.GetDouble(column);
-
-    private static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset Time(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }
