@@ -365,7 +365,8 @@ public static class LinearProbe
         }
     }
 
-    private static int ArgMax(ReadOnlySpan<float> scores)
+    /// <summary>The index of the first largest score (the predicted class).</summary>
+    internal static int ArgMax(ReadOnlySpan<float> scores)
     {
         var best = 0;
         for (var c = 1; c < scores.Length; c++)

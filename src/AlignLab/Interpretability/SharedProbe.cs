@@ -114,7 +114,7 @@ public static class SharedProbe
         {
             var i = labelled[t];
             problem.Logits(values, i, effective, theta.AsSpan(channels), logits);
-            correct += ArgMax(logits) == labels[i] ? 1 : 0;
+            correct += LinearProbe.ArgMax(logits) == labels[i] ? 1 : 0;
             majorityHits += labels[i] == majority ? 1 : 0;
         }
 
@@ -274,20 +274,6 @@ public static class SharedProbe
 
             b[i] = v / h[(i * n) + i];
         }
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> scores)
-    {
-        var best = 0;
-        for (var c = 1; c < scores.Length; c++)
-        {
-            if (scores[c] > scores[best])
-            {
-                best = c;
-            }
-        }
-
-        return best;
     }
 
     /// <summary>
