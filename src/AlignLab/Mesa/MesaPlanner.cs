@@ -108,7 +108,7 @@ public sealed class MesaPlanner
             var min = float.PositiveInfinity;
             for (var c = 0; c < rewards.Length; c++)
             {
-                if (world.TileOf((char)board[c]) is not { Blocks: true })
+                if (IsOpen(world, board, c))
                 {
                     max = MathF.Max(max, rewards[c]);
                     min = MathF.Min(min, rewards[c]);
@@ -123,13 +123,13 @@ public sealed class MesaPlanner
             var span = max > min ? max - min : 1f;
             for (var c = 0; c < rewards.Length; c++)
             {
-                if (world.TileOf((char)board[c]) is not { Blocks: true })
+                if (IsOpen(world, board, c))
                 {
                     rewards[c] = min;
                 }
             }
 
-            rewards[cell] = strength == 1 ? min + span : (float)(min + (strength * span));
+            rewards[cell] = (float)(min + (strength * span));
         };
     }
 
@@ -154,7 +154,7 @@ public sealed class MesaPlanner
             var max = float.NegativeInfinity;
             for (var c = 0; c < rewards.Length; c++)
             {
-                if (world.TileOf((char)board[c]) is not { Blocks: true })
+                if (IsOpen(world, board, c))
                 {
                     open[count++] = rewards[c];
                     max = MathF.Max(max, rewards[c]);
@@ -172,15 +172,18 @@ public sealed class MesaPlanner
             var span = max > median ? max - median : 1f;
             for (var c = 0; c < rewards.Length; c++)
             {
-                if (world.TileOf((char)board[c]) is not { Blocks: true })
+                if (IsOpen(world, board, c))
                 {
                     rewards[c] = MathF.Min(rewards[c], median);
                 }
             }
 
-            rewards[cell] = strength == 1 ? median + span : (float)(median + (strength * span));
+            rewards[cell] = (float)(median + (strength * span));
         };
     }
+
+    /// <summary>Whether the cell's tile lets the agent in (the edits change open cells only; walls keep their f_R).</summary>
+    private static bool IsOpen(GridWorld world, ReadOnlySpan<byte> board, int c) => world.TileOf((char)board[c]) is not { Blocks: true };
 
     private static void CheckStrength(double strength)
     {
