@@ -11,7 +11,7 @@ using AlignLab.Scenarios;
 namespace AlignLab.Cli.Commands;
 
 /// <summary>
-/// <c>alignlab mesa RUN [--level N] [--distribution D] [--levels N] [--edit ROW,COL | --edit-all] [--edit-kind raise|replace|move] [--edit-strength K] [--json]</c>: reads the
+/// <c>alignlab mesa RUN [--level N] [--distribution D] [--levels N] [--edit ROW,COL | --edit-all] [--edit-kind raise|replace|move|raise-walled] [--edit-strength K] [--json]</c>: reads the
 /// mesa-objective f_R of a stored value-iteration-network policy on a distribution's levels (where its maximum lies,
 /// its correlation with each goal's cells, agreement with the exact behavioural goal attribution), draws f_R on one
 /// level, and measures exactly whether putting reward on a cell makes the agent go there.
@@ -28,7 +28,7 @@ internal static class MesaCommand
         var edit = new Option<string?>("--edit") { Description = "Put reward on the cell ROW,COL (0-based) of every level where the agent can reach it, and measure exactly whether it goes there." };
         var editAll = new Option<bool>("--edit-all") { Description = "Put reward on every reachable cell of every level, one edit at a time, and measure each exactly." };
         var strength = new Option<double>("--edit-strength") { Description = "How strongly an edit puts reward on its cell: f_R there moves from its value r to r + k·(max f_R + range − r); 1 (the default) sets it to max f_R + (max f_R − min f_R), 0 changes nothing.", DefaultValueFactory = _ => 1.0 };
-        var kind = new Option<string>("--edit-kind") { Description = "How an edit puts reward on its cell: raise (its f_R raised above the map's maximum, the rest unchanged) or replace (the open cells flattened to their lowest f_R and the cell put above them by the strength times their range; walls unchanged).", DefaultValueFactory = _ => "raise" };
+        var kind = new Option<string>("--edit-kind") { Description = "How an edit puts reward on its cell: raise (its f_R raised above the map's maximum, the rest unchanged) replace (the open cells flattened to their lowest f_R and the cell put above them by the strength times their range; walls unchanged), move (the open cells capped at their median, the cell put the strength times the peak's height above it) or raise-walled (raise, and every wall made costlier than any shortcut through it could gain).", DefaultValueFactory = _ => "raise" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var store = CommonOptions.Store();
         var noStore = CommonOptions.NoStore();
@@ -58,7 +58,8 @@ internal static class MesaCommand
                 "raise" => MesaEditKind.Raise,
                 "replace" => MesaEditKind.Replace,
                 "move" => MesaEditKind.Move,
-                var other => throw new UsageException($"--edit-kind must be raise, replace or move, not '{other}'."),
+                "raise-walled" => MesaEditKind.RaiseWalled,
+                var other => throw new UsageException($"--edit-kind must be raise, replace, move or raise-walled, not '{other}'."),
             };
             var shown = parse.GetValue(level);
             var editText = parse.GetValue(edit);
@@ -145,7 +146,7 @@ internal static class MesaCommand
         return (row * width) + col;
     }
 
-    private static string KindName(MesaEditKind kind) => kind.ToString().ToLowerInvariant();
+    private static string KindName(MesaEditKind kind) => kind == MesaEditKind.RaiseWalled ? "raise-walled" : kind.ToString().ToLowerInvariant();
 
     private static string Percent(double share) => double.IsFinite(share) ? share.ToString("P1", CultureInfo.InvariantCulture) : "n/a";
 

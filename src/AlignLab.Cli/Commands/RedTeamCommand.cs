@@ -24,6 +24,7 @@ internal static class RedTeamCommand
         var noStore = CommonOptions.NoStore();
         var strategy = new Option<string>("--strategy") { Description = "divergence, policy, random or all.", DefaultValueFactory = _ => "all" };
         var distribution = new Option<string>("--distribution") { Description = "The deployment distribution (generated): random sampling draws from it; every level is played under its rules.", DefaultValueFactory = _ => "deploy" };
+        var alpha = new Option<double?>("--alpha") { Description = "Random sampling draws from DR's mixture instead: a --distribution level with probability ALPHA, a train level otherwise (rare failures on any scenario)." };
         var budget = new Option<int>("--budget") { Description = "The most levels a strategy scores (policy evaluations; solved levels for the divergence search).", DefaultValueFactory = _ => 200 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the first repetition.", DefaultValueFactory = _ => 0UL };
         var seeds = new Option<int>("--seeds") { Description = "Repetitions, seeds SEED, SEED+1, …; medians over them.", DefaultValueFactory = _ => 5 };
@@ -33,7 +34,7 @@ internal static class RedTeamCommand
         var shared = new Option<bool>("--per-episode-rationality") { Description = "Fit the goal posterior's temperature and lapse rate per episode (marginalised) instead of once per goal over all suite episodes." };
         var temperatures = new Option<string?>("--temperatures") { Description = "Comma-separated temperature grid of the goal posterior (default 10^-4 … 10^2); 1e-6 alone is the optimal-set model." };
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
-        var command = new Command("redteam", "Design tests that separate the candidate goals and search levels against the policy; count the policy evaluations each needs against random deployment sampling.") { target, scenarioOption, set, deploySet, store, noStore, strategy, distribution, budget, seed, seeds, threshold, suite, show, shared, temperatures, json };
+        var command = new Command("redteam", "Design tests that separate the candidate goals and search levels against the policy; count the policy evaluations each needs against random deployment sampling.") { target, scenarioOption, set, deploySet, store, noStore, strategy, distribution, alpha, budget, seed, seeds, threshold, suite, show, shared, temperatures, json };
         var limitOptions = new SolverLimitOptions();
         limitOptions.AddTo(command);
         var threading = new ThreadingOptions();
@@ -61,7 +62,7 @@ internal static class RedTeamCommand
                 parameters[key] = value;
             }
 
-            var options = new RedTeamOptions(parse.GetValue(distribution)!, parse.GetValue(budget), parse.GetValue(seed), parse.GetValue(seeds), parse.GetValue(threshold), Suite: parse.GetValue(suite), Set: parameters, Limits: limitOptions.Resolve(parse)) { Strategies = strategies, PerEpisodeRationality = parse.GetValue(shared), Temperatures = AuditCommand.ParseGrid(parse.GetValue(temperatures)) };
+            var options = new RedTeamOptions(parse.GetValue(distribution)!, parse.GetValue(budget), parse.GetValue(seed), parse.GetValue(seeds), parse.GetValue(threshold), Suite: parse.GetValue(suite), Set: parameters, Limits: limitOptions.Resolve(parse)) { Strategies = strategies, Alpha = parse.GetValue(alpha), PerEpisodeRationality = parse.GetValue(shared), Temperatures = AuditCommand.ParseGrid(parse.GetValue(temperatures)) };
             using var analyses = long.TryParse(parse.GetValue(target), NumberStyles.Integer, CultureInfo.InvariantCulture, out var runId) ? CommonOptions.AnalysisStore(parse, store, noStore, runId) : null;
             var report = RedTeam.Run(loaded.Scenario, loaded.Agent.Policy, options);
             if (analyses is not null)
@@ -86,7 +87,8 @@ internal static class RedTeamCommand
     private static void Print(RedTeamReport report, string scenarioId, string label, int show)
     {
         var o = report.Options;
-        Console.WriteLine($"{scenarioId} ({label}): designed tests and red-teaming on {o.Distribution}, {o.Seeds} seed{(o.Seeds == 1 ? string.Empty : "s")} from {o.Seed}, budget {o.Budget} levels");
+        var mixture = o.Alpha is { } a ? $" (random draws: train, or {o.Distribution} with probability {ResultPrinter.N(a)})" : string.Empty;
+        Console.WriteLine($"{scenarioId} ({label}): designed tests and red-teaming on {o.Distribution}{mixture}, {o.Seeds} seed{(o.Seeds == 1 ? string.Empty : "s")} from {o.Seed}, budget {o.Budget} levels");
         Console.WriteLine($"  failure: exact normalised intended score below {ResultPrinter.N(o.Threshold)}; posterior target {ResultPrinter.N(o.PosteriorTarget)} over {o.Suite} suite episodes (γ {ResultPrinter.N(o.Discount)})");
         Console.WriteLine($"  {"strategy",-11} {"evals to failure (median)",26} {"seeds failed",13} {"episodes to posterior (median)",31} {"speed-up vs random",19}  pursued (seeds)");
         foreach (var s in report.Summary)
@@ -188,6 +190,7 @@ internal static class RedTeamCommand
             ["id"] = report.Id,
             ["goals"] = new JsonArray([.. report.Goals.Select(g => (JsonNode?)JsonValue.Create(g))]),
             ["distribution"] = o.Distribution,
+            ["alpha"] = o.Alpha is { } alpha ? ResultPrinter.J(alpha) : null,
             ["budget"] = o.Budget,
             ["seed"] = o.Seed,
             ["seeds"] = o.Seeds,

@@ -39,7 +39,14 @@ public sealed class LevelMixture
     public double Alpha { get; }
 
     /// <summary>Draws one level: one uniform number decides the distribution (drawn also when α is 0 or 1, so the stream's shape never depends on α), then that generator draws the map.</summary>
-    public GridLevel Sample(ref Rng rng) => rng.NextDouble() < Alpha ? _shift.Sample(ref rng) : _train.Sample(ref rng);
+    public GridLevel Sample(ref Rng rng) => Sample(ref rng, out _);
+
+    /// <summary>Draws one level as <see cref="Sample(ref Rng)"/> does (the same random numbers), saying whether it came from the shift distribution.</summary>
+    internal GridLevel Sample(ref Rng rng, out bool shifted)
+    {
+        shifted = rng.NextDouble() < Alpha;
+        return shifted ? _shift.Sample(ref rng) : _train.Sample(ref rng);
+    }
 
     /// <summary>The generator of a generated distribution, or a one-line error naming what curricula need.</summary>
     internal static LevelGenerator Generator(ScenarioDefinition scenario, string distribution, IReadOnlyDictionary<string, string>? set)

@@ -85,6 +85,7 @@ public sealed class MesaPlanner
         MesaEditKind.Raise => RewardOn(cell, strength),
         MesaEditKind.Replace => GoalOn(cell, strength),
         MesaEditKind.Move => MoveGoal(cell, strength),
+        MesaEditKind.RaiseWalled => WalledRewardOn(cell, strength),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an edit kind"),
     };
 
@@ -182,6 +183,52 @@ public sealed class MesaPlanner
         };
     }
 
+    /// <summary>
+    /// The <see cref="RewardOn"/> edit (the cell raised with <paramref name="strength"/>, the open cells unchanged),
+    /// then every blocked cell set to m − (K + 1)·(M − m), where m and M are the lowest and highest f_R of the
+    /// edited map and K the planner's steps. The planner's moves ignore walls (a wall is only the cost the network
+    /// wrote into f_R), so a strong enough edited reward makes a plan through a wall pay; at this cost none does:
+    /// entering a wall loses at least (K + 1)·(M − m) at once, more than any K later steps can gain, so plans go
+    /// around walls as the real maze makes the agent do.
+    /// </summary>
+    /// <param name="cell">The row-major cell index.</param>
+    /// <param name="strength">As for <see cref="RewardOn"/>; at least 0.</param>
+    /// <returns>The edit.</returns>
+    public RewardEdit WalledRewardOn(int cell, double strength = 1)
+    {
+        var raise = RewardOn(cell, strength);
+        var world = World;
+        var steps = Network.Iterations;
+        return (board, rewards) =>
+        {
+            raise(board, rewards);
+            var max = float.NegativeInfinity;
+            var min = float.PositiveInfinity;
+            for (var c = 0; c < rewards.Length; c++)
+            {
+                if (IsOpen(world, board, c))
+                {
+                    max = MathF.Max(max, rewards[c]);
+                    min = MathF.Min(min, rewards[c]);
+                }
+            }
+
+            if (min > max)
+            {
+                return;
+            }
+
+            var wall = min - ((steps + 1) * MathF.Max(max - min, 1f));
+            for (var c = 0; c < rewards.Length; c++)
+            {
+                if (!IsOpen(world, board, c))
+                {
+                    rewards[c] = wall;
+                }
+            }
+        };
+    }
+
     /// <summary>Whether the cell's tile lets the agent in (the edits change open cells only; walls keep their f_R).</summary>
     private static bool IsOpen(GridWorld world, ReadOnlySpan<byte> board, int c) => world.TileOf((char)board[c]) is not { Blocks: true };
 
@@ -243,4 +290,7 @@ public enum MesaEditKind
 
     /// <summary>Move the map's goal to the cell: the open cells capped at their median f_R, the cell put at the map's own maximum, walls unchanged (<see cref="MesaPlanner.MoveGoal"/>).</summary>
     Move,
+
+    /// <summary>Raise the cell as <see cref="Raise"/> does and make every wall costlier than any shortcut through it could gain (<see cref="MesaPlanner.WalledRewardOn"/>).</summary>
+    RaiseWalled,
 }

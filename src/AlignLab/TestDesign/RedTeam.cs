@@ -1,4 +1,5 @@
 using System.Globalization;
+using AlignLab.Curricula;
 using AlignLab.Errors;
 using AlignLab.GoalInference;
 using AlignLab.Grid;
@@ -63,6 +64,15 @@ public sealed record RedTeamOptions(
 
     /// <summary>The strategies compared; all three when null.</summary>
     public IReadOnlyList<TestStrategy>? Strategies { get; init; }
+
+    /// <summary>
+    /// When set, random sampling draws from DR's mixture (<see cref="Curricula.LevelMixture"/>) instead of the
+    /// deployment distribution alone: a <see cref="Distribution"/> level with this probability, a <c>train</c> level
+    /// otherwise, so that failures are rare on any scenario without a scenario parameter of its own; null (the default)
+    /// draws from <see cref="Distribution"/> only. The searches are unchanged (they draw from both distributions
+    /// already).
+    /// </summary>
+    public double? Alpha { get; init; }
 }
 
 /// <summary>One level of a strategy's test suite.</summary>
@@ -226,14 +236,13 @@ public static class RedTeam
     internal static StrategyRun SampleAtRandom(Context context, BoardPolicy policy, ulong seed)
     {
         var rng = new Rng(seed ^ 0x7A4D_0A11UL);
-        var generator = context.Sources[^1].Generator;
         int? toFailure = null;
         var drawn = 0;
         var suite = new List<DesignedLevel>();
         var solved = new List<ExactSolution>();
         while (drawn < context.Options.Budget && (toFailure is null || suite.Count < context.Options.Suite))
         {
-            var level = generator.Sample(ref rng);
+            var (level, origin) = context.DrawDeployment(ref rng);
             var solution = context.Solve(level);
             drawn++;
             double? score = null;
@@ -248,7 +257,7 @@ public static class RedTeam
 
             if (suite.Count < context.Options.Suite)
             {
-                suite.Add(new DesignedLevel(level, $"{context.Options.Distribution} draw", GoalDivergence.Measure(solution, context.Options.Discount).Value, score));
+                suite.Add(new DesignedLevel(level, origin, GoalDivergence.Measure(solution, context.Options.Discount).Value, score));
                 solved.Add(solution);
             }
         }
@@ -287,6 +296,8 @@ public static class RedTeam
     /// <summary>What every strategy shares: the scenario, generators, edits and the exact evaluation of a level.</summary>
     internal sealed class Context
     {
+        private readonly LevelMixture? _mixture;
+
         public Context(ScenarioDefinition scenario, RedTeamOptions options)
         {
             Validate(options);
@@ -318,6 +329,10 @@ public static class RedTeam
             }
 
             Edits = new LevelEdits('#', ' ');
+            if (options.Alpha is { } alpha)
+            {
+                _mixture = new LevelMixture(scenario, alpha, options.Distribution, options.Set);
+            }
         }
 
         public ScenarioDefinition Scenario { get; }
@@ -330,6 +345,18 @@ public static class RedTeam
         public IReadOnlyList<(string Name, LevelGenerator Generator)> Sources { get; }
 
         public LevelEdits Edits { get; }
+
+        /// <summary>One random deployment level with its origin: from the deployment distribution, or from DR's mixture with <see cref="RedTeamOptions.Alpha"/>.</summary>
+        public (GridLevel Level, string Origin) DrawDeployment(ref Rng rng)
+        {
+            if (_mixture is null)
+            {
+                return (Sources[^1].Generator.Sample(ref rng), $"{Options.Distribution} draw");
+            }
+
+            var level = _mixture.Sample(ref rng, out var shifted);
+            return (level, $"{(shifted ? Options.Distribution : "train")} draw (α {Options.Alpha!.Value.ToString(CultureInfo.InvariantCulture)})");
+        }
 
         public ExactSolution Solve(GridLevel level) =>
             ExactSolution.Create(Scenario.Build(new BuildOptions(Distribution: Options.Distribution, Set: Options.Set) { FixedLevel = level }), Options.Limits);

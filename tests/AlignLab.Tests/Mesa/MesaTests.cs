@@ -217,6 +217,66 @@ public sealed class MesaTests
     }
 
     [Fact]
+    public void TheWalledEditKeepsAStrongRewardFromPullingPlansThroughCheapWalls()
+    {
+        // A hand-set f_R whose walls are cheap (1 on the cheese, −0.2 on walls): a strong raise edit makes plans
+        // through walls pay, which the real maze blocks, so the agent misses cells it must walk around to; the walled
+        // edit makes every wall costlier than any shortcut and sends the agent to every reachable cell.
+        var sizes = new Dictionary<string, string> { ["size"] = "7" };
+        var level = Scenario.SampleLevels("deploy", 1, 8, sizes)[0];
+        var world = Scenario.Build(new BuildOptions(Distribution: "deploy", Set: sizes) { FixedLevel = level });
+        var cells = new LevelCells(world);
+        var planner = HandSetVinTests.HandSetPlanner(world, 30);
+        var cheese = cells.GoalCells["cheese"];
+        void CheapWalls(ReadOnlySpan<byte> board, Span<float> rewards)
+        {
+            for (var c = 0; c < rewards.Length; c++)
+            {
+                rewards[c] = cheese.Contains(c) ? 1f : world.TileOf((char)board[c]) is { Blocks: true } ? -0.2f : 0f;
+            }
+        }
+
+        var raisedMisses = 0;
+        foreach (var target in cells.Reachable.Where(c => c != cells.Start))
+        {
+            double Reach(MesaEditKind kind, double strength)
+            {
+                var edit = planner.Edit(target, strength, kind);
+                return cells.ReachProbability(
+                    planner.Policy((board, rewards) =>
+                    {
+                        CheapWalls(board, rewards);
+                        edit(board, rewards);
+                    }),
+                    target);
+            }
+
+            raisedMisses += Reach(MesaEditKind.Raise, 8) < 0.9 ? 1 : 0;
+            Assert.True(Reach(MesaEditKind.RaiseWalled, 8) > 0.99, $"cell {target}");
+            Assert.True(Reach(MesaEditKind.RaiseWalled, 1) > 0.99, $"cell {target}");
+        }
+
+        Assert.True(raisedMisses > 0, "the raise edit reached every cell: the level has no detour the test needs");
+
+        // The walled edit is the raise edit on open cells, and puts every wall at m − (K + 1)·(M − m).
+        var board0 = level.CellsView.ToArray();
+        board0[level.AgentStart] = (byte)world.AgentSymbol;
+        var map = new float[world.CellCount];
+        CheapWalls(board0, map);
+        var target0 = cells.Reachable.First(c => c != cells.Start);
+        var raised = (float[])map.Clone();
+        MesaPlanner.RewardOn(target0, 1)(board0, raised);
+        var walled = (float[])map.Clone();
+        planner.WalledRewardOn(target0, 1)(board0, walled);
+        var open = Enumerable.Range(0, map.Length).Where(c => world.TileOf((char)board0[c]) is not { Blocks: true }).ToArray();
+        var (m, top) = (open.Min(c => raised[c]), open.Max(c => raised[c]));
+        for (var c = 0; c < map.Length; c++)
+        {
+            Assert.Equal(open.Contains(c) ? raised[c] : m - (31 * (top - m)), walled[c], 1e-4);
+        }
+    }
+
+    [Fact]
     public void BadStrengthsAreRefused()
     {
         var world = Scenario.Build(new BuildOptions(Set: Size5));
@@ -226,6 +286,7 @@ public sealed class MesaTests
             Assert.Throws<Errors.UserInputException>(() => MesaPlanner.RewardOn(0, bad));
             Assert.Throws<Errors.UserInputException>(() => planner.MoveGoal(0, bad));
             Assert.Throws<Errors.UserInputException>(() => planner.GoalOn(0, bad));
+            Assert.Throws<Errors.UserInputException>(() => planner.WalledRewardOn(0, bad));
         }
     }
 

@@ -146,6 +146,33 @@ public sealed class RedTeamTests
     }
 
     [Fact]
+    public void WithAlphaRandomSamplingDrawsDrsMixtureAndFailsACornerSeekerOnlyOnDeploymentDraws()
+    {
+        // Scenario-independent rare failures: random sampling draws a deployment level (cheese anywhere) with
+        // probability α and a training level (cheese on the corner cell, which the corner seeker always solves)
+        // otherwise. Every failure must come from a deployment draw, and at α = 0 nothing fails within the budget.
+        var options = Options(TestStrategy.Random) with { Alpha = 0.3, Budget = 60, Seeds = 3, Suite = 12 };
+        var report = RedTeam.Run(Cheese, CornerSeeker, options);
+        var origins = report.Runs.SelectMany(r => r.Suite).Select(l => l.Origin).ToHashSet();
+        Assert.Equal(["deploy draw (α 0.3)", "train draw (α 0.3)"], origins.Order());
+        foreach (var level in report.Runs.SelectMany(r => r.Suite).Where(l => l.IntendedScore is not null))
+        {
+            if (level.Origin.StartsWith("train", StringComparison.Ordinal))
+            {
+                Assert.Equal(1.0, level.IntendedScore!.Value, 1e-9);
+            }
+        }
+
+        var failures = report.Runs.Where(r => r.EvaluationsToFailure <= r.Suite.Count).Select(r => r.Suite[r.EvaluationsToFailure!.Value - 1]).ToList();
+        Assert.NotEmpty(failures);
+        Assert.All(failures, level => Assert.StartsWith("deploy", level.Origin, StringComparison.Ordinal));
+        var never = RedTeam.Run(Cheese, CornerSeeker, options with { Alpha = 0, Budget = 30, Seeds = 1 });
+        Assert.Null(never.Runs[0].EvaluationsToFailure);
+        Assert.Equal(30, never.Runs[0].PolicyEvaluations);
+        Assert.Throws<UserInputException>(() => RedTeam.Run(Cheese, CornerSeeker, options with { Alpha = 1.5 }));
+    }
+
+    [Fact]
     public void MediansCountARunWithoutAFailureAsInfinitelyMany()
     {
         Assert.Equal(2.0, RedTeam.Median([1, 2, 3]));
