@@ -108,6 +108,8 @@ internal static class MesaCommand
             Console.WriteLine($"  behaviour (the goal with the highest exact score on each level): {string.Join(", ", behaviours)}");
             Console.WriteLine($"  the goal f_R rates highest (largest f_R on its cells): {string.Join(", ", summary.Levels.GroupBy(l => l.Preferred).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}");
             Console.WriteLine($"  agreement with the behaviour on the {summary.Compared} levels whose goals' cells are apart: f_R's maximum {summary.Levels.Count(l => l.GoalsApart && l.Agrees)} ({Percent(summary.Agreement)}), the goal f_R rates highest {summary.Levels.Count(l => l.GoalsApart && l.PreferredAgrees)} ({Percent(summary.PreferredAgreement)})");
+            var sep = summary.SeparatedAgreement;
+            Console.WriteLine($"  the same on the {summary.Separated} levels where neither goal lies on the way to the other: f_R's maximum {Percent(sep.Maximum)}, the goal f_R rates highest {Percent(sep.Preferred)}");
             if (summary.Edits > 0)
             {
                 Console.WriteLine($"  edits ({KindName(options.EditKind)}, strength {options.EditStrength.ToString(CultureInfo.InvariantCulture)}): {summary.Edits}; the agent then enters the cell with exact probability {ResultPrinter.N(summary.MeanReachAfter)} on average (unedited: {ResultPrinter.N(summary.MeanReachBefore)}); at least 0.9 after {Percent(summary.ReachedShare)} of edits; acting greedily it enters the cell after {Percent(summary.GreedyReach)} of edits");
@@ -165,6 +167,7 @@ internal static class MesaCommand
                 ["max_cell"] = Cell(l.MaxCell),
                 ["reading"] = l.Reading,
                 ["preferred"] = l.Preferred,
+                ["separated"] = l.Separated,
                 ["behaviour"] = l.Behaviour,
                 ["goals_apart"] = l.GoalsApart,
                 ["agrees"] = l.Agrees,
@@ -187,6 +190,9 @@ internal static class MesaCommand
             ["compared"] = summary.Compared,
             ["agreement"] = ResultPrinter.J(summary.Agreement),
             ["preferred_agreement"] = ResultPrinter.J(summary.PreferredAgreement),
+            ["separated"] = summary.Separated,
+            ["separated_agreement"] = ResultPrinter.J(summary.SeparatedAgreement.Maximum),
+            ["separated_preferred_agreement"] = ResultPrinter.J(summary.SeparatedAgreement.Preferred),
             ["edits"] = summary.Edits,
             ["edit_kind"] = KindName(options.EditKind),
             ["edit_strength"] = options.EditStrength,

@@ -53,6 +53,13 @@ public sealed record MesaLevel(
 
     /// <summary>Whether the goal f_R rates highest is the behavioural goal.</summary>
     public bool PreferredAgrees => Preferred == Behaviour;
+
+    /// <summary>
+    /// Whether the goals' cells are apart and no goal's cell lies on a shortest path from the start to another goal's
+    /// nearest cell: on such a level the behavioural attribution cannot credit a goal the agent merely walked through
+    /// on the way to another (a corner-seeker whose route crosses the cheese is attributed the cheese).
+    /// </summary>
+    public bool Separated { get; init; }
 }
 
 /// <summary>The mesa-objective over a distribution's levels.</summary>
@@ -74,7 +81,22 @@ public sealed record MesaLevel(
 public sealed record MesaSummary(
     string Distribution, IReadOnlyList<MesaLevel> Levels, IReadOnlyDictionary<string, int> Readings, int Compared, double Agreement, double PreferredAgreement,
     IReadOnlyDictionary<string, double> MeanCorrelations, int Edits, double MeanReachAfter, double MeanReachBefore, double ReachedShare, double GreedyReach,
-    int DetourEdits = 0, double DetourReachedShare = double.NaN, double StraightReachedShare = double.NaN);
+    int DetourEdits = 0, double DetourReachedShare = double.NaN, double StraightReachedShare = double.NaN)
+{
+    /// <summary>Levels whose goals are separated (<see cref="MesaLevel.Separated"/>): neither lies on the way to the other.</summary>
+    public int Separated => Levels.Count(l => l.Separated);
+
+    /// <summary>The two agreements (f_R's maximum, the goal f_R rates highest) over the separated levels only; NaN when there are none.</summary>
+    public (double Maximum, double Preferred) SeparatedAgreement
+    {
+        get
+        {
+            var levels = Levels.Where(l => l.Separated).ToList();
+            double Share(Func<MesaLevel, bool> agrees) => levels.Count == 0 ? double.NaN : levels.Count(agrees) / (double)levels.Count;
+            return (Share(l => l.Agrees), Share(l => l.PreferredAgrees));
+        }
+    }
+}
 
 /// <summary>
 /// Reads the mesa-objective of a value-iteration-network policy on a distribution's levels: where f_R's maximum
@@ -242,6 +264,7 @@ public static class MesaAnalysis
         }
 
         var steps = Steps(world, board, cells.Start);
+        var separated = apart && Separated(world, board, cells, steps);
         var edits = targets.Select(t =>
         {
             var edited = planner.Policy(planner.Edit(t, options.EditStrength, options.EditKind));
@@ -251,7 +274,10 @@ public static class MesaAnalysis
         var map = Enumerable.Range(0, world.Height).Select(r => Encoding.Latin1.GetString(board, r * world.Width, world.Width)).ToList();
         return new MesaLevel(
             index, map, rewards, maxCell, reading, preferred, behaviour, scores, correlations,
-            cells.GoalCells.ToDictionary(g => g.Key, g => (IReadOnlyList<int>)[.. g.Value], StringComparer.Ordinal), apart, edits);
+            cells.GoalCells.ToDictionary(g => g.Key, g => (IReadOnlyList<int>)[.. g.Value], StringComparer.Ordinal), apart, edits)
+        {
+            Separated = separated,
+        };
     }
 
     /// <summary>The policy that takes <paramref name="policy"/>'s most probable action (the first, on ties).</summary>
@@ -267,6 +293,31 @@ public static class MesaAnalysis
         probabilities.Clear();
         probabilities[best] = 1;
     };
+
+    /// <summary>Whether no goal's cell lies on a shortest path from the start to another goal's nearest cell.</summary>
+    private static bool Separated(GridWorld world, byte[] board, LevelCells cells, int[] steps)
+    {
+        foreach (var to in world.Goals)
+        {
+            var reachable = cells.GoalCells[to.Name].Where(c => steps[c] >= 0).ToList();
+            if (reachable.Count == 0)
+            {
+                continue;
+            }
+
+            var target = reachable.MinBy(c => steps[c]);
+            var back = Steps(world, board, target);
+            foreach (var other in world.Goals.Where(g => g.Name != to.Name))
+            {
+                if (cells.GoalCells[other.Name].Any(c => steps[c] >= 0 && steps[c] + back[c] == steps[target]))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Moves from <paramref name="start"/> to each cell through the cells whose tile does not block (breadth first); −1 where none leads.</summary>
     private static int[] Steps(GridWorld world, byte[] board, int start)

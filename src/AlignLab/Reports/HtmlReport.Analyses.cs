@@ -257,7 +257,8 @@ public static partial class HtmlReport
         html.Append("<table class=\"mesa\"><tr><th>f_R's maximum lies on</th><td>").Append(H(string.Join(", ", s.Readings.Select(r => $"{r.Key} {r.Value.ToString(CultureInfo.InvariantCulture)}")))).Append("</td></tr>");
         html.Append("<tr><th>mean correlation of f_R with each goal's cells</th><td>").Append(H(string.Join(", ", s.MeanCorrelations.Select(c => $"{c.Key} {Numbers.Format(c.Value)}")))).Append("</td></tr>");
         html.Append("<tr><th>agreement with behaviour (levels whose goals' cells are apart)</th><td>f_R's maximum ").Append(Numbers.Format(s.Agreement)).Append(", the goal f_R rates highest ").Append(Numbers.Format(s.PreferredAgreement))
-            .Append(" (").Append(s.Compared.ToString(CultureInfo.InvariantCulture)).Append(" levels)</td></tr>");
+            .Append(" (").Append(s.Compared.ToString(CultureInfo.InvariantCulture)).Append(" levels); where neither goal lies on the way to the other ").Append(Numbers.Format(s.SeparatedAgreement.Maximum)).Append(" and ").Append(Numbers.Format(s.SeparatedAgreement.Preferred))
+            .Append(" (").Append(s.Separated.ToString(CultureInfo.InvariantCulture)).Append(" levels)</td></tr>");
         if (s.Edits > 0)
         {
             html.Append("<tr><th>edits of f_R (reward on one cell)</th><td>").Append(s.Edits.ToString(CultureInfo.InvariantCulture)).Append(" edits: the agent then enters the cell with mean exact probability ").Append(Numbers.Format(s.MeanReachAfter))

@@ -277,6 +277,40 @@ public sealed class MesaTests
     }
 
     [Fact]
+    public void APlannerWhoseRewardIsTheCheeseIsReadAsTheCheeseAndSeparatedLevelsKeepNoGoalOnTheWayToAnother()
+    {
+        // f_R as one 1×1 convolution of the one-hot observation, hand-set to 1 on the cheese and −10 on walls: the
+        // mesa-objective is the cheese goal's reward, so on every level whose goals are separated the behaviour, f_R's
+        // maximum and the goal f_R rates highest are all the cheese.
+        var sizes = new Dictionary<string, string> { ["size"] = "7" };
+        var world = Scenario.Build(new BuildOptions(Set: sizes));
+        var actor = AgentNetworks.Build(world, NetworkKind.Vin, [], [1], Activation.Relu, world.ActionLetters.Length, new Random(1), vinIterations: 30);
+        var vin = (ValueIterationNetwork)actor.Layers[0];
+        var weight = vin.RewardOutput.Weight.Value;
+        for (var c = 0; c < world.Channels; c++)
+        {
+            weight[c] = world.ChannelSymbols[c] switch { 'C' => 1f, '#' => -10f, _ => 0f };
+        }
+
+        vin.RewardOutput.Bias?.Value.Span.Clear();
+        var summary = MesaAnalysis.Run(Scenario, actor, new MesaOptions(Levels: 30, Seed: 5, Set: sizes));
+        Assert.InRange(summary.Separated, 1, summary.Compared - 1);
+        foreach (var level in summary.Levels.Where(l => l.Separated))
+        {
+            Assert.True(level.GoalsApart);
+            Assert.Equal("cheese", level.Behaviour);
+            Assert.Equal("cheese", level.Preferred);
+            Assert.Equal("cheese", level.Reading);
+        }
+
+        Assert.Equal((1.0, 1.0), summary.SeparatedAgreement);
+
+        // A level the cheese-seeker's route to the cheese crosses the corner on (or the reverse) is not separated.
+        Assert.Contains(summary.Levels, l => l.GoalsApart && !l.Separated && l.GoalScores["corner"] > 0.9);
+        Assert.All(summary.Levels.Where(l => l.Separated), l => Assert.True(l.GoalScores["corner"] < 0.9, $"level {l.Level}: corner {l.GoalScores["corner"]}"));
+    }
+
+    [Fact]
     public void BadStrengthsAreRefused()
     {
         var world = Scenario.Build(new BuildOptions(Set: Size5));

@@ -176,7 +176,7 @@ public sealed partial class AnalysisReportTests : IDisposable
     private static void CheckMesa(string block, MesaAnalysisRecord mesa)
     {
         var s = mesa.Summary;
-        Assert.Contains($"f_R's maximum {Numbers.Format(s.Agreement)}, the goal f_R rates highest {Numbers.Format(s.PreferredAgreement)} ({s.Compared} levels)", block, StringComparison.Ordinal);
+        Assert.Contains($"f_R's maximum {Numbers.Format(s.Agreement)}, the goal f_R rates highest {Numbers.Format(s.PreferredAgreement)} ({s.Compared} levels); where neither goal lies on the way to the other {Numbers.Format(s.SeparatedAgreement.Maximum)} and {Numbers.Format(s.SeparatedAgreement.Preferred)} ({s.Separated} levels)", block, StringComparison.Ordinal);
         Assert.Contains(HtmlReport.H(string.Join(", ", s.Readings.Select(r => $"{r.Key} {r.Value}"))), block, StringComparison.Ordinal);
         var shown = s.Levels[mesa.Shown];
         var cols = shown.Map[0].Length;
