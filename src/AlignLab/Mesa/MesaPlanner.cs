@@ -105,16 +105,7 @@ public sealed class MesaPlanner
         var world = World;
         return (board, rewards) =>
         {
-            var max = float.NegativeInfinity;
-            var min = float.PositiveInfinity;
-            for (var c = 0; c < rewards.Length; c++)
-            {
-                if (IsOpen(world, board, c))
-                {
-                    max = MathF.Max(max, rewards[c]);
-                    min = MathF.Min(min, rewards[c]);
-                }
-            }
+            var (min, max) = OpenRange(world, board, rewards);
 
             if (min > max)
             {
@@ -185,10 +176,10 @@ public sealed class MesaPlanner
 
     /// <summary>
     /// The <see cref="RewardOn"/> edit (the cell raised with <paramref name="strength"/>, the open cells unchanged),
-    /// then every blocked cell set to m − (K + 1)·(M − m), where m and M are the lowest and highest f_R of the
-    /// edited map and K the planner's steps. The planner's moves ignore walls (a wall is only the cost the network
+    /// then every blocked cell set to m − (K + 1)·max(M − m, 1), where m and M are the lowest and highest f_R over
+    /// the edited map's open cells and K the planner's steps. The planner's moves ignore walls (a wall is only the cost the network
     /// wrote into f_R), so a strong enough edited reward makes a plan through a wall pay; at this cost none does:
-    /// entering a wall loses at least (K + 1)·(M − m) at once, more than any K later steps can gain, so plans go
+    /// with the fixed moves kernel, entering a wall loses at least (K + 1)·(M − m) at once, more than any K later steps can gain, so plans go
     /// around walls as the real maze makes the agent do.
     /// </summary>
     /// <param name="cell">The row-major cell index.</param>
@@ -202,16 +193,7 @@ public sealed class MesaPlanner
         return (board, rewards) =>
         {
             raise(board, rewards);
-            var max = float.NegativeInfinity;
-            var min = float.PositiveInfinity;
-            for (var c = 0; c < rewards.Length; c++)
-            {
-                if (IsOpen(world, board, c))
-                {
-                    max = MathF.Max(max, rewards[c]);
-                    min = MathF.Min(min, rewards[c]);
-                }
-            }
+            var (min, max) = OpenRange(world, board, rewards);
 
             if (min > max)
             {
@@ -227,6 +209,23 @@ public sealed class MesaPlanner
                 }
             }
         };
+    }
+
+    /// <summary>The lowest and highest f_R over the open cells; (+∞, −∞) when no cell is open.</summary>
+    private static (float Min, float Max) OpenRange(GridWorld world, ReadOnlySpan<byte> board, Span<float> rewards)
+    {
+        var max = float.NegativeInfinity;
+        var min = float.PositiveInfinity;
+        for (var c = 0; c < rewards.Length; c++)
+        {
+            if (IsOpen(world, board, c))
+            {
+                max = MathF.Max(max, rewards[c]);
+                min = MathF.Min(min, rewards[c]);
+            }
+        }
+
+        return (min, max);
     }
 
     /// <summary>Whether the cell's tile lets the agent in (the edits change open cells only; walls keep their f_R).</summary>

@@ -173,7 +173,8 @@ public sealed class MesaTests
             {
                 if (c == target)
                 {
-                    Assert.Equal(median + (strength * (max - median)), edited[c], 1e-4);
+                    // When no open cell is above the median the height is one unit (the documented fallback).
+                    Assert.Equal(median + (strength * (max > median ? max - median : 1f)), edited[c], 1e-4);
                 }
                 else if (open.Contains(c))
                 {
@@ -189,7 +190,7 @@ public sealed class MesaTests
             var replaced = (float[])map.Clone();
             planner.GoalOn(target, strength)(board, replaced);
             Assert.All(open.Where(c => c != target), c => Assert.Equal(sorted[0], replaced[c]));
-            Assert.Equal(sorted[0] + (strength * (max - sorted[0])), replaced[target], 1e-4);
+            Assert.Equal(sorted[0] + (strength * (max > sorted[0] ? max - sorted[0] : 1f)), replaced[target], 1e-4);
         });
     }
 
@@ -258,7 +259,7 @@ public sealed class MesaTests
 
         Assert.True(raisedMisses > 0, "the raise edit reached every cell: the level has no detour the test needs");
 
-        // The walled edit is the raise edit on open cells, and puts every wall at m − (K + 1)·(M − m).
+        // The walled edit is the raise edit on open cells, and puts every wall at m − (K + 1)·max(M − m, 1).
         var board0 = level.CellsView.ToArray();
         board0[level.AgentStart] = (byte)world.AgentSymbol;
         var map = new float[world.CellCount];
@@ -272,7 +273,7 @@ public sealed class MesaTests
         var (m, top) = (open.Min(c => raised[c]), open.Max(c => raised[c]));
         for (var c = 0; c < map.Length; c++)
         {
-            Assert.Equal(open.Contains(c) ? raised[c] : m - (31 * (top - m)), walled[c], 1e-4);
+            Assert.Equal(open.Contains(c) ? raised[c] : m - (31 * MathF.Max(top - m, 1f)), walled[c], 1e-4);
         }
     }
 
