@@ -56,8 +56,7 @@ public sealed unsafe partial class Graph
         v.Bias = bias;
         v.FusedRelu = relu;
         var y = Output(v, [batch, o, h, w]);
-        var scratch = Var.Ensure(ref v.ConvForwardScratch, Conv.ForwardScratch(batch, c, h, w, k, o));
-        Conv.Forward(x.Value.Values, batch, c, h, w, weight.Value.Values, o, k, bias is null ? default : bias.Value.Values, W(y), scratch, relu: relu);
+        Conv.Forward(x.Value.Values, batch, c, h, w, weight.Value.Values, o, k, bias is null ? default : bias.Value.Values, W(y), relu: relu);
         return v;
     }
 
@@ -68,7 +67,6 @@ public sealed unsafe partial class Graph
         var w = v.Weight!;
         int batch = x.Shape[0], c = x.Shape[1], h = x.Shape[2], wd = x.Shape[3];
         int o = w.Shape[0], k = w.Shape[2];
-        var scratch = Var.Ensure(ref v.ConvBackwardScratch, Conv.BackwardScratch(batch, c, h, wd, k, o));
-        Conv.Backward(x.Value.Values, dy, batch, c, h, wd, w.Value.Values, o, k, G(x), G(w), G(v.Bias), scratch, v.FusedRelu ? v.ValueRef.Values : default);
+        Conv.Backward(x.Value.Values, dy, batch, c, h, wd, w.Value.Values, o, k, G(x), G(w), G(v.Bias), v.FusedRelu ? v.ValueRef.Values : default);
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using AlignLab.Nn.Kernels;
 
 namespace AlignLab.Nn;
@@ -151,19 +152,14 @@ public sealed unsafe partial class Graph
                 var row = ((b * a) + k) * cells;
                 if (!dq.IsEmpty)
                 {
-                    for (var i = 0; i < cells; i++)
-                    {
-                        dq[row + i] += g * m[i];
-                    }
+                    var dqa = dq.Slice(row, cells);
+                    TensorPrimitives.MultiplyAdd(m, g, dqa, dqa);
                 }
 
                 if (!dm.IsEmpty)
                 {
-                    var dmb = ((b * c) + channel) * cells;
-                    for (var i = 0; i < cells; i++)
-                    {
-                        dm[dmb + i] += g * qv[row + i];
-                    }
+                    var dmb = dm.Slice(((b * c) + channel) * cells, cells);
+                    TensorPrimitives.MultiplyAdd(qv.Slice(row, cells), g, dmb, dmb);
                 }
             }
         }

@@ -84,14 +84,8 @@ public sealed unsafe class Var
     /// <summary>Linear's weight packed for the GEMM when the weight is not a parameter (a parameter caches its own).</summary>
     internal float[] PackedWeight = [];
 
-    /// <summary>Working memory of Conv2d's forward pass (strips and packed kernel).</summary>
-    internal float[] ConvForwardScratch = [];
-
     /// <summary>What ValueIterationSteps keeps for its backward pass: every V_k and the argmax action of every Q_k.</summary>
     internal float[] PlanSaved = [];
-
-    /// <summary>Working memory of Conv2d's backward pass.</summary>
-    internal float[] ConvBackwardScratch = [];
 
     internal Var(Graph owner, int index)
     {

@@ -23,11 +23,11 @@ public class ConvTests
             (uint)y < (uint)h && (uint)xx < (uint)w ? plane[((((b * channels) + ch) * h) + y) * w + xx] : 0;
 
         var y = new float[batch * o * h * w];
-        Conv.Forward(x, batch, c, h, w, weight, o, k, bias, y, new float[Conv.ForwardScratch(batch, c, h, w, k, o)]);
+        Conv.Forward(x, batch, c, h, w, weight, o, k, bias, y);
         var dx = new float[x.Length];
         var dw = new float[weight.Length];
         var db = new float[o];
-        Conv.Backward(x, dy, batch, c, h, w, weight, o, k, dx, dw, db, new float[Conv.BackwardScratch(batch, c, h, w, k, o)]);
+        Conv.Backward(x, dy, batch, c, h, w, weight, o, k, dx, dw, db);
 
         var expectedDx = new double[x.Length];
         var expectedDw = new double[weight.Length];

@@ -52,24 +52,56 @@ internal static class ValueIteration
     /// </summary>
     public static void MaskedCellSum(ReadOnlySpan<float> q, ReadOnlySpan<float> mask, int batch, int actions, int cells, int maskChannels, int channel, Span<float> y)
     {
+        // The mask is mostly zeros (one-hot at the agent's cell): its nonzero cells are found once per sample with
+        // vector compares, then each action sums only those, in cell order and in double as a full pass would.
+        Span<int> nonzero = cells <= 1024 ? stackalloc int[cells] : new int[cells];
         for (var b = 0; b < batch; b++)
         {
             var m = mask.Slice(((b * maskChannels) + channel) * cells, cells);
+            var count = NonzeroCells(m, nonzero);
             for (var a = 0; a < actions; a++)
             {
                 var qa = q.Slice(((b * actions) + a) * cells, cells);
                 double s = 0;
-                for (var i = 0; i < cells; i++)
+                for (var j = 0; j < count; j++)
                 {
-                    if (m[i] != 0f)
-                    {
-                        s += (double)qa[i] * m[i];
-                    }
+                    var i = nonzero[j];
+                    s += (double)qa[i] * m[i];
                 }
 
                 y[(b * actions) + a] = (float)s;
             }
         }
+    }
+
+    /// <summary>Writes the indices i with m[i] != 0 (NaN included) in ascending order into <paramref name="indices"/>; returns how many.</summary>
+    private static int NonzeroCells(ReadOnlySpan<float> m, Span<int> indices)
+    {
+        var count = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(m);
+            for (; i + 8 <= m.Length; i += 8)
+            {
+                var bits = ~Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)i), Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFFu;
+                while (bits != 0)
+                {
+                    indices[count++] = i + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                }
+            }
+        }
+
+        for (; i < m.Length; i++)
+        {
+            if (m[i] != 0f)
+            {
+                indices[count++] = i;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>
@@ -111,9 +143,18 @@ internal static class ValueIteration
 
         fixed (float* pr = rewards, pwr = rewardKernel, pwv = valueKernel, pq = q, ps = saved)
         {
+            // Without saved state (inference) a batch smaller than one block per thread is spread over the threads,
+            // fewer samples per block: a lane's result does not depend on the others, and a rollout's 8 samples
+            // then take half the time on two threads, though each block computes all its lanes.
+            var span = Lanes;
+            if (saved.IsEmpty && Blocks(batch) < WorkerPool.Available)
+            {
+                span = (batch + Math.Min(WorkerPool.Available, batch) - 1) / Math.Min(WorkerPool.Available, batch);
+            }
+
             var job = PlanJob.Job ??= new PlanJob();
-            job.Set(new Layout(height, width, actions, iterations), batch, pr, pwr, pwv, pq, saved.IsEmpty ? null : ps);
-            WorkerPool.For(Blocks(batch), job);
+            job.Set(new Layout(height, width, actions, iterations), batch, span, pr, pwr, pwv, pq, saved.IsEmpty ? null : ps);
+            WorkerPool.For((batch + span - 1) / span, job);
         }
     }
 
@@ -212,9 +253,15 @@ internal static class ValueIteration
     /// <summary>Zeroes the border of a bordered map (its interior is written by the caller).</summary>
     private static unsafe void ClearBorder(float* map, in Layout l)
     {
+        // Vector stores: a library clear of each border row costs more in call overhead than the few stores.
         var stride = l.Width + 2;
-        new Span<float>(map, stride * Lanes).Clear();
-        new Span<float>(map + ((l.Height + 1) * stride * Lanes), stride * Lanes).Clear();
+        var bottom = map + ((l.Height + 1) * stride * Lanes);
+        for (var c = 0; c < stride; c++)
+        {
+            Vector512<float>.Zero.Store(map + (c * Lanes));
+            Vector512<float>.Zero.Store(bottom + (c * Lanes));
+        }
+
         for (var r = 1; r <= l.Height; r++)
         {
             Vector512<float>.Zero.Store(map + (r * stride * Lanes));
@@ -404,13 +451,15 @@ internal static class ValueIteration
         internal static PlanJob? Job;
 
         private Layout _l;
-        private int _batch;
+        private int _batch, _span;
         private float* _r, _wr, _wv, _q, _saved;
 
-        public void Set(Layout l, int batch, float* r, float* wr, float* wv, float* q, float* saved)
+        /// <summary>Sets the call's operands; a block holds <paramref name="span"/> samples (at most <see cref="Lanes"/>; exactly that with saved state, laid out by blocks of Lanes).</summary>
+        public void Set(Layout l, int batch, int span, float* r, float* wr, float* wv, float* q, float* saved)
         {
             _l = l;
             _batch = batch;
+            _span = span;
             _r = r;
             _wr = wr;
             _wv = wv;
@@ -422,8 +471,8 @@ internal static class ValueIteration
         {
             var l = _l;
             int cells = l.Cells, padded = l.Padded, actions = l.Actions, k = l.Iterations;
-            var b0 = piece * Lanes;
-            var n = Math.Min(Lanes, _batch - b0);
+            var b0 = piece * _span;
+            var n = Math.Min(_span, _batch - b0);
             var rp = Scratch((((3 * padded) + ((actions + 1) * cells)) * Lanes));
             var qr = rp + (padded * Lanes);
             var ping = qr + (actions * cells * Lanes);

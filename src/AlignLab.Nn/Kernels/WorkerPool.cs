@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace AlignLab.Nn;
@@ -29,6 +30,9 @@ public static class WorkerPool
     /// <summary>The low half of <see cref="_claim"/> when no piece may be claimed (between two calls).</summary>
     private const long Closed = uint.MaxValue;
 
+    /// <summary>How long an idle helper polls for the next call, and a caller for the helpers' last pieces, before blocking: 200 µs in timestamp ticks.</summary>
+    private static readonly long SpinBudget = Stopwatch.Frequency / 5000;
+
     private static readonly Lock Gate = new();
     private static readonly SemaphoreSlim Start = new(0);
     private static readonly ManualResetEventSlim Done = new(false);
@@ -49,6 +53,9 @@ public static class WorkerPool
 
     /// <summary>The most threads one piece of work runs on, the caller's included (default: the processor count).</summary>
     public static int Threads => Volatile.Read(ref _threads);
+
+    /// <summary>The threads a call of <see cref="For"/> may use now: <see cref="Threads"/> shared among concurrent runs.</summary>
+    internal static int Available => Math.Max(1, Threads - Math.Max(0, Volatile.Read(ref _concurrentRuns) - 1));
 
     /// <summary>Calls of <see cref="For"/> so far that ran on more than one thread (for tests and speed reports).</summary>
     public static long Dispatches => Interlocked.Read(ref _dispatches);
@@ -82,7 +89,7 @@ public static class WorkerPool
     public static void For(int pieces, IPieceWork work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        var threads = Threads - Math.Max(0, Volatile.Read(ref _concurrentRuns) - 1);
+        var threads = Available;
         if (pieces <= 1 || threads <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (var p = 0; p < pieces; p++)
@@ -108,6 +115,16 @@ public static class WorkerPool
             Interlocked.Increment(ref _dispatches);
             Start.Release(helpers);
             Drain(call);
+
+            // The caller has nothing else to do until the helpers' last pieces end, which is usually within one
+            // piece's time: it polls for that (SpinBudget) before it blocks, as waking a blocked thread costs about
+            // as long as a piece.
+            var until = Stopwatch.GetTimestamp() + SpinBudget;
+            while (Volatile.Read(ref _completed) < pieces && Stopwatch.GetTimestamp() < until)
+            {
+                Thread.SpinWait(20);
+            }
+
             Done.Wait();
             Volatile.Write(ref _claim, (call << 32) | Closed);
             _work = null;
@@ -202,7 +219,20 @@ public static class WorkerPool
     {
         while (true)
         {
-            Start.Wait();
+            if (!Start.Wait(0))
+            {
+                // Training loops dispatch every few tens of microseconds with a little serial work between calls;
+                // waking a thread blocked in the kernel takes about as long on a virtual machine, so a helper
+                // polls for the next call for a while (SpinBudget) before it blocks.
+                var until = Stopwatch.GetTimestamp() + SpinBudget;
+                while (Start.CurrentCount == 0 && Stopwatch.GetTimestamp() < until)
+                {
+                    Thread.SpinWait(20);
+                }
+
+                Start.Wait();
+            }
+
             Drain(Volatile.Read(ref _claim) >> 32);
         }
     }

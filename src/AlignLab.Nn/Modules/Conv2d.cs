@@ -9,7 +9,6 @@ namespace AlignLab.Nn;
 public sealed class Conv2d : Module
 {
     private readonly Parameter[] _parameters;
-    private float[] _col = [];
 
     /// <summary>Creates the layer with PyTorch's default initialisation: uniform in ±1/√(C·k·k).</summary>
     /// <param name="inChannels">Input channels C.</param>
@@ -93,12 +92,6 @@ public sealed class Conv2d : Module
     internal void Infer(ReadOnlySpan<float> x, int batch, int[] inputShape, Span<float> y, bool relu)
     {
         int h = inputShape[1], w = inputShape[2];
-        var need = Conv.ForwardScratch(batch, InChannels, h, w, KernelSize, OutChannels);
-        if (_col.Length < need)
-        {
-            _col = new float[need];
-        }
-
-        Conv.Forward(x, batch, InChannels, h, w, Weight.Value.Values, OutChannels, KernelSize, Bias is null ? default : Bias.Value.Values, y, _col, relu: relu);
+        Conv.Forward(x, batch, InChannels, h, w, Weight.Value.Values, OutChannels, KernelSize, Bias is null ? default : Bias.Value.Values, y, relu: relu);
     }
 }
