@@ -10,6 +10,7 @@ public class ConvTests
     [InlineData(3, 13, 4, 16, 13, 13)] // 6 images per chunk: three chunks, the last one partial
     [InlineData(5, 3, 2, 3, 9, 7)]
     [InlineData(1, 40, 3, 2, 6, 5)]    // 34 images per chunk: two chunks
+    [InlineData(3, 20, 4, 16, 7, 7)]   // the VIN's 7×7 maps: rows stored whole (stride 8), 16 images per chunk, two chunks
     public void ForwardAndBackwardMatchADirectConvolution(int k, int batch, int c, int o, int h, int w)
     {
         var rng = new Random((k * 1000) + (batch * 10) + c);

@@ -97,6 +97,13 @@ public class PpoVinBenchmarks
     [Params(7, 13)]
     public int Size { get; set; } = 7;
 
+    /// <summary>
+    /// Environments stepped together, each for 1,024 / Envs steps (the same 1,024-step batch): 8 as in the other PPO
+    /// rows, or 16 as in the vin preset, whose rollouts then fill all 16 lanes of the planner's blocks.
+    /// </summary>
+    [Params(8, 16)]
+    public int Envs { get; set; } = PpoBenchmarks.NumEnvs;
+
     /// <summary>The VIN's transition kernel: fixed to the moves (the preset) or learned.</summary>
     [Params(VinTransitions.Moves, VinTransitions.Learned)]
     public VinTransitions Transitions { get; set; } = VinTransitions.Moves;
@@ -108,8 +115,8 @@ public class PpoVinBenchmarks
         GridWorld world = ScenarioRegistry.BuiltIn.Get("CheeseInTheCorner-v0").Build(new BuildOptions(Set: set));
         var options = new PpoOptions
         {
-            NumEnvs = PpoBenchmarks.NumEnvs,
-            NumSteps = PpoBenchmarks.NumSteps,
+            NumEnvs = Envs,
+            NumSteps = PpoBenchmarks.StepsPerInvoke / Envs,
             TotalTimesteps = 1_000_000_000,
             Seed = 1,
             Network = NetworkKind.Vin,
@@ -118,12 +125,12 @@ public class PpoVinBenchmarks
             VinTransitions = Transitions,
         };
         _agent = new PpoAgent(world, options);
-        (_env, _) = EnvironmentFactory.MakeVector(world, PpoBenchmarks.NumEnvs, 1);
+        (_env, _) = EnvironmentFactory.MakeVector(world, Envs, 1);
         _agent.Train(_env, maxUpdates: 2);
         var rng = new Random(3);
         _a = [.. Enumerable.Range(0, 256 * 256).Select(_ => (float)((rng.NextDouble() * 2) - 1))];
         _b = [.. Enumerable.Range(0, 256 * 256).Select(_ => (float)((rng.NextDouble() * 2) - 1))];
-        Console.WriteLine($"// CheeseInTheCorner-v0 {Size}×{Size} vin {Transitions}: {world.Channels}×{world.Height}×{world.Width} observation, {_agent.FlopsPerEnvStep():N0} network FLOP per env step (PpoAgent.FlopsPerEnvStep: the VIN's backward counted as 2× forward less f_R's first input gradient)");
+        Console.WriteLine($"// CheeseInTheCorner-v0 {Size}×{Size} vin {Transitions}, {Envs} environments × {PpoBenchmarks.StepsPerInvoke / Envs} steps: {world.Channels}×{world.Height}×{world.Width} observation, {_agent.FlopsPerEnvStep():N0} network FLOP per env step (PpoAgent.FlopsPerEnvStep: the VIN's backward counted as 2× forward less f_R's first input gradient)");
     }
 
     /// <summary>One PPO update: rollout plus optimisation.</summary>

@@ -109,7 +109,7 @@ internal static class Conv
     /// </summary>
     private static unsafe class ThreadStrips
     {
-        private const int Slots = 8;
+        private const int Slots = 16;
 
         [ThreadStatic]
         private static Slot[]? _slots;
@@ -384,6 +384,9 @@ internal static class Conv
     private static unsafe void Pack(float* src, int b0, int nb, int channels, in Strip s, float* strip, float* mask = null)
     {
         var hw = s.Height * s.Width;
+
+        // A row narrower than a vector whose border columns reach a vector's end is stored whole (StripRow).
+        var whole = s.RowStride >= 8;
         for (var j = 0; j < nb; j++)
         {
             for (var c = 0; c < channels; c++)
@@ -394,11 +397,11 @@ internal static class Conv
                 {
                     if (mask == null)
                     {
-                        CopyRow(src + at + (y * s.Width), dst + (y * s.RowStride), s.Width);
+                        CopyRow(src + at + (y * s.Width), dst + (y * s.RowStride), s.Width, whole);
                     }
                     else
                     {
-                        MaskRow(src + at + (y * s.Width), mask + at + (y * s.Width), dst + (y * s.RowStride), s.Width);
+                        MaskRow(src + at + (y * s.Width), mask + at + (y * s.Width), dst + (y * s.RowStride), s.Width, whole);
                     }
                 }
             }
@@ -592,11 +595,39 @@ internal static class Conv
     }
 
     /// <summary>
-    /// Copies a short row (a map width) between non-overlapping buffers with 8-float vectors, the last one
-    /// overlapping the previous; a library memmove costs more in call overhead than the copy itself at these sizes.
+    /// Copies a short row (a map width) into a strip with 8-float vectors, the last one overlapping the previous; a
+    /// library memmove costs more in call overhead than the copy itself at these sizes. With <paramref name="whole"/>
+    /// a row narrower than a vector is stored as a whole vector (<see cref="StripRow"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void CopyRow(float* src, float* dst, int count) => BiasRow(src, dst, count, 0f, relu: false);
+    private static unsafe void CopyRow(float* src, float* dst, int count, bool whole)
+    {
+        if (count < 8 && Avx.IsSupported)
+        {
+            StripRow(Avx.MaskLoad(src, Part(count)), dst, count, whole);
+            return;
+        }
+
+        BiasRow(src, dst, count, 0f, relu: false);
+    }
+
+    /// <summary>
+    /// Stores a row narrower than a vector (its lanes from <paramref name="count"/> on are zero) into a strip. With
+    /// <paramref name="whole"/> (the strip's row stride is at least a vector) the whole vector is stored, a plain
+    /// store instead of a masked one: the zeros land on the row's own border columns, which are zero anyway.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StripRow(Vector256<float> row, float* dst, int count, bool whole)
+    {
+        if (whole)
+        {
+            row.Store(dst);
+        }
+        else
+        {
+            Avx.MaskStore(dst, Part(count), row);
+        }
+    }
 
     /// <summary>
     /// dst[i] = src[i] + bias, or max(src[i] + bias, 0) when <paramref name="relu"/>, for i &lt; count
@@ -651,15 +682,15 @@ internal static class Conv
     private static Vector256<float> Finish(Vector256<float> v, bool relu) =>
         relu ? Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, Vector256<float>.Zero) : v;
 
-    /// <summary>dst[i] = mask[i] &gt; 0 ? src[i] : 0 for i &lt; count (the last vector may overlap the previous one).</summary>
+    /// <summary>dst[i] = mask[i] &gt; 0 ? src[i] : 0 for i &lt; count into a strip (the last vector may overlap the previous one; <paramref name="whole"/> as for <see cref="CopyRow"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void MaskRow(float* src, float* mask, float* dst, int count)
+    private static unsafe void MaskRow(float* src, float* mask, float* dst, int count, bool whole)
     {
         if (count < 8 && Avx.IsSupported)
         {
             var part = Part(count);
             var keep = Vector256.GreaterThan(Avx.MaskLoad(mask, part), Vector256<float>.Zero);
-            Avx.MaskStore(dst, part, Vector256.ConditionalSelect(keep, Avx.MaskLoad(src, part), Vector256<float>.Zero));
+            StripRow(Vector256.ConditionalSelect(keep, Avx.MaskLoad(src, part), Vector256<float>.Zero), dst, count, whole);
             return;
         }
 

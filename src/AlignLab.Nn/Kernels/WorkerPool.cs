@@ -34,8 +34,14 @@ public static class WorkerPool
     private static readonly long SpinBudget = Stopwatch.Frequency / 5000;
 
     private static readonly Lock Gate = new();
-    private static readonly SemaphoreSlim Start = new(0);
+
+    /// <summary>Where idle helpers sleep once their polling ends; a call wakes them only when one sleeps.</summary>
+    private static readonly object SleepGate = new();
     private static readonly ManualResetEventSlim Done = new(false);
+    private static int _sleepers;
+
+    /// <summary>Helpers that may still join the open call (a call uses at most its thread count).</summary>
+    private static int _tickets;
     private static readonly List<Thread> Helpers = [];
     private static int _threads = Environment.ProcessorCount;
     private static int _busy;
@@ -111,9 +117,20 @@ public static class WorkerPool
             _error = null;
             _completed = 0;
             Done.Reset();
-            Volatile.Write(ref _claim, call << 32);
+            Volatile.Write(ref _tickets, helpers);
+
+            // Opening the call is what polling helpers wait for; the full fence orders it before reading whether a
+            // helper sleeps (a helper counts itself a sleeper before its last look at the call), so no wake-up is lost.
+            Interlocked.Exchange(ref _claim, call << 32);
             Interlocked.Increment(ref _dispatches);
-            Start.Release(helpers);
+            if (Volatile.Read(ref _sleepers) > 0)
+            {
+                lock (SleepGate)
+                {
+                    Monitor.PulseAll(SleepGate);
+                }
+            }
+
             Drain(call);
 
             // The caller has nothing else to do until the helpers' last pieces end, which is usually within one
@@ -217,24 +234,47 @@ public static class WorkerPool
 
     private static void HelperLoop()
     {
+        var seen = Volatile.Read(ref _claim) >> 32;
         while (true)
         {
-            if (!Start.Wait(0))
+            // Training loops dispatch every few tens of microseconds with a little serial work between calls;
+            // waking a thread blocked in the kernel takes about as long on a virtual machine, so a helper polls for
+            // the next open call for a while (SpinBudget) before it sleeps.
+            var until = Stopwatch.GetTimestamp() + SpinBudget;
+            while (!IsNewOpenCall(seen) && Stopwatch.GetTimestamp() < until)
             {
-                // Training loops dispatch every few tens of microseconds with a little serial work between calls;
-                // waking a thread blocked in the kernel takes about as long on a virtual machine, so a helper
-                // polls for the next call for a while (SpinBudget) before it blocks.
-                var until = Stopwatch.GetTimestamp() + SpinBudget;
-                while (Start.CurrentCount == 0 && Stopwatch.GetTimestamp() < until)
-                {
-                    Thread.SpinWait(20);
-                }
-
-                Start.Wait();
+                Thread.SpinWait(20);
             }
 
-            Drain(Volatile.Read(ref _claim) >> 32);
+            if (!IsNewOpenCall(seen))
+            {
+                lock (SleepGate)
+                {
+                    Interlocked.Increment(ref _sleepers);
+                    while (!IsNewOpenCall(seen))
+                    {
+                        Monitor.Wait(SleepGate);
+                    }
+
+                    Interlocked.Decrement(ref _sleepers);
+                }
+            }
+
+            // The call may have ended already (its claim then reads closed or another number, and Drain claims
+            // nothing); a helper past the call's thread count only marks it seen.
+            seen = Volatile.Read(ref _claim) >> 32;
+            if (Interlocked.Decrement(ref _tickets) >= 0)
+            {
+                Drain(seen);
+            }
         }
+    }
+
+    /// <summary>Whether a call after <paramref name="seen"/> is open for claiming.</summary>
+    private static bool IsNewOpenCall(long seen)
+    {
+        var claim = Volatile.Read(ref _claim);
+        return claim >> 32 != seen && (claim & uint.MaxValue) != Closed;
     }
 
     /// <summary>Ends one run's mark (once, however often it is disposed).</summary>
