@@ -225,16 +225,17 @@ public static class WorkerPool
         {
             while (Helpers.Count < count)
             {
-                var thread = new Thread(HelperLoop) { IsBackground = true, Name = $"alignlab-worker-{Helpers.Count + 1}" };
+                // The helper starts from the last call before the one being set up, so it joins that call however late it starts.
+                var seen = Volatile.Read(ref _claim) >> 32;
+                var thread = new Thread(() => HelperLoop(seen)) { IsBackground = true, Name = $"alignlab-worker-{Helpers.Count + 1}" };
                 Helpers.Add(thread);
                 thread.Start();
             }
         }
     }
 
-    private static void HelperLoop()
+    private static void HelperLoop(long seen)
     {
-        var seen = Volatile.Read(ref _claim) >> 32;
         while (true)
         {
             // Training loops dispatch every few tens of microseconds with a little serial work between calls;
@@ -261,7 +262,9 @@ public static class WorkerPool
             }
 
             // The call may have ended already (its claim then reads closed or another number, and Drain claims
-            // nothing); a helper past the call's thread count only marks it seen.
+            // nothing); a helper past the call's thread count only marks it seen. A helper that slept through a
+            // whole call between its look and its ticket may take the next call's ticket and claim nothing: that
+            // call then runs on one thread fewer, never wrongly.
             seen = Volatile.Read(ref _claim) >> 32;
             if (Interlocked.Decrement(ref _tickets) >= 0)
             {
