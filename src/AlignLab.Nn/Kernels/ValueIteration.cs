@@ -275,66 +275,176 @@ internal static class ValueIteration
     /// <paramref name="qOut"/> [A, cells] when given; V = max_a Q_a to the bordered <paramref name="vOut"/> and the
     /// first action attaining it (an int's bits) to the bordered <paramref name="argmax"/> when given.
     /// </summary>
+    /// <remarks>
+    /// Two neighbouring cells of a row at a time: their 3 × 4 window is loaded once and each weight, broadcast from
+    /// memory, feeds both cells' sums (one load per two multiply-adds instead of one per one). Every cell's sums are
+    /// formed in the same order as for a single cell, so the bits do not depend on the pairing.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ConvMax(float* src, float* w, float* add, in Layout l, float* qOut, float* vOut, float* argmax)
     {
-        int stride = l.Width + 2, cells = l.Cells, actions = l.Actions;
-        for (var cell = 0; cell < cells; cell++)
+        int stride = l.Width + 2, width = l.Width, cells = l.Cells, actions = l.Actions;
+        for (var r = 0; r < l.Height; r++)
         {
-            var p = src + ((l.Pad(cell) - stride - 1) * Lanes);
-            var s0 = Vector512.Load(p);
-            var s1 = Vector512.Load(p + Lanes);
-            var s2 = Vector512.Load(p + (2 * Lanes));
-            p += stride * Lanes;
-            var s3 = Vector512.Load(p);
-            var s4 = Vector512.Load(p + Lanes);
-            var s5 = Vector512.Load(p + (2 * Lanes));
-            p += stride * Lanes;
-            var s6 = Vector512.Load(p);
-            var s7 = Vector512.Load(p + Lanes);
-            var s8 = Vector512.Load(p + (2 * Lanes));
-            var best = Vector512<float>.Zero;
-            var index = Vector512<float>.Zero;
-            for (var a = 0; a < actions; a++)
+            var c = 0;
+            for (; c + 2 <= width; c += 2)
             {
-                var wa = w + (a * 9);
-                var acc0 = add is null ? Vector512<float>.Zero : Vector512.Load(add + (((a * cells) + cell) * Lanes));
-                acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[0]), s0, acc0);
-                var acc1 = Vector512.Create(wa[3]) * s3;
-                var acc2 = Vector512.Create(wa[6]) * s6;
-                acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[1]), s1, acc0);
-                acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[4]), s4, acc1);
-                acc2 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[7]), s7, acc2);
-                acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[2]), s2, acc0);
-                acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[5]), s5, acc1);
-                acc2 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[8]), s8, acc2);
-                var acc = acc0 + (acc1 + acc2);
-                if (qOut is not null)
+                var cell = (r * width) + c;
+                var p = src + (((r * stride) + c) * Lanes);
+                var x0 = Vector512.Load(p);
+                var x1 = Vector512.Load(p + Lanes);
+                var x2 = Vector512.Load(p + (2 * Lanes));
+                var x3 = Vector512.Load(p + (3 * Lanes));
+                p += stride * Lanes;
+                var y0 = Vector512.Load(p);
+                var y1 = Vector512.Load(p + Lanes);
+                var y2 = Vector512.Load(p + (2 * Lanes));
+                var y3 = Vector512.Load(p + (3 * Lanes));
+                p += stride * Lanes;
+                var z0 = Vector512.Load(p);
+                var z1 = Vector512.Load(p + Lanes);
+                var z2 = Vector512.Load(p + (2 * Lanes));
+                var z3 = Vector512.Load(p + (3 * Lanes));
+                var bestA = Vector512<float>.Zero;
+                var bestB = Vector512<float>.Zero;
+                var indexA = Vector512<float>.Zero;
+                var indexB = Vector512<float>.Zero;
+                for (var a = 0; a < actions; a++)
                 {
-                    acc.Store(qOut + (((a * cells) + cell) * Lanes));
+                    var wa = w + (a * 9);
+                    var qa = ((a * cells) + cell) * Lanes;
+                    var a0 = add is null ? Vector512<float>.Zero : Vector512.Load(add + qa);
+                    var b0 = add is null ? Vector512<float>.Zero : Vector512.Load(add + qa + Lanes);
+                    var w0 = Vector512.Create(wa[0]);
+                    a0 = Vector512.FusedMultiplyAdd(w0, x0, a0);
+                    b0 = Vector512.FusedMultiplyAdd(w0, x1, b0);
+                    var w3 = Vector512.Create(wa[3]);
+                    var a1 = w3 * y0;
+                    var b1 = w3 * y1;
+                    var w6 = Vector512.Create(wa[6]);
+                    var a2 = w6 * z0;
+                    var b2 = w6 * z1;
+                    var w1 = Vector512.Create(wa[1]);
+                    a0 = Vector512.FusedMultiplyAdd(w1, x1, a0);
+                    b0 = Vector512.FusedMultiplyAdd(w1, x2, b0);
+                    var w4 = Vector512.Create(wa[4]);
+                    a1 = Vector512.FusedMultiplyAdd(w4, y1, a1);
+                    b1 = Vector512.FusedMultiplyAdd(w4, y2, b1);
+                    var w7 = Vector512.Create(wa[7]);
+                    a2 = Vector512.FusedMultiplyAdd(w7, z1, a2);
+                    b2 = Vector512.FusedMultiplyAdd(w7, z2, b2);
+                    var w2 = Vector512.Create(wa[2]);
+                    a0 = Vector512.FusedMultiplyAdd(w2, x2, a0);
+                    b0 = Vector512.FusedMultiplyAdd(w2, x3, b0);
+                    var w5 = Vector512.Create(wa[5]);
+                    a1 = Vector512.FusedMultiplyAdd(w5, y2, a1);
+                    b1 = Vector512.FusedMultiplyAdd(w5, y3, b1);
+                    var w8 = Vector512.Create(wa[8]);
+                    a2 = Vector512.FusedMultiplyAdd(w8, z2, a2);
+                    b2 = Vector512.FusedMultiplyAdd(w8, z3, b2);
+                    var accA = a0 + (a1 + a2);
+                    var accB = b0 + (b1 + b2);
+                    if (qOut is not null)
+                    {
+                        accA.Store(qOut + qa);
+                        accB.Store(qOut + qa + Lanes);
+                    }
+
+                    if (a == 0)
+                    {
+                        bestA = accA;
+                        bestB = accB;
+                    }
+                    else
+                    {
+                        var action = Vector512.Create(a).AsSingle();
+                        var greaterA = Vector512.GreaterThan(accA, bestA);
+                        bestA = Vector512.ConditionalSelect(greaterA, accA, bestA);
+                        indexA = Vector512.ConditionalSelect(greaterA, action, indexA);
+                        var greaterB = Vector512.GreaterThan(accB, bestB);
+                        bestB = Vector512.ConditionalSelect(greaterB, accB, bestB);
+                        indexB = Vector512.ConditionalSelect(greaterB, action, indexB);
+                    }
                 }
 
-                if (a == 0)
+                var at = l.Pad(cell) * Lanes;
+                if (vOut is not null)
                 {
-                    best = acc;
+                    bestA.Store(vOut + at);
+                    bestB.Store(vOut + at + Lanes);
                 }
-                else
+
+                if (argmax is not null)
                 {
-                    var greater = Vector512.GreaterThan(acc, best);
-                    best = Vector512.ConditionalSelect(greater, acc, best);
-                    index = Vector512.ConditionalSelect(greater, Vector512.Create(a).AsSingle(), index);
+                    indexA.Store(argmax + at);
+                    indexB.Store(argmax + at + Lanes);
                 }
             }
 
-            if (vOut is not null)
+            if (c < width)
             {
-                best.Store(vOut + (l.Pad(cell) * Lanes));
+                ConvMaxCell(src, w, add, l, (r * width) + c, qOut, vOut, argmax);
+            }
+        }
+    }
+
+    /// <summary><see cref="ConvMax"/> at one cell (a row's last cell when the width is odd).</summary>
+    private static unsafe void ConvMaxCell(float* src, float* w, float* add, in Layout l, int cell, float* qOut, float* vOut, float* argmax)
+    {
+        int stride = l.Width + 2, cells = l.Cells, actions = l.Actions;
+        var p = src + ((l.Pad(cell) - stride - 1) * Lanes);
+        var s0 = Vector512.Load(p);
+        var s1 = Vector512.Load(p + Lanes);
+        var s2 = Vector512.Load(p + (2 * Lanes));
+        p += stride * Lanes;
+        var s3 = Vector512.Load(p);
+        var s4 = Vector512.Load(p + Lanes);
+        var s5 = Vector512.Load(p + (2 * Lanes));
+        p += stride * Lanes;
+        var s6 = Vector512.Load(p);
+        var s7 = Vector512.Load(p + Lanes);
+        var s8 = Vector512.Load(p + (2 * Lanes));
+        var best = Vector512<float>.Zero;
+        var index = Vector512<float>.Zero;
+        for (var a = 0; a < actions; a++)
+        {
+            var wa = w + (a * 9);
+            var acc0 = add is null ? Vector512<float>.Zero : Vector512.Load(add + (((a * cells) + cell) * Lanes));
+            acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[0]), s0, acc0);
+            var acc1 = Vector512.Create(wa[3]) * s3;
+            var acc2 = Vector512.Create(wa[6]) * s6;
+            acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[1]), s1, acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[4]), s4, acc1);
+            acc2 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[7]), s7, acc2);
+            acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[2]), s2, acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[5]), s5, acc1);
+            acc2 = Vector512.FusedMultiplyAdd(Vector512.Create(wa[8]), s8, acc2);
+            var acc = acc0 + (acc1 + acc2);
+            if (qOut is not null)
+            {
+                acc.Store(qOut + (((a * cells) + cell) * Lanes));
             }
 
-            if (argmax is not null)
+            if (a == 0)
             {
-                index.Store(argmax + (l.Pad(cell) * Lanes));
+                best = acc;
             }
+            else
+            {
+                var greater = Vector512.GreaterThan(acc, best);
+                best = Vector512.ConditionalSelect(greater, acc, best);
+                index = Vector512.ConditionalSelect(greater, Vector512.Create(a).AsSingle(), index);
+            }
+        }
+
+        if (vOut is not null)
+        {
+            best.Store(vOut + (l.Pad(cell) * Lanes));
+        }
+
+        if (argmax is not null)
+        {
+            index.Store(argmax + (l.Pad(cell) * Lanes));
         }
     }
 
@@ -715,26 +825,35 @@ internal static class ValueIteration
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void GatherTransposed(float* g, float* index, float* byTap, in Layout l, float* dst)
         {
-            var stride = l.Width + 2;
+            // w_V by tap, the same for every cell: kept in registers rather than reloaded per cell.
+            var w0 = Vector512.Load(byTap);
+            var w1 = Vector512.Load(byTap + Lanes);
+            var w2 = Vector512.Load(byTap + (2 * Lanes));
+            var w3 = Vector512.Load(byTap + (3 * Lanes));
+            var w4 = Vector512.Load(byTap + (4 * Lanes));
+            var w5 = Vector512.Load(byTap + (5 * Lanes));
+            var w6 = Vector512.Load(byTap + (6 * Lanes));
+            var w7 = Vector512.Load(byTap + (7 * Lanes));
+            var w8 = Vector512.Load(byTap + (8 * Lanes));
+            var row = (l.Width + 2) * Lanes;
             for (var cell = 0; cell < l.Cells; cell++)
             {
-                var at = l.Pad(cell);
-                var acc0 = Vector512<float>.Zero;
-                var acc1 = Vector512<float>.Zero;
-                var acc2 = Vector512<float>.Zero;
-                for (var t = 0; t < 9; t += 3)
-                {
-                    // Taps t, t + 1, t + 2 (one row) read the cells at −(row offset, −1 … +1).
-                    var q = (at - ((((t / 3) - 1) * stride) - 1)) * Lanes;
-                    var w0 = Vector512.Load(byTap + (t * Lanes));
-                    var w1 = Vector512.Load(byTap + ((t + 1) * Lanes));
-                    var w2 = Vector512.Load(byTap + ((t + 2) * Lanes));
-                    acc0 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w0, Vector512.Load(index + q).AsInt32()), Vector512.Load(g + q), acc0);
-                    acc1 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w1, Vector512.Load(index + q - Lanes).AsInt32()), Vector512.Load(g + q - Lanes), acc1);
-                    acc2 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w2, Vector512.Load(index + q - (2 * Lanes)).AsInt32()), Vector512.Load(g + q - (2 * Lanes)), acc2);
-                }
-
-                (acc0 + acc1 + acc2).Store(dst + (at * Lanes));
+                // Taps t, t + 1, t + 2 of one kernel row read the cells at −(row offset) + 1, 0, −1: the tap row
+                // above the centre reads one map row below, and so on.
+                var at = l.Pad(cell) * Lanes;
+                var q = at + row + Lanes;
+                var acc0 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w0, Vector512.Load(index + q).AsInt32()), Vector512.Load(g + q), Vector512<float>.Zero);
+                var acc1 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w1, Vector512.Load(index + q - Lanes).AsInt32()), Vector512.Load(g + q - Lanes), Vector512<float>.Zero);
+                var acc2 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w2, Vector512.Load(index + q - (2 * Lanes)).AsInt32()), Vector512.Load(g + q - (2 * Lanes)), Vector512<float>.Zero);
+                q -= row;
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w3, Vector512.Load(index + q).AsInt32()), Vector512.Load(g + q), acc0);
+                acc1 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w4, Vector512.Load(index + q - Lanes).AsInt32()), Vector512.Load(g + q - Lanes), acc1);
+                acc2 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w5, Vector512.Load(index + q - (2 * Lanes)).AsInt32()), Vector512.Load(g + q - (2 * Lanes)), acc2);
+                q -= row;
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w6, Vector512.Load(index + q).AsInt32()), Vector512.Load(g + q), acc0);
+                acc1 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w7, Vector512.Load(index + q - Lanes).AsInt32()), Vector512.Load(g + q - Lanes), acc1);
+                acc2 = Vector512.FusedMultiplyAdd(Vector512.Shuffle(w8, Vector512.Load(index + q - (2 * Lanes)).AsInt32()), Vector512.Load(g + q - (2 * Lanes)), acc2);
+                (acc0 + acc1 + acc2).Store(dst + at);
             }
         }
 
